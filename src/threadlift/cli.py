@@ -1,0 +1,201 @@
+"""The ``threadlift`` command line. Thin: parse, call the library, print; no measuring here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from threadlift.face.errors import PhotoError
+
+app = typer.Typer(help="ThreadLift: objective face measurement and clinical records for thread-lift practices.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+EXIT_SEVERAL_KINDS = 1
+EXIT_INTERNAL = 70
+_out = Console()
+_err = Console(stderr=True)
+
+
+@app.command()
+def analyze(
+    photos: Annotated[list[Path], typer.Argument(help="Photo files (JPEG, PNG, HEIC, WebP, TIFF).")],
+    json_out: Annotated[str | None, typer.Option("--json", help="Write JSON here ('-' for stdout); "
+                                                 "JSON Lines when several photos.")] = None,
+    overlay: Annotated[Path | None, typer.Option(help="Annotated PNG; a folder when several photos.")] = None,
+    mm_per_px: Annotated[float | None, typer.Option(help="Known scale, mm per original pixel (overrides all).")] = None,
+    marker_mm: Annotated[float | None, typer.Option(help="Side of a printed ArUco marker in the photo, mm.")] = None,
+    strict: Annotated[bool, typer.Option(help="Refuse photos with several faces instead of measuring the largest.")]
+    = False,
+    fast: Annotated[bool, typer.Option(help="One mesh pass per photo: faster, about 3x noisier.")] = False,
+) -> None:
+    """Measure faces on photos: pose, quality, millimetre measurements, symmetry and severity estimates."""
+    if mm_per_px is not None and marker_mm is not None:
+        _plain(_err, "error: give either --mm-per-px or --marker-mm, not both")
+        raise typer.Exit(2)
+    from threadlift.face.analysis import AnalysisSettings, Analyzer
+    from threadlift.face.overlay import save_overlay
+    from threadlift.face.report import error_to_dict
+
+    several = len(photos) > 1
+    overlay_target = _overlay_target(overlay, several)
+    analyzer = Analyzer(AnalysisSettings(passes=1 if fast else 8))
+    stream, close_stream = _json_stream(json_out)
+    failures: Counter[int] = Counter()
+    try:
+        with _progress(len(photos)) as progress:
+            task = progress.add_task("Analysing", total=len(photos))
+            for path in photos:
+                try:
+                    result = analyzer.analyze(path, mm_per_px=mm_per_px, marker_mm=marker_mm, strict=strict)
+                except PhotoError as error:
+                    failures[error.exit_code] += 1
+                    _plain(_err, f"error: {path}: {error.message} [{error.code}]")
+                    if stream is not None:
+                        _write_json(stream, error_to_dict(str(path), error), several)
+                    progress.advance(task)
+                    continue
+                document = result.to_dict()
+                if stream is not None:
+                    _write_json(stream, document, several)
+                if overlay_target is not None:
+                    target = overlay_target / f"{path.stem}.overlay.png" if several else overlay_target
+                    save_overlay(result, target)
+                if json_out != "-":
+                    _out.print(_summary(document))
+                progress.advance(task)
+    except Exception as error:  # never a traceback for a clinician; say what to do instead
+        _plain(_err, f"internal error: {type(error).__name__}: {error}. Please report it with the photo's format and "
+                   "size (not the photo).")
+        raise typer.Exit(EXIT_INTERNAL) from None
+    finally:
+        if close_stream and stream is not None:
+            stream.close()
+    if overlay_target is not None and len(photos) > sum(failures.values()):
+        _plain(_err, f"overlay written to {overlay_target}")
+    if failures:
+        raise typer.Exit(next(iter(failures)) if len(failures) == 1 else EXIT_SEVERAL_KINDS)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the overlay and JSON.")] = Path("threadlift-demo"),
+) -> None:
+    """Analyse the sample photo shipped with ThreadLift (a public-domain NASA portrait)."""
+    sample = resources.files("threadlift.face.data").joinpath("sample_astronaut.png")
+    with resources.as_file(sample) as path:
+        out.mkdir(parents=True, exist_ok=True)
+        analyze([path], json_out=str(out / "sample.json"), overlay=out / "sample.overlay.png", mm_per_px=None,
+                marker_mm=None, strict=False, fast=False)
+    _plain(_out, f"JSON: {out / 'sample.json'}   overlay: {out / 'sample.overlay.png'}")
+
+
+def _plain(console: Console, text: str) -> None:
+    """One unwrapped line of plain text (file names may contain brackets; messages stay on one line)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _overlay_target(overlay: Path | None, several: bool) -> Path | None:
+    if overlay is None:
+        return None
+    if several:
+        if overlay.exists() and not overlay.is_dir():
+            _plain(_err, f"error: --overlay {overlay} must be a folder when several photos are given")
+            raise typer.Exit(2)
+        overlay.mkdir(parents=True, exist_ok=True)
+    elif overlay.is_dir():
+        _plain(_err, f"error: --overlay {overlay} is a folder; give a file name ending in .png")
+        raise typer.Exit(2)
+    return overlay
+
+
+def _json_stream(json_out: str | None) -> tuple[TextIO | None, bool]:
+    if json_out is None:
+        return None, False
+    if json_out == "-":
+        return sys.stdout, False
+    target = Path(json_out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target.open("w", encoding="utf-8"), True
+    except OSError as error:
+        _plain(_err, f"error: cannot write {target}: {error.strerror}")
+        raise typer.Exit(2) from None
+
+
+def _write_json(stream: TextIO, document: dict[str, Any], lines: bool) -> None:
+    stream.write(json.dumps(document, separators=(",", ":")) if lines else json.dumps(document, indent=2))
+    stream.write("\n")
+    stream.flush()
+
+
+def _progress(total: int) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=_err, transient=True, disable=total < 2 or not _err.is_terminal)
+
+
+def _summary(doc: dict[str, Any]) -> Table:
+    pose, cal, quality = doc["pose"], doc["calibration"], doc["quality"]
+    spread = cal["uncertainty_mm_per_px"]
+    scale = f"{cal['mm_per_px']:.4f} mm/px ({cal['method']}" + (f", ±{100 * spread / cal['mm_per_px']:.1f}%)"
+                                                                 if spread is not None else ")")
+    title = (f"{escape(str(doc['image']['path']))}  ·  {doc['view']}  ·  yaw {pose['yaw_deg']:+.1f}° "
+             f"pitch {pose['pitch_deg']:+.1f}° roll {pose['roll_deg']:+.1f}°  ·  {scale}")
+    reasons: list[str] = []
+
+    def withheld(reason: str) -> str:
+        if reason not in reasons:
+            reasons.append(reason)
+        return f"[dim]withheld ({reasons.index(reason) + 1})[/dim]"
+
+    table = Table(title=title, title_justify="left", caption_justify="left")
+    table.add_column("measurement")
+    table.add_column("patient's right", justify="right")
+    table.add_column("patient's left", justify="right")
+    table.add_column("value / L−R", justify="right")
+    for name, m in doc["measurements"].items():
+        if m.get("withheld"):
+            table.add_row(name, "", "", withheld(m["withheld"]))
+        elif "left" in m:
+            table.add_row(name, _fmt(m["right"]), _fmt(m["left"]), _fmt(m["difference"]))
+        else:
+            table.add_row(name, "", "", _fmt(m["value"]))
+    symmetry = doc["symmetry"]
+    if "withheld" in symmetry:
+        table.add_row("asymmetry_mm", "", "", withheld(symmetry["withheld"]))
+    else:
+        table.add_row("asymmetry_mm (overall)", "", "", _fmt(symmetry["overall"]))
+    for area, grade in doc["severity"].items():
+        shown = f"grade {grade['grade']} (estimate)" if grade["grade"] is not None else withheld(grade["withheld"])
+        table.add_row(f"severity: {area}", "", "", shown)
+    notes = [f"({i}) {escape(reason)}" for i, reason in enumerate(reasons, start=1)]
+    table.caption = "\n".join([*notes, _quality_caption(quality)])
+    return table
+
+
+def _quality_caption(quality: dict[str, Any]) -> str:
+    if quality["ok"]:
+        return "[green]quality OK[/green]"
+    problems = "\n".join(f"  {i['code']}: {escape(i['message'])}" for i in quality["issues"])
+    return f"[red]quality problems (measured anyway; treat with care):[/red]\n{problems}"
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

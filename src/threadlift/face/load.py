@@ -1,0 +1,227 @@
+"""Load a photo for analysis: any common format, upright, 8-bit RGB, at a working resolution.
+
+The landmark model works on a ~200 px face, so a 12-megapixel JPEG is decoded at a reduced scale
+(libjpeg's DCT scaling through Pillow's draft mode) instead of paying for a full-size decode.
+Sizes are checked from the header before any pixel is decoded, so a decompression bomb is refused
+cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pillow_heif
+from numpy.typing import NDArray
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from threadlift.face.errors import CorruptImage, ImageTooLarge, NotAnImage, UnreadableFile
+
+pillow_heif.register_heif_opener()
+
+MAX_PIXELS = 100_000_000
+"""Photos above 100 megapixels are refused before decoding (no clinical camera needs more)."""
+
+WORKING_LONG_SIDE_PX = 1600
+"""Long side of the decoded working image: leaves a frontal face several hundred pixels wide."""
+
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_DATETIME = 306
+_ORIENTATION = 274
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A decoded photo.
+
+    Attributes
+    ----------
+    rgb : (H, W, 3) ndarray, uint8
+        Upright RGB pixels at working resolution.
+    original_width_px, original_height_px : int
+        Size of the upright full-resolution image; landmarks are reported in these pixels.
+    scale : float
+        Original pixels per working pixel (>= 1).
+    sha256 : str
+        Hash of the file bytes as received (empty for in-memory arrays).
+    """
+
+    rgb: NDArray[np.uint8]
+    original_width_px: int
+    original_height_px: int
+    scale: float
+    sha256: str
+    path: str | None = None
+    format: str | None = None
+    captured_at: datetime | None = None
+
+    @classmethod
+    def from_array(cls, rgb: NDArray[np.uint8], *, path: str | None = None,
+                   working_long_side_px: int = WORKING_LONG_SIDE_PX) -> Photo:
+        """Wrap an in-memory RGB image (H, W, 3) uint8, reduced to working resolution if large."""
+        array = np.asarray(rgb)
+        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+            raise NotAnImage(
+                f"expected an (H, W, 3) uint8 RGB array, got shape {array.shape} {array.dtype}")
+        height, width = array.shape[:2]
+        if width * height > MAX_PIXELS:
+            raise ImageTooLarge(f"the image is {width} x {height} pixels, above the "
+                                f"{MAX_PIXELS // 1_000_000} megapixel limit")
+        working = _shrink(np.ascontiguousarray(array), working_long_side_px)
+        return cls(working, width, height, width / working.shape[1], "", path)
+
+
+def load_photo(source: str | Path | bytes, *, working_long_side_px: int = WORKING_LONG_SIDE_PX) -> Photo:
+    """Read and decode a photo file (JPEG, PNG, HEIC/HEIF, WebP, TIFF).
+
+    Raises
+    ------
+    UnreadableFile, NotAnImage, CorruptImage, ImageTooLarge
+        Each with a message that names the problem and what to do.
+    """
+    path: str | None
+    if isinstance(source, bytes):
+        data, path = source, None
+    else:
+        path = str(source)
+        data = _read_bytes(Path(source))
+    if not data:
+        raise NotAnImage("the file is empty (0 bytes); export the photo again from the camera or phone")
+    digest = hashlib.sha256(data).hexdigest()
+    with warnings.catch_warnings():
+        # Our own MAX_PIXELS check replaces Pillow's decompression-bomb warning.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = _open(data)
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ImageTooLarge(
+                f"the image is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels), above the "
+                f"{MAX_PIXELS // 1_000_000} megapixel limit; resize it or export a smaller copy")
+        orientation = _orientation(image)
+        captured_at = _capture_time(image)
+        fmt = image.format
+        rgb = _decode(image, data, working_long_side_px)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    rgb = _shrink(rgb, working_long_side_px)
+    scale = width / rgb.shape[1]
+    return Photo(rgb, width, height, float(scale), digest, path, fmt, captured_at)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile("file not found; check the path") from None
+    except IsADirectoryError:
+        raise UnreadableFile("this is a folder, not a photo; give the photo file itself") from None
+    except PermissionError:
+        raise UnreadableFile("permission denied; check the file's permissions") from None
+    except OSError as error:
+        raise UnreadableFile(f"cannot read the file ({error.strerror}); check the disk or copy it again") from None
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise NotAnImage(
+            "not a photo in a known format; use JPEG, PNG, HEIC, WebP or TIFF") from None
+    except Image.DecompressionBombError as error:
+        # Pillow refuses very large images on open, before our own check; keep its pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        size = f" is {int(found.group(1)) / 1e6:.0f} megapixels," if found else ""
+        raise ImageTooLarge(
+            f"the image{size} above the {MAX_PIXELS // 1_000_000} megapixel limit; resize it or export a smaller "
+            "copy") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise CorruptImage(f"the image is truncated or damaged ({error}); copy or export the photo again") from None
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(_ORIENTATION, 1))
+    except Exception:  # a malformed EXIF block must not cost the photo
+        return 1
+
+
+def _capture_time(image: Image.Image) -> datetime | None:
+    try:
+        exif = image.getexif()
+        raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+        return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S") if raw else None
+    except Exception:
+        return None
+
+
+def _decode(image: Image.Image, data: bytes, working_long_side_px: int) -> NDArray[np.uint8]:
+    if image.format == "JPEG":
+        longest = max(image.size)
+        if longest > working_long_side_px:
+            factor = working_long_side_px / longest
+            image.draft("RGB", (int(image.width * factor) + 1, int(image.height * factor) + 1))
+    try:
+        image.load()
+        ImageOps.exif_transpose(image, in_place=True)
+        return _to_rgb8(image)
+    except (OSError, SyntaxError, ValueError) as error:
+        fallback = _decode_with_opencv(data) if image.format in ("TIFF", "PNG") else None
+        if fallback is not None:
+            return fallback
+        raise CorruptImage(
+            f"the image data is truncated or damaged ({error}); copy or export the photo again") from None
+
+
+def _to_rgb8(image: Image.Image) -> NDArray[np.uint8]:
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
+        grey = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
+        # Transparent pixels become white, like a studio backdrop, not black.
+        rgba = image.convert("RGBA")
+        backdrop = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(backdrop, rgba)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+
+
+def _decode_with_opencv(data: bytes) -> NDArray[np.uint8] | None:
+    """16-bit colour TIFF/PNG that Pillow cannot hold: decode with OpenCV and scale to 8 bit."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    decoded = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    if decoded is None:
+        return None
+    if decoded.dtype == np.uint16:
+        decoded = (decoded.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    elif decoded.dtype != np.uint8:
+        values = decoded.astype(np.float64)
+        span = max(float(values.max() - values.min()), 1e-9)
+        decoded = ((values - values.min()) / span * 255.0 + 0.5).astype(np.uint8)
+    if decoded.ndim == 2:
+        return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_GRAY2RGB))
+    if decoded.shape[2] == 4:
+        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGRA2BGR)
+    return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+
+
+def _shrink(rgb: NDArray[np.uint8], working_long_side_px: int) -> NDArray[np.uint8]:
+    longest = max(rgb.shape[:2])
+    # JPEG draft scaling lands between 1x and 2x the working size; resampling that again costs more
+    # than the few extra pixels do downstream, so only images well above it are shrunk.
+    if longest < working_long_side_px * 2:
+        return rgb
+    factor = working_long_side_px / longest
+    size = (max(1, round(rgb.shape[1] * factor)), max(1, round(rgb.shape[0] * factor)))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
