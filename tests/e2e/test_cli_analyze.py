@@ -53,7 +53,9 @@ def test_one_photo_gives_json_that_matches_the_schema_and_an_overlay(photos, tmp
     assert set(document["severity"]) == {"brow", "midface", "jawline", "neck"}
     with Image.open(overlay) as picture:
         assert picture.format == "PNG" and min(picture.size) > 500
-    assert "patient's right" in result.stdout  # the readable summary table
+    assert "patient's right" not in result.stdout  # with --json, the JSON is the output
+    table = runner.invoke(app, ["analyze", str(photos["good"])])
+    assert table.exit_code == 0 and "patient's right" in table.stdout and "severity: brow" in table.stdout
 
 
 def test_json_to_stdout_is_pure_json(photos):

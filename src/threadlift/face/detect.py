@@ -21,6 +21,9 @@ from threadlift.face.errors import NoFace
 _CROP_MARGIN = 0.9  # fraction of the detector box added on each side
 _CROP_FACE_PX = 320  # detector boxes are resized to about this many pixels before meshing
 _TILE_OVERLAP = 0.5
+# Both detectors shrink their input to 128-192 px internally, and the first mesh only has to frame the
+# refinement crops; a copy this size finds the same faces for a third of the cost of a 3 MP frame.
+_SEARCH_LONG_SIDE_PX = 1024
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,9 @@ class FoundFace:
 
 def find_face(rgb: NDArray[np.uint8], models: MediaPipeModels) -> FoundFace:
     """Locate the largest face in ``rgb`` (H, W, 3) uint8. Raises :class:`NoFace` when there is none."""
-    faces = models.mesh(rgb)
-    boxes = models.detect_faces(rgb)
+    search, zoom = _search_copy(rgb)
+    faces = [face / zoom for face in models.mesh(search)]  # x, y and MediaPipe's z share one scale
+    boxes = [_scaled_box(box, 1 / zoom) for box in models.detect_faces(search)]
     if not faces and not boxes:
         boxes = _detect_in_tiles(rgb, models)
     missed = [box for box in boxes if not any(_overlaps(box, face) for face in faces)]
@@ -48,6 +52,20 @@ def find_face(rgb: NDArray[np.uint8], models: MediaPipeModels) -> FoundFace:
     largest = max(candidates, key=_face_area_px)
     used_fallback = any(largest is face for face in recovered)
     return FoundFace(largest, len(candidates), used_fallback)
+
+
+def _search_copy(rgb: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], float]:
+    longest = max(rgb.shape[:2])
+    if longest <= _SEARCH_LONG_SIDE_PX:
+        return rgb, 1.0
+    zoom = _SEARCH_LONG_SIDE_PX / longest
+    size = (round(rgb.shape[1] * zoom), round(rgb.shape[0] * zoom))
+    # Bilinear is enough here: the detectors shrink the copy much further themselves.
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)), zoom
+
+
+def _scaled_box(box: DetectedBox, factor: float) -> DetectedBox:
+    return DetectedBox(box.x_px * factor, box.y_px * factor, box.width_px * factor, box.height_px * factor, box.score)
 
 
 def _face_area_px(landmarks_px: NDArray[np.float64]) -> float:

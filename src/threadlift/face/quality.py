@@ -133,8 +133,8 @@ def normalised_face(rgb: NDArray[np.uint8], landmarks_rgb_px: NDArray[np.float64
     if crop.size == 0:
         return np.zeros((1, 1), np.uint8), np.zeros((1, 1), bool)
     size = (max(1, round(crop.shape[1] * zoom)), max(1, round(crop.shape[0] * zoom)))
-    interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR
-    grey = cv2.cvtColor(cv2.resize(crop, size, interpolation=interpolation), cv2.COLOR_RGB2GRAY)
+    interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR  # area averaging keeps blur comparable
+    grey = cv2.resize(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY), size, interpolation=interpolation)
     mask = np.zeros(grey.shape, np.uint8)
     polygon = np.round((oval - low) * zoom).astype(np.int32)
     cv2.fillPoly(mask, [polygon], (1,))
