@@ -40,6 +40,8 @@ def analyze(
                                         "keep left/right symmetric); 4 is faster, 8 a little steadier.")] = 6,
     fast: Annotated[bool, typer.Option(help="One mesh pass per photo (same as --passes 1): fastest, about 3x noisier.")]
     = False,
+    table: Annotated[bool | None, typer.Option("--table/--no-table", help="Print the summary table (default: only "
+                                               "without --json).")] = None,
 ) -> None:
     """Measure faces on photos: pose, quality, millimetre measurements, symmetry and severity estimates."""
     if mm_per_px is not None and marker_mm is not None:
@@ -54,6 +56,7 @@ def analyze(
     analyzer = Analyzer(AnalysisSettings(passes=1 if fast else passes))
     stream, close_stream = _json_stream(json_out)
     failures: Counter[int] = Counter()
+    overlay_names: set[str] = set()
     try:
         with _progress(len(photos)) as progress:
             task = progress.add_task("Analysing", total=len(photos))
@@ -71,9 +74,10 @@ def analyze(
                 if stream is not None:
                     _write_json(stream, document, several)
                 if overlay_target is not None:
-                    target = overlay_target / f"{path.stem}.overlay.png" if several else overlay_target
+                    target = overlay_target / _unique(f"{path.stem}.overlay.png", overlay_names) if several \
+                        else overlay_target
                     save_overlay(result, target)
-                if json_out is None:  # the JSON is the output when asked for; the table is for reading
+                if table or (table is None and json_out is None):
                     _out.print(_summary(document))
                 progress.advance(task)
     except Exception as error:  # never a traceback for a clinician; say what to do instead
@@ -100,8 +104,19 @@ def demo(
     with resources.as_file(sample) as path:
         out.mkdir(parents=True, exist_ok=True)
         analyze([path], json_out=str(out / "sample.json"), overlay=out / "sample.overlay.png", mm_per_px=None,
-                marker_mm=None, strict=False, passes=AnalysisSettings().passes, fast=False)
+                marker_mm=None, strict=False, passes=AnalysisSettings().passes, fast=False, table=True)
     _plain(_out, f"JSON: {out / 'sample.json'}   overlay: {out / 'sample.overlay.png'}")
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """Photos from different folders may share a name; their overlays must not overwrite each other."""
+    stem, suffix = name.split(".", 1)
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}.{suffix}"
+    taken.add(candidate)
+    return candidate
 
 
 def _plain(console: Console, text: str) -> None:

@@ -115,3 +115,13 @@ def test_the_installed_command_never_shows_a_traceback(photos, tmp_path):
     assert finished.returncode == 1
     assert "Traceback" not in finished.stderr
     assert "truncated" in finished.stderr and "megapixel" in finished.stderr
+
+
+def test_overlays_of_photos_with_the_same_name_do_not_overwrite_each_other(photos, tmp_path):
+    twin = tmp_path / "elsewhere" / photos["good"].name
+    twin.parent.mkdir()
+    twin.write_bytes(photos["good"].read_bytes())
+    folder = tmp_path / "overlays"
+    result = runner.invoke(app, ["analyze", str(photos["good"]), str(twin), "--overlay", str(folder), "--fast"])
+    assert result.exit_code == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["obama3-2.overlay.png", "obama3.overlay.png"]
