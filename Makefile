@@ -32,6 +32,8 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/repeatability.py
+	$(BIN)/python bench/compare.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

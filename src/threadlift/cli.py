@@ -108,6 +108,168 @@ def demo(
     _plain(_out, f"JSON: {out / 'sample.json'}   overlay: {out / 'sample.overlay.png'}")
 
 
+EXIT_NOT_COMPARABLE = 10
+
+
+@app.command()
+def compare(
+    photos: Annotated[list[Path], typer.Argument(help="Baseline photo, then one or more later photos.")],
+    json_out: Annotated[str | None, typer.Option("--json", help="Write JSON here ('-' for stdout).")] = None,
+    image: Annotated[Path | None, typer.Option(help="Aligned pair, overlay and arrows in mm (PNG); the last photo "
+                                               "against the baseline when several.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Lift over time (PNG), with three or more photos.")] = None,
+    dates: Annotated[str | None, typer.Option(help="Dates of the photos, YYYY-MM-DD,... (default: EXIF capture "
+                                              "date).")] = None,
+    force: Annotated[bool, typer.Option(help="Compare even a pair that is not comparable; the result says so.")]
+    = False,
+) -> None:
+    """Measure tissue movement per area between a baseline photo and later ones, in mm with its ±."""
+    if len(photos) < 2:
+        _plain(_err, "error: give a baseline photo and at least one later photo")
+        raise typer.Exit(2)
+    if plot is not None and len(photos) < 3:
+        _plain(_err, "error: --plot needs three or more photos (a baseline and two follow-ups)")
+        raise typer.Exit(2)
+    from threadlift.face.analysis import default_analyzer
+    from threadlift.face.compare import compare_series
+    from threadlift.face.compare_draw import plot_series, save_comparison_image
+    from threadlift.face.compare_report import comparison_to_dict, series_to_dict
+
+    parsed_dates = _parse_dates(dates, len(photos))
+    analyzer = default_analyzer()
+    analyses = []
+    with _progress(len(photos)) as progress:
+        task = progress.add_task("Analysing", total=len(photos))
+        for path in photos:
+            try:
+                analyses.append(analyzer.analyze(path))
+            except PhotoError as error:
+                _plain(_err, f"error: {path}: {error.message} [{error.code}]")
+                raise typer.Exit(error.exit_code) from None
+            progress.advance(task)
+    try:
+        series = compare_series(analyses, parsed_dates, force=force, analyzer=analyzer)
+    except ValueError as error:
+        _plain(_err, f"error: {error}")
+        raise typer.Exit(2) from None
+    document = comparison_to_dict(series.comparisons[0], days_since_baseline=series.days[0]) \
+        if len(photos) == 2 else series_to_dict(series)
+    stream, close_stream = _json_stream(json_out)
+    if stream is not None:
+        _write_json(stream, document, False)
+        if close_stream:
+            stream.close()
+    if json_out is None:
+        for comparison, day in zip(series.comparisons, series.days, strict=True):
+            if comparison.measured:  # refusals are explained on stderr below
+                _out.print(_comparison_table(comparison_to_dict(comparison, days_since_baseline=day)))
+    last = series.comparisons[-1]
+    if image is not None and last.displacement is not None:
+        _plain(_err, f"comparison picture written to {save_comparison_image(last, image)}")
+    if plot is not None:
+        try:
+            _plain(_err, f"plot written to {plot_series(series, plot)}")
+        except ValueError as error:
+            _plain(_err, f"error: {error}")
+            raise typer.Exit(2) from None
+    refused = [c for c in series.comparisons if not c.comparable and not c.forced]
+    for comparison in refused:
+        for reason in comparison.reasons:
+            _plain(_err, f"not comparable: {comparison.after.photo.path}: {reason.message} [{reason.code}]")
+    if refused:
+        raise typer.Exit(EXIT_NOT_COMPARABLE)
+
+
+@app.command()
+def simulate(
+    photo: Annotated[Path, typer.Argument(help="The photo to preview a lift on (frontal).")],
+    lift: Annotated[list[str], typer.Option(help="AREA=MM, e.g. --lift brow=2 --lift midface=3 (areas: brow, "
+                                            "midface, nasolabial, jawline, commissure).")],
+    out: Annotated[Path, typer.Option(help="Where to write the preview (PNG or JPEG).")],
+    side: Annotated[str, typer.Option(help="both, left or right (the patient's sides).")] = "both",
+) -> None:
+    """Preview a lift of a few millimetres on a photo: an illustration, not a prediction."""
+    from threadlift.face.analysis import default_analyzer
+    from threadlift.face.areas import Side
+    from threadlift.face.simulate import simulate as preview
+
+    lifts = _parse_lifts(lift)
+    sides = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}.get(side)
+    if sides is None:
+        _plain(_err, f"error: --side {side}: choose both, left or right")
+        raise typer.Exit(2)
+    try:
+        analysis = default_analyzer().analyze(photo)
+        full = _full_resolution(photo)
+        picture = preview(full, analysis, lifts, sides=sides)
+    except PhotoError as error:
+        _plain(_err, f"error: {photo}: {error.message} [{error.code}]")
+        raise typer.Exit(error.exit_code) from None
+    except ValueError as error:
+        _plain(_err, f"error: {error}")
+        raise typer.Exit(2) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from PIL import Image
+
+    Image.fromarray(picture).save(out)
+    _plain(_out, f"preview written to {out} (illustration, not a prediction)")
+
+
+def _full_resolution(path: Path) -> Any:
+    """The photo at full size, upright (the preview is written at the photo's own resolution)."""
+    from threadlift.face.load import load_photo
+
+    return load_photo(path, working_long_side_px=10**6).rgb
+
+
+def _parse_lifts(entries: list[str]) -> dict[str, float]:
+    lifts: dict[str, float] = {}
+    for entry in entries:
+        area, _, value = entry.partition("=")
+        try:
+            lifts[area.strip()] = float(value)
+        except ValueError:
+            _plain(_err, f"error: --lift {entry}: write AREA=MM, e.g. --lift midface=3")
+            raise typer.Exit(2) from None
+    return lifts
+
+
+def _parse_dates(text: str | None, count: int) -> list[Any] | None:
+    if text is None:
+        return None
+    from datetime import date
+
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != count:
+        _plain(_err, f"error: --dates has {len(parts)} dates for {count} photos; give one YYYY-MM-DD per photo")
+        raise typer.Exit(2)
+    try:
+        return [date.fromisoformat(p) for p in parts]
+    except ValueError:
+        _plain(_err, f"error: --dates {text}: use YYYY-MM-DD,YYYY-MM-DD,...")
+        raise typer.Exit(2) from None
+
+
+def _comparison_table(doc: dict[str, Any]) -> Table:
+    days = doc.get("days_since_baseline")
+    title = (f"{escape(str(doc['before']['path']))} -> {escape(str(doc['after']['path']))}"
+             + (f"  ·  day {days}" if days is not None else ""))
+    table = Table(title=title, title_justify="left", caption_justify="left")
+    table.add_column("area")
+    table.add_column("patient's right", justify="right")
+    table.add_column("patient's left", justify="right")
+    for area, sides in doc["areas"].items():
+        if sides["left"] is None and sides["right"] is None:
+            continue
+        table.add_row(area, *(escape(sides[s]["summary"]) if sides[s] else "" for s in ("right", "left")))
+    error_mm = doc["registration"]["error_mm"]
+    caption = f"lift = up, mm; ± holds about 95% of the time; registration error {error_mm:.2f} mm"
+    if doc["comparable"]["forced"]:
+        caption += "\n[red]NOT COMPARABLE (forced):[/red] " + "; ".join(r["code"] for r in doc["comparable"]["reasons"])
+    table.caption = caption
+    return table
+
+
 def _unique(name: str, taken: set[str]) -> str:
     """Photos from different folders may share a name; their overlays must not overwrite each other."""
     stem, suffix = name.split(".", 1)
