@@ -1,0 +1,325 @@
+"""An episode of care, from consultation to the last follow-up, as an explicit state machine.
+
+Every change goes through a method that checks the state and the clinical rules and raises a
+:class:`~threadlift.clinic.errors.DomainError` naming the rule when it refuses. Transitions come
+from one table (:data:`TRANSITIONS`); guards say why a transition is not allowed yet.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, Field
+
+from threadlift.clinic import anaesthetic, suitability
+from threadlift.clinic.adverse import AdverseEvent
+from threadlift.clinic.anaesthetic import DoseStatus, Injection
+from threadlift.clinic.consent import ConsentDocument, SignedConsent, ensure_unchanged, sign
+from threadlift.clinic.consultation import AllergyKind, Consultation, TreatmentArea
+from threadlift.clinic.discharge import (
+    AFTERCARE_SHEETS,
+    Criterion,
+    DischargeRecord,
+    ObservationRecord,
+    discharge_problems,
+)
+from threadlift.clinic.errors import (
+    ConsentMissing,
+    DischargeNotReady,
+    InvalidInput,
+    InvalidTransition,
+    RecordLocked,
+    SuitabilityNotCleared,
+)
+from threadlift.clinic.followup import FollowUp, FollowUpStatus, schedule
+from threadlift.clinic.patient import Patient
+from threadlift.clinic.policy import ClinicPolicy
+from threadlift.clinic.procedure import (
+    ASEPSIS,
+    REQUIRED_BEFORE_INJECTION,
+    ChecklistEntry,
+    ChecklistItem,
+    EventKind,
+    ProcedureEvent,
+    ProcedureRecord,
+    Side,
+    ThreadUse,
+    check_thread,
+)
+from threadlift.clinic.suitability import Override, SuitabilityResult
+from threadlift.clinic.threads import ThreadLot
+
+
+class State(StrEnum):
+    CONSULTATION = "consultation"
+    ASSESSED = "assessed"
+    CONSENTED = "consented"
+    PLANNED = "planned"
+    PROCEDURE = "procedure"
+    OBSERVATION = "observation"
+    DISCHARGED = "discharged"
+    FOLLOW_UP = "follow_up"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.CONSULTATION: frozenset({State.ASSESSED, State.CANCELLED}),
+    State.ASSESSED: frozenset({State.CONSENTED, State.CANCELLED}),
+    State.CONSENTED: frozenset({State.PLANNED, State.CANCELLED}),
+    State.PLANNED: frozenset({State.PROCEDURE, State.CANCELLED}),
+    State.PROCEDURE: frozenset({State.OBSERVATION}),  # a started procedure is always recorded to its end
+    State.OBSERVATION: frozenset({State.DISCHARGED}),
+    State.DISCHARGED: frozenset({State.FOLLOW_UP}),
+    State.FOLLOW_UP: frozenset({State.CLOSED}),
+    State.CLOSED: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+
+class StateChange(BaseModel):
+    from_state: State
+    to_state: State
+    at: datetime
+    by: str
+    reason: str | None = None
+
+
+class Plan(BaseModel):
+    """The agreed plan in brief (the full marking map lives in the planning module)."""
+
+    areas: list[TreatmentArea] = Field(min_length=1)
+    note: str = Field(default="", max_length=4000)
+    planned_by: str
+    planned_at: datetime
+
+
+class Episode(BaseModel):
+    id: UUID = Field(default_factory=uuid4)
+    patient_id: UUID
+    state: State = State.CONSULTATION
+    opened_at: datetime
+    history: list[StateChange] = Field(default_factory=list)
+    consultation: Consultation | None = None
+    suitability: SuitabilityResult | None = None
+    overrides: list[Override] = Field(default_factory=list)
+    consent: SignedConsent | None = None
+    plan: Plan | None = None
+    procedure: ProcedureRecord | None = None
+    dose_warnings: list[str] = Field(default_factory=list)
+    thread_warnings: list[str] = Field(default_factory=list)
+    observations: list[ObservationRecord] = Field(default_factory=list)
+    discharge: DischargeRecord | None = None
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    cancel_reason: str | None = None
+
+    # -- state machine -----------------------------------------------------------------------
+
+    def _move(self, to: State, at: datetime, by: str, reason: str | None = None) -> None:
+        if to not in TRANSITIONS[self.state]:
+            raise InvalidTransition(f"an episode in state '{self.state}' cannot move to '{to}'")
+        self.history.append(StateChange(from_state=self.state, to_state=to, at=at, by=by, reason=reason))
+        self.state = to
+
+    def _require(self, *states: State, action: str) -> None:
+        if self.state not in states:
+            allowed = " or ".join(f"'{s}'" for s in states)
+            raise InvalidTransition(f"cannot {action} while the episode is in state '{self.state}' (needs {allowed})")
+
+    # -- consultation and suitability ----------------------------------------------------------
+
+    def record_consultation(self, consultation: Consultation) -> None:
+        self._require(State.CONSULTATION, action="record a consultation")
+        self.consultation = consultation
+
+    def assess(self, patient: Patient, policy: ClinicPolicy, today: date, at: datetime, by: str) -> SuitabilityResult:
+        """Decide suitability and move to 'assessed' (only clinicians may call this: see roles)."""
+        self._require(State.CONSULTATION, State.ASSESSED, action="decide suitability")
+        if self.consultation is None:
+            raise InvalidTransition("record the consultation before deciding suitability")
+        self.suitability = suitability.assess(patient, self.consultation, policy, today)
+        self.overrides = []
+        if self.state is State.CONSULTATION:
+            self._move(State.ASSESSED, at, by)
+        return self.suitability
+
+    def override(self, rule: str, reason: str, clinician_id: str, at: datetime) -> Override:
+        if self.suitability is None:
+            raise InvalidTransition("there is no suitability decision to override")
+        self._require(State.ASSESSED, State.CONSENTED, State.PLANNED, action="override a suitability finding")
+        self.overrides = suitability.add_override(self.suitability, self.overrides, rule=rule, reason=reason,
+                                                  clinician_id=clinician_id, at=at)
+        return next(o for o in self.overrides if o.rule == rule)
+
+    # -- consent and plan ----------------------------------------------------------------------
+
+    def sign_consent(self, document: ConsentDocument, *, typed_name: str, signature_png_base64: str,
+                     signed_at: datetime, client_address: str, taken_by: str) -> SignedConsent:
+        self._require(State.ASSESSED, action="sign the procedure consent")
+        if self.consultation is None:
+            raise ConsentMissing("record the consultation before consent")
+        missing = self.consultation.risks_not_discussed
+        if missing:
+            raise ConsentMissing("these risks were not recorded as discussed: " + ", ".join(missing),
+                                 rule="consent_risks")
+        self.consent = sign(document, typed_name=typed_name, signature_png_base64=signature_png_base64,
+                            signed_at=signed_at, client_address=client_address, taken_by=taken_by)
+        self._move(State.CONSENTED, signed_at, taken_by)
+        return self.consent
+
+    def record_plan(self, plan: Plan) -> None:
+        self._require(State.CONSENTED, State.PLANNED, action="record the plan")
+        self.plan = plan
+        if self.state is State.CONSENTED:
+            self._move(State.PLANNED, plan.planned_at, plan.planned_by)
+
+    # -- procedure day -------------------------------------------------------------------------
+
+    def start_procedure(self, patient: Patient, policy: ClinicPolicy, performer_id: str, at: datetime) -> None:
+        self._require(State.PLANNED, action="start the procedure")
+        if self.consent is None:
+            raise ConsentMissing("no signed consent: the procedure cannot start")
+        ensure_unchanged(self.consent)
+        if self.consent.taken_by != performer_id:
+            raise ConsentMissing("consent must be taken by the practitioner who performs the procedure (SEL-15 [GMC]); "
+                                 "the performer must take a new consent", rule="SEL-15")
+        assert self.suitability is not None and self.consultation is not None
+        problems = suitability.clearance_problems(self.suitability, self.overrides)
+        if problems:
+            raise SuitabilityNotCleared("the procedure cannot start: " + "; ".join(problems))
+        ready = self.consultation.consulted_on + timedelta(days=policy.cooling_off_days)
+        if at.date() < ready:
+            raise SuitabilityNotCleared(f"the cooling-off period runs until {ready.isoformat()} (SEL-15; "
+                                        f"{policy.cooling_off_days} days after the consultation)", rule="SEL-15")
+        if patient.weight_kg is None and patient.dosing_weight_kg is None:
+            raise InvalidInput("record the patient's weight before the procedure: anaesthetic limits depend on it",
+                               rule="PRO-04")
+        self.procedure = ProcedureRecord(performer_id=performer_id, started_at=at)
+        self._move(State.PROCEDURE, at, performer_id)
+
+    def _open_procedure(self) -> ProcedureRecord:
+        self._require(State.PROCEDURE, action="change the procedure record")
+        assert self.procedure is not None
+        if self.procedure.ended_at is not None:
+            raise RecordLocked("the procedure has ended; its record can no longer change")
+        return self.procedure
+
+    def tick(self, item: ChecklistItem, at: datetime, by: str) -> None:
+        record = self._open_procedure()
+        if record.ticked(item):
+            raise InvalidInput(f"'{item}' is already ticked at "
+                               f"{next(e.at for e in record.checklist if e.item is item).isoformat()}")
+        if item is ChecklistItem.TOPICAL_REMOVED and not record.ticked(ChecklistItem.TOPICAL_APPLIED):
+            raise InvalidInput("the topical anaesthetic was never recorded as applied")
+        record.checklist.append(ChecklistEntry(item=item, at=at, by=by))
+
+    def inject(self, patient: Patient, policy: ClinicPolicy, injection: Injection) -> DoseStatus:
+        record = self._open_procedure()
+        missing = record.missing(REQUIRED_BEFORE_INJECTION)
+        if missing:
+            raise InvalidInput("confirm the lipid-emulsion (LAST) kit is in the room before injecting (PRO-05 "
+                               "[ASRA-CC])", rule="PRO-05")
+        allergic = self.consultation is not None and any(
+            a.kind is AllergyKind.AMIDE_LOCAL_ANAESTHETIC for a in self.consultation.history.allergies)
+        status = anaesthetic.check_injection(patient, policy, record.injections, injection, amide_allergy=allergic)
+        record.injections.append(injection)
+        if status.warning:
+            self.dose_warnings.append(f"{injection.at.isoformat()}: {status.warning}")
+        return status
+
+    def place_thread(self, lot: ThreadLot, *, area: str, side: Side, vector: str, at: datetime, by: str,
+                     anchored: bool = False, entry_to_exit_mm: float | None = None) -> ThreadUse:
+        record = self._open_procedure()
+        allergies = set()
+        if self.consultation is not None:
+            allergies = {(a.material or a.substance).lower() for a in self.consultation.history.allergies
+                         if a.kind is AllergyKind.THREAD_POLYMER}
+        warnings = check_thread(lot, on=at.date(), polymer_allergies=allergies, entry_to_exit_mm=entry_to_exit_mm)
+        use = ThreadUse(lot_id=lot.id, lot=lot.lot, product=lot.product, material=lot.material, design=lot.design,
+                        gauge=lot.gauge, length_mm=lot.length_mm, area=area, side=side, vector=vector,
+                        anchored=anchored, at=at, by=by)
+        record.threads.append(use)
+        self.thread_warnings += [w for w in warnings if w not in self.thread_warnings]
+        return use
+
+    def record_event(self, kind: EventKind, at: datetime, by: str, note: str | None = None) -> None:
+        self._open_procedure().events.append(ProcedureEvent(kind=kind, at=at, by=by, note=note))
+
+    def end_procedure(self, at: datetime, by: str) -> None:
+        record = self._open_procedure()
+        missing = record.missing(ASEPSIS)
+        if missing:
+            raise InvalidInput("the asepsis checklist is incomplete (PRO-07): " + ", ".join(m.value for m in missing),
+                               rule="PRO-07")
+        if at < record.started_at:
+            raise InvalidInput("the end time is before the start time")
+        record.ended_at = at
+        self._move(State.OBSERVATION, at, by)
+
+    # -- observation, discharge, follow-up ------------------------------------------------------
+
+    def observe(self, observation: ObservationRecord) -> None:
+        self._require(State.OBSERVATION, action="record an observation")
+        self.observations.append(observation)
+
+    def discharge_patient(self, policy: ClinicPolicy, criteria: dict[Criterion, bool], aftercare_version: str,
+                          at: datetime, by: str) -> list[FollowUp]:
+        self._require(State.OBSERVATION, action="discharge the patient")
+        assert self.procedure is not None
+        if aftercare_version not in AFTERCARE_SHEETS:
+            raise InvalidInput(f"unknown aftercare sheet version {aftercare_version}; known: "
+                               + ", ".join(AFTERCARE_SHEETS))
+        problems = discharge_problems(self.procedure.ended_at, self.observations, criteria, at, policy)
+        if problems:
+            raise DischargeNotReady("not ready for discharge: " + "; ".join(problems))
+        self.discharge = DischargeRecord(criteria=criteria, aftercare_version=aftercare_version, discharged_at=at,
+                                         by=by)
+        self._move(State.DISCHARGED, at, by)
+        self.follow_ups = schedule(at.date(), policy)  # FU-01
+        if any(e.kind is EventKind.SHOCK_LIKE_PAIN for e in self.procedure.events):
+            # PRO-06: electric-shock pain during insertion may mean nerve contact [ESTET].
+            self.follow_ups.append(FollowUp(name="neurological review", kind="visit",
+                                            due_on=at.date() + timedelta(days=14),
+                                            reason="PRO-06: shock-like pain during the procedure"))
+        return self.follow_ups
+
+    def complete_follow_up(self, index: int, status: FollowUpStatus, at: datetime, by: str,
+                           note: str | None = None) -> FollowUp:
+        self._require(State.DISCHARGED, State.FOLLOW_UP, action="record a follow-up")
+        if not 0 <= index < len(self.follow_ups):
+            raise InvalidInput(f"no follow-up number {index}")
+        current = self.follow_ups[index]
+        if current.status is not FollowUpStatus.SCHEDULED:
+            raise RecordLocked(f"follow-up '{current.name}' is already {current.status}")
+        updated = current.model_copy(update={"status": status, "completed_at": at, "completed_by": by, "note": note})
+        self.follow_ups[index] = updated
+        if self.state is State.DISCHARGED:
+            self._move(State.FOLLOW_UP, at, by)
+        return updated
+
+    def add_adverse_event(self, event: AdverseEvent) -> None:
+        self._require(State.PROCEDURE, State.OBSERVATION, State.DISCHARGED, State.FOLLOW_UP,
+                      action="record an adverse event")
+        used = {t.lot_id for t in (self.procedure.threads if self.procedure else [])}
+        unknown = [str(lot) for lot in event.lot_ids if lot not in used]
+        if unknown:
+            raise InvalidInput("these lots were not used in this episode: " + ", ".join(unknown))
+        self.adverse_events.append(event)
+
+    def close(self, at: datetime, by: str, reason: str | None = None) -> None:
+        self._require(State.FOLLOW_UP, action="close the episode")
+        pending = [f.name for f in self.follow_ups if f.status is FollowUpStatus.SCHEDULED]
+        if pending and not reason:
+            raise InvalidTransition("follow-ups still scheduled (" + ", ".join(pending) + "); complete them or give a "
+                                    "reason to close early")
+        self._move(State.CLOSED, at, by, reason)
+
+    def cancel(self, at: datetime, by: str, reason: str) -> None:
+        if State.CANCELLED not in TRANSITIONS[self.state]:
+            raise InvalidTransition(f"an episode in state '{self.state}' cannot be cancelled; a started procedure "
+                                    "is recorded to its end")
+        self.cancel_reason = reason
+        self._move(State.CANCELLED, at, by, reason)

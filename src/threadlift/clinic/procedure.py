@@ -1,0 +1,128 @@
+"""The procedure-day record: checklist with times, local anaesthetic, threads placed, events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from threadlift.clinic.anaesthetic import Injection
+from threadlift.clinic.errors import ContraindicatedProduct, ExpiredLot, InvalidInput
+from threadlift.clinic.threads import Design, Material, ThreadLot
+
+
+class ChecklistItem(StrEnum):
+    CLEANED = "cleaned"  # make-up and jewellery removed, face washed (§4.1 step 1)
+    PHOTOS_TAKEN = "photos_taken"
+    MARKED = "marked"  # vectors with entry and exit points (§4.1 step 2)
+    TOPICAL_APPLIED = "topical_anaesthetic_applied"
+    TOPICAL_REMOVED = "topical_anaesthetic_removed"
+    SKIN_PREPARED = "skin_prepared"  # PRO-07 asepsis: chlorhexidine prep [BHUB][SSIFU]
+    DRAPES_AND_CAP = "drapes_and_cap"  # PRO-07
+    STERILE_THREADS_CHECKED = "sterile_threads_checked"  # PRO-07
+    LAST_KIT_PRESENT = "last_kit_present"  # PRO-05: lipid emulsion in the room [ASRA-CC]
+
+
+ASEPSIS = (ChecklistItem.SKIN_PREPARED, ChecklistItem.DRAPES_AND_CAP, ChecklistItem.STERILE_THREADS_CHECKED)
+REQUIRED_BEFORE_INJECTION = (ChecklistItem.LAST_KIT_PRESENT,)
+
+
+class ChecklistEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    item: ChecklistItem
+    at: datetime
+    by: str
+
+
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    MIDLINE = "midline"
+
+
+class ThreadUse(BaseModel):
+    """One thread placed (PRO-01): the lot's product details copied at the time of use."""
+
+    model_config = ConfigDict(frozen=True)
+    lot_id: UUID
+    lot: str
+    product: str
+    material: Material
+    design: Design
+    gauge: str
+    length_mm: float
+    area: str = Field(min_length=1, max_length=40)
+    side: Side
+    vector: str = Field(min_length=1, max_length=200, description="entry -> exit (or anchor), as marked")
+    anchored: bool = False
+    at: datetime
+    by: str
+
+
+class EventKind(StrEnum):
+    """Intra-procedure events worth structuring (PRO-06 [ESTET][SLVP18-P4][IFAAS-C1])."""
+
+    SHOCK_LIKE_PAIN = "shock_like_pain"  # possible nerve contact: triggers a neurological follow-up
+    BLEEDING = "bleeding"
+    DIMPLING_AT_END = "dimpling_at_end"
+    THREAD_BREAKAGE = "thread_breakage"
+    EXPOSED_CONE_OR_KNOT = "exposed_cone_or_knot"
+
+
+class ProcedureEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: EventKind
+    at: datetime
+    by: str
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# PRO-02: coned sutures need a minimum entry-to-exit length of 6/9/11 cm for 8/12/16 cones [SSIFU].
+CONED_MINIMUM_LENGTH_MM = {8: 60.0, 12: 90.0, 16: 110.0}
+
+
+class ProcedureRecord(BaseModel):
+    performer_id: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    checklist: list[ChecklistEntry] = Field(default_factory=list)
+    injections: list[Injection] = Field(default_factory=list)
+    threads: list[ThreadUse] = Field(default_factory=list)
+    events: list[ProcedureEvent] = Field(default_factory=list)
+
+    def ticked(self, item: ChecklistItem) -> bool:
+        return any(entry.item is item for entry in self.checklist)
+
+    def missing(self, items: tuple[ChecklistItem, ...]) -> list[ChecklistItem]:
+        return [item for item in items if not self.ticked(item)]
+
+    @property
+    def duration_minutes(self) -> float | None:
+        if self.ended_at is None:
+            return None
+        return (self.ended_at - self.started_at).total_seconds() / 60
+
+
+def check_thread(lot: ThreadLot, *, on: date, polymer_allergies: set[str], entry_to_exit_mm: float | None) -> list[str]:
+    """Refuse an expired lot or a polymer the patient is allergic to; return warnings (e.g. SEL-13)."""
+    if lot.expired_on(on):
+        raise ExpiredLot(f"lot {lot.lot} of {lot.product} expired on {lot.expiry.isoformat()}; use another lot "
+                         "and quarantine this one")
+    if lot.material.value.lower() in polymer_allergies:
+        raise ContraindicatedProduct(f"the patient is allergic to {lot.material.value}; {lot.product} is refused "
+                                     "(SEL-09)")
+    warnings = []
+    if not lot.material.absorbable:
+        warnings.append("SEL-13: non-absorbable thread: paraesthesia 11.7% vs 3.1% and extrusion 7.6% vs 1.6% "
+                        "against absorbable threads [NIU21]")
+    if lot.design is Design.CONED and lot.cones in CONED_MINIMUM_LENGTH_MM:
+        minimum = CONED_MINIMUM_LENGTH_MM[lot.cones]
+        if entry_to_exit_mm is None:
+            warnings.append(f"PRO-02: record the entry-to-exit length; {lot.cones}-cone sutures need at least "
+                            f"{minimum / 10:g} cm [SSIFU]")
+        elif entry_to_exit_mm < minimum:
+            raise InvalidInput(f"a {lot.cones}-cone suture needs at least {minimum / 10:g} cm between entry and exit; "
+                               f"{entry_to_exit_mm / 10:g} cm is too short (PRO-02 [SSIFU])", rule="PRO-02")
+    return warnings

@@ -1,0 +1,67 @@
+"""PRO-04: the local-anaesthetic running total against the patient's maximum."""
+
+import pytest
+
+from tests.helpers.clinic import NOON, patient
+from threadlift.clinic.anaesthetic import Injection, check_injection, maximum_mg, status
+from threadlift.clinic.errors import ContraindicatedProduct, DoseExceeded, InvalidInput
+from threadlift.clinic.policy import ClinicPolicy, Jurisdiction, Preparation
+
+US = ClinicPolicy.for_jurisdiction(Jurisdiction.US)
+UK = ClinicPolicy.for_jurisdiction(Jurisdiction.UK)
+
+
+def shot(ml: float, adrenaline: bool, percent: float = 1.0, reason: str | None = None) -> Injection:
+    return Injection(concentration_percent=percent, volume_ml=ml, with_adrenaline=adrenaline, at=NOON,
+                     given_by="dr-hale", override_reason=reason)
+
+
+def test_one_percent_is_ten_mg_per_ml():
+    assert shot(0.5, True).mg == pytest.approx(5.0)
+    assert shot(2.0, False, percent=2.0).mg == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize("policy, preparation, weight, expected", [
+    (US, Preparation.PLAIN, 60, 270.0), (US, Preparation.PLAIN, 80, 300.0), (UK, Preparation.PLAIN, 60, 200.0),
+    (UK, Preparation.WITH_ADRENALINE, 60, 420.0), (US, Preparation.WITH_ADRENALINE, 90, 500.0)])
+def test_maximum_dose_by_weight_and_jurisdiction(policy, preparation, weight, expected):
+    # The worked example of thread-lift-clinical.md §4.2: 60 kg -> 270 mg (US) or 200 mg (UK) plain; 420 mg with
+    # adrenaline.
+    assert maximum_mg(patient(weight_kg=weight), policy, preparation) == pytest.approx(expected)
+
+
+def test_ideal_body_weight_is_used_when_entered():
+    heavy = patient(weight_kg=110, height_cm=165, dosing_weight_kg=60)
+    assert maximum_mg(heavy, US, Preparation.PLAIN) == pytest.approx(270.0)
+    unentered = status(patient(weight_kg=110, height_cm=165), US, [])
+    assert "ideal body weight" in (unentered.warning or "")
+
+
+def test_a_dose_over_the_cap_is_refused_unless_overridden_with_a_reason():
+    given = [shot(15.0, False)]  # 150 mg of plain lidocaine, UK cap 200 mg
+    with pytest.raises(DoseExceeded, match="override reason"):
+        check_injection(patient(), UK, given, shot(6.0, False), amide_allergy=False)
+    after = check_injection(patient(), UK, given, shot(6.0, False, reason="Anaesthetist present, extra area added."),
+                            amide_allergy=False)
+    assert after.fraction_of_maximum > 1.0
+
+
+def test_eighty_percent_warns():
+    after = check_injection(patient(), UK, [], shot(17.0, False), amide_allergy=False)
+    assert after.warning == "85% of the maximum dose"
+
+
+def test_mixed_preparations_count_as_fractions_of_their_own_maximum():
+    # 100 mg plain of 200 (UK) + 224 mg with adrenaline of 448 (64 kg x 7) = 1.0.
+    result = status(patient(), UK, [shot(10.0, False), shot(22.4, True)])
+    assert result.fraction_of_maximum == pytest.approx(1.0)
+
+
+def test_amide_allergy_refuses_lidocaine():
+    with pytest.raises(ContraindicatedProduct):
+        check_injection(patient(), UK, [], shot(1.0, True), amide_allergy=True)
+
+
+def test_no_weight_no_dose():
+    with pytest.raises(InvalidInput, match="weight"):
+        status(patient(weight_kg=None), UK, [shot(1.0, True)])

@@ -1,0 +1,210 @@
+"""The pathway as a state machine: the whole episode, and every refusal, without a database."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.helpers.clinic import (
+    ALL_CRITERIA,
+    CONSENT_DOCUMENT,
+    NOON,
+    TODAY,
+    consultation,
+    later,
+    lot,
+    patient,
+    signature_png,
+)
+from threadlift.clinic.adverse import AdverseEvent, EventType, Intervention
+from threadlift.clinic.anaesthetic import Injection
+from threadlift.clinic.consultation import Allergy, AllergyKind, Risk, TreatmentArea
+from threadlift.clinic.discharge import Criterion, ObservationRecord
+from threadlift.clinic.episode import Episode, Plan, State
+from threadlift.clinic.errors import (
+    ConsentMissing,
+    ContraindicatedProduct,
+    DischargeNotReady,
+    ExpiredLot,
+    InvalidInput,
+    InvalidTransition,
+    RecordLocked,
+    SuitabilityNotCleared,
+)
+from threadlift.clinic.followup import FollowUpStatus
+from threadlift.clinic.policy import ClinicPolicy
+from threadlift.clinic.procedure import ChecklistItem, EventKind, Side
+
+POLICY = ClinicPolicy.for_jurisdiction("UK", cooling_off_days=0)
+PATIENT = patient()
+
+
+def planned_episode(**consultation_changes) -> Episode:
+    episode = Episode(patient_id=PATIENT.id, opened_at=NOON - timedelta(days=1))
+    episode.record_consultation(consultation(**consultation_changes))
+    episode.assess(PATIENT, POLICY, TODAY, NOON, "dr-hale")
+    episode.sign_consent(CONSENT_DOCUMENT, typed_name="Adaeze Okafor", signature_png_base64=signature_png(),
+                         signed_at=NOON, client_address="10.0.0.7", taken_by="dr-hale")
+    episode.record_plan(Plan(areas=[TreatmentArea.JAWLINE], note="2 barbed PDO per side", planned_by="dr-hale",
+                             planned_at=NOON))
+    return episode
+
+
+def in_procedure(*, acknowledge: str | None = None, **changes) -> Episode:
+    episode = planned_episode(**changes)
+    if acknowledge:
+        episode.override(acknowledge, "Discussed; plan avoids the allergen.", "dr-hale", later(5))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    for item in ChecklistItem:
+        if item is not ChecklistItem.TOPICAL_REMOVED:
+            episode.tick(item, later(11), "nurse-ade")
+    episode.tick(ChecklistItem.TOPICAL_REMOVED, later(40), "nurse-ade")
+    return episode
+
+
+def test_the_whole_pathway_from_consultation_to_closure():
+    episode = in_procedure()
+    status = episode.inject(PATIENT, POLICY, Injection(concentration_percent=1, volume_ml=4, with_adrenaline=True,
+                                                       at=later(45), given_by="dr-hale"))
+    assert status.total_mg == pytest.approx(40.0)
+    first, second = lot(), lot(lot="PDO-2026-B2")
+    for thread_lot, side in ((first, Side.LEFT), (second, Side.RIGHT)):
+        episode.place_thread(thread_lot, area="jawline", side=side, vector="pre-auricular entry -> jowl",
+                             at=later(50), by="dr-hale")
+    episode.end_procedure(later(95), "dr-hale")
+    assert episode.procedure.duration_minutes == pytest.approx(85)
+    episode.observe(ObservationRecord(at=later(120), by="nurse-ade", pulse_bpm=72, pain_score=2))
+    follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(140), "nurse-ade")
+    assert [f.name for f in follow_ups] == ["day-1 call", "1 week", "1 month", "3 months", "6 months", "12 months"]
+    assert follow_ups[0].due_on == TODAY + timedelta(days=1) and episode.state is State.DISCHARGED
+    episode.add_adverse_event(AdverseEvent(type=EventType.BRUISING, onset_on=TODAY, severity=1, lot_ids=[first.id],
+                                           recorded_by="nurse-ade"))
+    for index in range(len(follow_ups)):
+        episode.complete_follow_up(index, FollowUpStatus.DONE, later(60 * 24 * 400), "dr-hale")
+    episode.close(later(60 * 24 * 400), "dr-hale")
+    assert [c.to_state for c in episode.history] == [
+        State.ASSESSED, State.CONSENTED, State.PLANNED, State.PROCEDURE, State.OBSERVATION, State.DISCHARGED,
+        State.FOLLOW_UP, State.CLOSED]
+
+
+def test_no_procedure_without_consent():
+    episode = Episode(patient_id=PATIENT.id, opened_at=NOON)
+    episode.record_consultation(consultation())
+    episode.assess(PATIENT, POLICY, TODAY, NOON, "dr-hale")
+    with pytest.raises(InvalidTransition, match="start the procedure"):
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(5))
+
+
+def test_no_consent_before_every_risk_is_discussed():
+    episode = Episode(patient_id=PATIENT.id, opened_at=NOON)
+    episode.record_consultation(consultation(risks_discussed=[Risk.BRUISING]))
+    episode.assess(PATIENT, POLICY, TODAY, NOON, "dr-hale")
+    with pytest.raises(ConsentMissing, match="not recorded as discussed"):
+        episode.sign_consent(CONSENT_DOCUMENT, typed_name="Adaeze Okafor", signature_png_base64=signature_png(),
+                             signed_at=NOON, client_address="10.0.0.7", taken_by="dr-hale")
+
+
+def test_no_procedure_on_a_deferred_decision():
+    episode = planned_episode(history={"pregnant": True})
+    with pytest.raises(SuitabilityNotCleared, match="defer"):
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+
+
+def test_an_unacknowledged_caution_blocks_until_a_clinician_records_a_reason():
+    episode = planned_episode(history={"immunosuppressed": True})
+    with pytest.raises(SuitabilityNotCleared, match="acknowledgement"):
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    episode.override("SEL-07", "Stable on low-dose therapy; rheumatologist agrees.", "dr-hale", later(5))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+
+
+def test_consent_must_be_taken_by_the_performing_practitioner():
+    episode = planned_episode()
+    with pytest.raises(ConsentMissing, match="SEL-15"):
+        episode.start_procedure(PATIENT, POLICY, "dr-osei", later(10))
+
+
+def test_cooling_off_period_is_enforced():
+    episode = planned_episode()
+    with pytest.raises(SuitabilityNotCleared, match="cooling-off"):
+        episode.start_procedure(PATIENT, ClinicPolicy.for_jurisdiction("UK", cooling_off_days=7), "dr-hale", later(10))
+
+
+def test_an_expired_lot_is_refused():
+    episode = in_procedure()
+    with pytest.raises(ExpiredLot, match="expired"):
+        episode.place_thread(lot(expiry=TODAY - timedelta(days=1)), area="jawline", side=Side.LEFT, vector="a -> b",
+                             at=later(50), by="dr-hale")
+
+
+def test_a_thread_of_an_allergenic_polymer_is_refused():
+    episode = in_procedure(acknowledge="SEL-09", history={"allergies": [
+        Allergy(substance="PDO", kind=AllergyKind.THREAD_POLYMER, material="PDO")]})
+    with pytest.raises(ContraindicatedProduct):
+        episode.place_thread(lot(), area="jawline", side=Side.LEFT, vector="a -> b", at=later(50), by="dr-hale")
+
+
+def test_no_injection_before_the_last_kit_is_confirmed():
+    episode = planned_episode()
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    with pytest.raises(InvalidInput, match="LAST"):
+        episode.inject(PATIENT, POLICY, Injection(concentration_percent=1, volume_ml=1, with_adrenaline=True,
+                                                  at=later(12), given_by="dr-hale"))
+
+
+def test_the_procedure_cannot_end_without_asepsis_and_cannot_change_after_it_ends():
+    episode = planned_episode()
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    with pytest.raises(InvalidInput, match="PRO-07"):
+        episode.end_procedure(later(60), "dr-hale")
+    episode = in_procedure()
+    episode.end_procedure(later(60), "dr-hale")
+    with pytest.raises(InvalidTransition):
+        episode.tick(ChecklistItem.MARKED, later(61), "dr-hale")
+
+
+def test_no_discharge_before_the_observation_criteria_are_met():
+    episode = in_procedure()
+    episode.end_procedure(later(60), "dr-hale")
+    with pytest.raises(DischargeNotReady, match="no observation"):
+        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    episode.observe(ObservationRecord(at=later(70), by="nurse-ade", expanding_swelling=True))
+    with pytest.raises(DischargeNotReady, match="expanding swelling"):
+        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    episode.observe(ObservationRecord(at=later(85), by="nurse-ade"))
+    with pytest.raises(DischargeNotReady, match="observed for 20 minutes"):
+        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(80), "nurse-ade")
+    with pytest.raises(DischargeNotReady, match="facial_nerve_screen"):
+        episode.discharge_patient(POLICY, {**ALL_CRITERIA, Criterion.FACIAL_NERVE_SCREEN: False}, "2026.1",
+                                  later(100), "nurse-ade")
+    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+
+
+def test_shock_like_pain_adds_a_neurological_review():
+    episode = in_procedure()
+    episode.record_event(EventKind.SHOCK_LIKE_PAIN, later(55), "dr-hale", "electric pain at the left jowl")
+    episode.end_procedure(later(60), "dr-hale")
+    episode.observe(ObservationRecord(at=later(80), by="nurse-ade"))
+    follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    assert follow_ups[-1].name == "neurological review"
+
+
+def test_a_started_procedure_cannot_be_cancelled_and_finished_follow_ups_are_locked():
+    episode = in_procedure()
+    with pytest.raises(InvalidTransition, match="cannot be cancelled"):
+        episode.cancel(later(20), "dr-hale", "changed mind")
+    episode.end_procedure(later(60), "dr-hale")
+    episode.observe(ObservationRecord(at=later(80), by="nurse-ade"))
+    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    episode.complete_follow_up(0, FollowUpStatus.DONE, later(1500), "nurse-ade")
+    with pytest.raises(RecordLocked):
+        episode.complete_follow_up(0, FollowUpStatus.MISSED, later(1600), "nurse-ade")
+    with pytest.raises(InvalidTransition, match="still scheduled"):
+        episode.close(later(1700), "dr-hale")
+
+
+def test_an_adverse_event_names_only_lots_used_in_the_episode():
+    episode = in_procedure()
+    other = lot(lot="OTHER-1")
+    with pytest.raises(InvalidInput, match="not used"):
+        episode.add_adverse_event(AdverseEvent(type=EventType.INFECTION, onset_on=TODAY, severity=2,
+                                               intervention=Intervention.DRUG, lot_ids=[other.id]))
