@@ -109,6 +109,102 @@ def demo(
 
 
 EXIT_NOT_COMPARABLE = 10
+EXIT_AUDIT_BROKEN = 11
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+admin_app = typer.Typer(help="Administration: users and the audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the JSON API (OpenAPI at /openapi.json). Migrates the database first."""
+    import uvicorn
+
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    _plain(_err, f"ThreadLift on http://{host}:{port}  (database: {_redacted(settings.database_url)})")
+    uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                access_log=False)  # access logs would carry ids in URLs; the audit trail records access
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (default: to the newest)."""
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url, revision)
+    _plain(_out, f"database at revision {migrate.current(settings.database_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
+    """Undo migrations (default: one step)."""
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    migrate.downgrade(settings.database_url, revision)
+    _plain(_out, f"database at revision {migrate.current(settings.database_url)}")
+
+
+@admin_app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="admin, clinician, nurse or reception")],
+    display_name: Annotated[str, typer.Option(help="Name shown in the records.")],
+) -> None:
+    """Create a staff account; the password is asked for (not echoed, never on the command line)."""
+    from threadlift.bootstrap import build
+    from threadlift.clinic.errors import DomainError
+    from threadlift.clinic.roles import Role
+    from threadlift.services.people import create_user as create
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        _plain(_err, "error: --role must be admin, clinician, nurse or reception")
+        raise typer.Exit(2) from None
+    password = typer.prompt("Password (12 characters or more)", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(build(), None, username, display_name, chosen, password)
+    except DomainError as error:
+        _plain(_err, f"error: {error.message}")
+        raise typer.Exit(2) from None
+    _plain(_out, f"created {user.role.value} {user.username}")
+
+
+@admin_app.command("verify-audit")
+def verify_audit() -> None:
+    """Check the audit trail's hash chain; report the first edited, inserted or deleted row."""
+    from threadlift.bootstrap import build
+    from threadlift.services.records import verify_audit as verify
+
+    problem = verify(build(), None)
+    if problem is None:
+        _plain(_out, "audit trail intact")
+        return
+    _plain(_err, f"audit trail broken at row {problem.row_id} ({problem.problem}): {problem.message}")
+    raise typer.Exit(EXIT_AUDIT_BROKEN)
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command()

@@ -1,0 +1,255 @@
+"""Repositories: rows in, domain records out. One class per aggregate, a small surface each."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from sqlalchemy import and_, delete, func, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from threadlift.clinic.consent import ConsentDocument, PhotoConsent
+from threadlift.clinic.episode import Episode
+from threadlift.clinic.errors import NotFound, RecordLocked
+from threadlift.clinic.patient import Patient
+from threadlift.clinic.threads import ThreadLot
+from threadlift.store.tables import (
+    AdverseEventLotRow,
+    AdverseEventRow,
+    ConsentDocumentRow,
+    EpisodeRow,
+    FollowUpRow,
+    PatientRow,
+    PhotoConsentRow,
+    PhotoRow,
+    ThreadLotRow,
+    ThreadUseRow,
+)
+
+_PATIENT_FIELDS = ("family_name", "given_name", "date_of_birth", "sex", "phone", "email", "weight_kg", "height_cm",
+                   "dosing_weight_kg")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PatientRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, patient: Patient) -> None:
+        now = _now()
+        row = PatientRow(id=str(patient.id), search_name=_search_name(patient), created_at=now, updated_at=now,
+                         **{f: _plain(getattr(patient, f)) for f in _PATIENT_FIELDS})
+        self.session.add(row)
+        self.session.flush()  # rows without ORM relationships are not ordered by foreign key on flush
+
+    def get(self, patient_id: UUID | str) -> Patient:
+        row = self.session.get(PatientRow, str(patient_id))
+        if row is None:
+            raise NotFound(f"no patient {patient_id}")
+        return _patient(row)
+
+    def update(self, patient: Patient) -> None:
+        values = {f: _plain(getattr(patient, f)) for f in _PATIENT_FIELDS}
+        self.session.execute(update(PatientRow).where(PatientRow.id == str(patient.id))
+                             .values(**values, search_name=_search_name(patient), updated_at=_now()))
+
+    def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
+        """Patients whose names start with each word of ``text`` (either name), or born on a given date."""
+        conditions = []
+        for word in text.lower().split():
+            try:
+                conditions.append(PatientRow.date_of_birth == date.fromisoformat(word))
+                continue
+            except ValueError:
+                pass
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(or_(PatientRow.search_name.like(f"{escaped}%", escape="\\"),
+                                  PatientRow.search_name.like(f"% {escaped}%", escape="\\")))
+        where = and_(true(), *conditions)
+        total = self.session.execute(select(func.count()).select_from(PatientRow).where(where)).scalar_one()
+        rows = self.session.execute(select(PatientRow).where(where).order_by(PatientRow.search_name, PatientRow.id)
+                                    .limit(limit).offset(offset)).scalars().all()
+        return [_patient(r) for r in rows], int(total)
+
+
+def _search_name(patient: Patient) -> str:
+    return f"{patient.family_name} {patient.given_name}".lower()
+
+
+def _plain(value: object) -> object:
+    return value.value if hasattr(value, "value") else value
+
+
+def _patient(row: PatientRow) -> Patient:
+    return Patient.model_validate({"id": row.id, **{f: getattr(row, f) for f in _PATIENT_FIELDS}})
+
+
+class EpisodeRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._versions: dict[str, int] = {}
+
+    def add(self, episode: Episode) -> None:
+        row = EpisodeRow(id=str(episode.id), patient_id=str(episode.patient_id), state=episode.state.value,
+                         opened_at=episode.opened_at, updated_at=_now(), version=1,
+                         document=episode.model_dump(mode="json"))
+        self.session.add(row)
+        self._versions[row.id] = 1
+        self.session.flush()
+        self._reindex(episode)
+
+    def get(self, episode_id: UUID | str) -> Episode:
+        row = self.session.get(EpisodeRow, str(episode_id))
+        if row is None:
+            raise NotFound(f"no episode {episode_id}")
+        self._versions[row.id] = row.version
+        return Episode.model_validate(row.document)
+
+    def for_patient(self, patient_id: UUID | str) -> list[Episode]:
+        rows = self.session.execute(select(EpisodeRow).where(EpisodeRow.patient_id == str(patient_id))
+                                    .order_by(EpisodeRow.opened_at)).scalars().all()
+        return [Episode.model_validate(r.document) for r in rows]
+
+    def save(self, episode: Episode) -> None:
+        """Write the aggregate back; refuses if someone else saved it since it was read."""
+        key = str(episode.id)
+        version = self._versions.get(key)
+        if version is None:
+            raise RuntimeError("save() of an episode that was not read in this unit of work")
+        result = self.session.execute(
+            update(EpisodeRow).where(EpisodeRow.id == key, EpisodeRow.version == version)
+            .values(state=episode.state.value, updated_at=_now(), version=version + 1,
+                    document=episode.model_dump(mode="json")))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise RecordLocked("this episode was changed by someone else meanwhile; reload it and try again",
+                               rule="concurrent_change")
+        self._versions[key] = version + 1
+        self._reindex(episode)
+
+    def _reindex(self, episode: Episode) -> None:
+        key, patient = str(episode.id), str(episode.patient_id)
+        for table in (ThreadUseRow, FollowUpRow):
+            self.session.execute(delete(table).where(table.episode_id == key))
+        event_ids = [e for e in self.session.execute(select(AdverseEventRow.id).where(
+            AdverseEventRow.episode_id == key)).scalars()]
+        if event_ids:
+            self.session.execute(delete(AdverseEventLotRow).where(AdverseEventLotRow.event_id.in_(event_ids)))
+            self.session.execute(delete(AdverseEventRow).where(AdverseEventRow.episode_id == key))
+        if episode.procedure is not None:
+            self.session.add_all([ThreadUseRow(lot_id=str(t.lot_id), episode_id=key, patient_id=patient, area=t.area,
+                                               side=t.side.value, vector=t.vector, placed_at=t.at)
+                                  for t in episode.procedure.threads])
+        self.session.add_all([FollowUpRow(episode_id=key, position=i, patient_id=patient, name=f.name, kind=f.kind,
+                                          due_on=f.due_on, status=f.status.value)
+                              for i, f in enumerate(episode.follow_ups)])
+        for event in episode.adverse_events:
+            self.session.add(AdverseEventRow(
+                id=str(event.id), episode_id=key, patient_id=patient, type=event.type.value, area=event.area,
+                serious=event.serious, onset_on=event.onset_on, severity=event.severity,
+                clavien_dindo=event.clavien_dindo, tier=event.tier, outcome=event.outcome.value))
+            self.session.flush()
+            self.session.add_all([AdverseEventLotRow(event_id=str(event.id), lot_id=str(lot)) for lot in event.lot_ids])
+        self.session.flush()
+
+
+class LotRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, lot: ThreadLot) -> None:
+        values = {k: _plain(v) for k, v in lot.model_dump(exclude={"id"}).items()}
+        self.session.add(ThreadLotRow(id=str(lot.id), **values))
+        self.session.flush()
+
+    def get(self, lot_id: UUID | str) -> ThreadLot:
+        row = self.session.get(ThreadLotRow, str(lot_id))
+        if row is None:
+            raise NotFound(f"no thread lot {lot_id}")
+        return _lot(row)
+
+    def find(self, lot_number: str) -> list[ThreadLot]:
+        rows = self.session.execute(select(ThreadLotRow).where(ThreadLotRow.lot == lot_number)).scalars().all()
+        return [_lot(r) for r in rows]
+
+    def used(self, lot_id: UUID | str) -> int:
+        return int(self.session.execute(select(func.count()).select_from(ThreadUseRow)
+                                        .where(ThreadUseRow.lot_id == str(lot_id))).scalar_one())
+
+    def all(self) -> list[tuple[ThreadLot, int]]:
+        used = dict(self.session.execute(select(ThreadUseRow.lot_id, func.count()).group_by(ThreadUseRow.lot_id)).all())
+        rows = self.session.execute(select(ThreadLotRow).order_by(ThreadLotRow.expiry)).scalars().all()
+        return [(_lot(r), int(used.get(r.id, 0))) for r in rows]
+
+    def recipients(self, lot_number: str) -> list[ThreadUseRow]:
+        """Every placement of threads from lots numbered ``lot_number`` (recall): one indexed query."""
+        return list(self.session.execute(
+            select(ThreadUseRow).join(ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id)
+            .where(ThreadLotRow.lot == lot_number).order_by(ThreadUseRow.placed_at)).scalars().all())
+
+
+def _lot(row: ThreadLotRow) -> ThreadLot:
+    return ThreadLot.model_validate({c: getattr(row, c) for c in ThreadLot.model_fields})
+
+
+class ConsentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_document(self, document: ConsentDocument) -> None:
+        self.session.add(ConsentDocumentRow(procedure_type=document.procedure_type, version=document.version,
+                                            title=document.title, text=document.text, sha256=document.sha256,
+                                            created_at=_now()))
+
+    def document(self, procedure_type: str, version: str | None = None) -> ConsentDocument:
+        query = select(ConsentDocumentRow).where(ConsentDocumentRow.procedure_type == procedure_type)
+        if version is not None:
+            query = query.where(ConsentDocumentRow.version == version)
+        row = self.session.execute(query.order_by(ConsentDocumentRow.created_at.desc())).scalars().first()
+        if row is None:
+            raise NotFound(f"no consent document for {procedure_type}" + (f" version {version}" if version else ""))
+        return ConsentDocument(procedure_type=row.procedure_type, version=row.version, title=row.title, text=row.text)
+
+    def documents(self) -> list[ConsentDocument]:
+        rows = self.session.execute(select(ConsentDocumentRow).order_by(ConsentDocumentRow.procedure_type,
+                                                                        ConsentDocumentRow.created_at)).scalars()
+        return [ConsentDocument(procedure_type=r.procedure_type, version=r.version, title=r.title, text=r.text)
+                for r in rows]
+
+    def add_photo_consent(self, patient_id: UUID | str, consent: PhotoConsent) -> None:
+        self.session.add(PhotoConsentRow(id=str(consent.id), patient_id=str(patient_id),
+                                         document=consent.model_dump(mode="json")))
+
+    def photo_consent(self, consent_id: UUID | str) -> tuple[str, PhotoConsent]:
+        row = self.session.get(PhotoConsentRow, str(consent_id))
+        if row is None:
+            raise NotFound(f"no photo consent {consent_id}")
+        return row.patient_id, PhotoConsent.model_validate(row.document)
+
+    def save_photo_consent(self, consent: PhotoConsent) -> None:
+        self.session.execute(update(PhotoConsentRow).where(PhotoConsentRow.id == str(consent.id))
+                             .values(document=consent.model_dump(mode="json")))
+
+    def photo_consents(self, patient_id: UUID | str) -> list[PhotoConsent]:
+        rows = self.session.execute(select(PhotoConsentRow).where(PhotoConsentRow.patient_id == str(patient_id)))
+        return [PhotoConsent.model_validate(r.document) for r in rows.scalars()]
+
+
+class PhotoRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: PhotoRow) -> None:
+        self.session.add(row)
+
+    def get(self, photo_id: UUID | str) -> PhotoRow:
+        row = self.session.get(PhotoRow, str(photo_id))
+        if row is None:
+            raise NotFound(f"no photo {photo_id}")
+        return row
+
+    def for_episode(self, episode_id: UUID | str) -> list[PhotoRow]:
+        return list(self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
+                                         .order_by(PhotoRow.uploaded_at)).scalars())

@@ -1,0 +1,210 @@
+"""Database tables (SQLAlchemy 2). The domain never imports this; repositories translate rows to records.
+
+An episode is stored as one validated JSON document (the aggregate, as the domain sees it) plus
+index tables rewritten on every save, for what the clinic queries across patients: follow-ups due,
+adverse events, threads by lot.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so Alembic migrations can refer to them on every database.
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "ck": "ck_%(table_name)s_%(constraint_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+UTCDateTime = DateTime(timezone=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    search_name: Mapped[str] = mapped_column(String(201), index=True)  # "family given", lower case
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    dosing_weight_kg: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EpisodeRow(Base):
+    __tablename__ = "episodes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking: no lost updates
+    document: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class ConsentDocumentRow(Base):
+    __tablename__ = "consent_documents"
+    procedure_type: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[str] = mapped_column(String(20), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PhotoConsentRow(Base):
+    __tablename__ = "photo_consents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    document: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class PhotoRow(Base):
+    __tablename__ = "photos"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    view: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))  # baseline, procedure_day, follow_up
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    stored_sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    location_removed: Mapped[bool] = mapped_column(Boolean)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(36))
+    quality_ok: Mapped[bool] = mapped_column(Boolean)
+    analysis: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class ThreadLotRow(Base):
+    __tablename__ = "thread_lots"
+    __table_args__ = (UniqueConstraint("product", "lot", name="uq_thread_lots_product_lot"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product: Mapped[str] = mapped_column(String(120))
+    manufacturer: Mapped[str | None] = mapped_column(String(120))
+    material: Mapped[str] = mapped_column(String(20))
+    design: Mapped[str] = mapped_column(String(30))
+    gauge: Mapped[str] = mapped_column(String(10))
+    length_mm: Mapped[float] = mapped_column(Float)
+    cones: Mapped[int | None] = mapped_column(Integer)
+    lot: Mapped[str] = mapped_column(String(60), index=True)
+    expiry: Mapped[date] = mapped_column(Date, index=True)
+    quantity_received: Mapped[int] = mapped_column(Integer)
+    received_on: Mapped[date] = mapped_column(Date)
+
+
+class ThreadUseRow(Base):
+    __tablename__ = "thread_uses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lot_id: Mapped[str] = mapped_column(ForeignKey("thread_lots.id"), index=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    area: Mapped[str] = mapped_column(String(40))
+    side: Mapped[str] = mapped_column(String(10))
+    vector: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FollowUpRow(Base):
+    __tablename__ = "follow_ups"
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+
+
+class AdverseEventRow(Base):
+    __tablename__ = "adverse_events"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    area: Mapped[str | None] = mapped_column(String(40))
+    serious: Mapped[bool] = mapped_column(Boolean, index=True)
+    onset_on: Mapped[date] = mapped_column(Date)
+    severity: Mapped[int] = mapped_column(Integer)
+    clavien_dindo: Mapped[str] = mapped_column(String(5))
+    tier: Mapped[str] = mapped_column(String(1))
+    outcome: Mapped[str] = mapped_column(String(30))
+
+
+class AdverseEventLotRow(Base):
+    __tablename__ = "adverse_event_lots"
+    event_id: Mapped[str] = mapped_column(ForeignKey("adverse_events.id"), primary_key=True)
+    lot_id: Mapped[str] = mapped_column(ForeignKey("thread_lots.id"), primary_key=True, index=True)
+
+
+class AuditRow(Base):
+    """Append-only, hash-chained: each row stores the hash of the one before it."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """One row: the last audit id and hash. Locking it serialises appends, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+Index("ix_patients_family_dob", PatientRow.family_name, PatientRow.date_of_birth)

@@ -1,0 +1,107 @@
+"""Users and sessions: argon2 password hashes, opaque session tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from threadlift.clinic.roles import Role
+from threadlift.store.tables import SessionRow, UserRow
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+
+
+class WeakPassword(ValueError):
+    pass
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.username, row.display_name, Role(row.role), row.active)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(self, username: str, display_name: str, role: Role, password: str, at: datetime) -> User:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise WeakPassword(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+        row = UserRow(id=str(uuid4()), username=username.lower(), display_name=display_name, role=role.value,
+                      password_hash=_hasher.hash(password), active=True, created_at=at)
+        self.session.add(row)
+        return _user(row)
+
+    def get(self, user_id: str) -> User | None:
+        row = self.session.get(UserRow, user_id)
+        return _user(row) if row else None
+
+    def by_username(self, username: str) -> User | None:
+        row = self.session.execute(select(UserRow).where(UserRow.username == username.lower())).scalar_one_or_none()
+        return _user(row) if row else None
+
+    def all(self) -> list[User]:
+        return [_user(r) for r in self.session.execute(select(UserRow).order_by(UserRow.username)).scalars()]
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        row = self.session.execute(select(UserRow).where(UserRow.username == username.lower())).scalar_one_or_none()
+        if row is None:
+            _hasher.hash(password)  # same work either way: no timing hint that the name exists
+            return None
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if not row.active:
+            return None
+        if _hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher.hash(password)
+        return _user(row)
+
+    def start_session(self, user: User, at: datetime, max_hours: int) -> tuple[str, datetime]:
+        token = secrets.token_urlsafe(32)
+        expires = at + timedelta(hours=max_hours)
+        self.session.add(SessionRow(token_hash=_token_hash(token), user_id=user.id, created_at=at, last_seen_at=at,
+                                    expires_at=expires))
+        return token, expires
+
+    def resume_session(self, token: str, at: datetime, idle_minutes: int) -> User | None:
+        row = self.session.get(SessionRow, _token_hash(token))
+        if row is None:
+            return None
+        last_seen, expires = _aware(row.last_seen_at), _aware(row.expires_at)
+        if at > expires or at - last_seen > timedelta(minutes=idle_minutes):
+            self.session.delete(row)
+            return None
+        if at - last_seen > timedelta(seconds=30):  # avoid a write on every request
+            row.last_seen_at = at
+        user = self.get(row.user_id)
+        return user if user and user.active else None
+
+    def end_session(self, token: str) -> None:
+        self.session.execute(delete(SessionRow).where(SessionRow.token_hash == _token_hash(token)))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone; we wrote UTC

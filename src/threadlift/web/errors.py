@@ -1,0 +1,34 @@
+"""Domain errors to HTTP: rule violations 409 naming the rule, unknown ids 404, permissions 403,
+validation 422 with field-level messages, unusable photos 422 with their code."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from threadlift.clinic.errors import DomainError, NotFound
+from threadlift.face.errors import PhotoError
+from threadlift.services.base import PermissionDenied
+from threadlift.services.people import LoginFailed
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain(request: Request, error: DomainError) -> JSONResponse:
+        if isinstance(error, NotFound):
+            return JSONResponse({"detail": error.message}, status_code=404)
+        if isinstance(error, LoginFailed):
+            return JSONResponse({"detail": error.message}, status_code=401)
+        if isinstance(error, PermissionDenied):
+            return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=403)
+        return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=409)
+
+    @app.exception_handler(ValidationError)
+    async def invalid(request: Request, error: ValidationError) -> JSONResponse:
+        fields = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        return JSONResponse({"detail": fields}, status_code=422)
+
+    @app.exception_handler(PhotoError)
+    async def photo(request: Request, error: PhotoError) -> JSONResponse:
+        return JSONResponse({"detail": error.message, "code": error.code}, status_code=422)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from threadlift.services import people
+from threadlift.store.users import User
+from threadlift.web.deps import CurrentUser, ServicesDep, TokenDep
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role.value)
+
+
+@router.post("/login")
+def login(body: LoginIn, services: ServicesDep) -> LoginOut:
+    result = people.login(services, body.username, body.password)
+    return LoginOut(token=result.token, expires_at=result.expires_at, user=user_out(result.user))
+
+
+@router.post("/logout", status_code=204)
+def logout(services: ServicesDep, user: CurrentUser, token: TokenDep) -> None:
+    people.logout(services, user, token)
+
+
+@router.get("/me")
+def me(user: CurrentUser) -> UserOut:
+    return user_out(user)

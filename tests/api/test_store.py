@@ -1,0 +1,145 @@
+"""Persistence on SQLite and PostgreSQL: migrations, the audit chain, the photo vault, concurrency."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import delete, inspect, text, update
+
+from tests.helpers.clinic import patient
+from tests.helpers.records import Clinic
+from threadlift.clinic.episode import Episode
+from threadlift.clinic.errors import RecordLocked
+from threadlift.services.records import verify_audit
+from threadlift.store import audit, migrate
+from threadlift.store.db import make_engine, session_factory
+from threadlift.store.tables import AuditRow
+from threadlift.store.unit_of_work import UnitOfWork
+from threadlift.store.vault import PhotoVault, VaultError
+
+AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def test_migrations_upgrade_from_empty_and_downgrade_one_step(database):
+    migrate.upgrade(database)
+    assert migrate.current(database) == migrate.head()
+    engine = make_engine(database)
+    tables = set(inspect(engine).get_table_names())
+    assert {"patients", "episodes", "audit_log", "thread_uses", "photos"} <= tables
+    migrate.downgrade(database)  # one step
+    assert migrate.current(database) is None
+    assert "patients" not in set(inspect(engine).get_table_names())
+    migrate.upgrade(database)
+    assert migrate.current(database) == migrate.head()
+    engine.dispose()
+
+
+def chained(database: str, rows: int = 5) -> UnitOfWork:
+    migrate.upgrade(database)
+    factory = session_factory(make_engine(database))
+    with UnitOfWork(factory) as uow:
+        for i in range(rows):
+            audit.append(uow.session, at=AT, user_id="u1", action="read", entity_type="patient", entity_id=f"p{i}",
+                         detail={"n": i})
+        uow.commit()
+    return UnitOfWork(factory)
+
+
+def test_an_intact_audit_chain_verifies(database):
+    with chained(database) as uow:
+        assert audit.verify(uow.session) is None
+
+
+@pytest.mark.parametrize("tamper, row, problem", [
+    ("edit", 3, "edited"), ("delete", 2, "deleted"), ("insert", 3, "inserted"), ("truncate", 5, "deleted")])
+def test_tampering_with_the_audit_trail_is_found(database, tamper, row, problem):
+    with chained(database) as uow:
+        session = uow.session
+        if tamper == "edit":
+            session.execute(update(AuditRow).where(AuditRow.id == 3).values(action="delete"))
+        elif tamper == "delete":
+            session.execute(delete(AuditRow).where(AuditRow.id == 2))
+        elif tamper == "insert":  # slip a forged row in by renumbering the ones after it
+            for row_id in (5, 4, 3):
+                session.execute(update(AuditRow).where(AuditRow.id == row_id).values(id=row_id + 1))
+            session.add(AuditRow(id=3, at=AT, user_id="intruder", action="read", entity_type="patient", entity_id="x",
+                                 detail={}, prev_hash="f" * 64, hash="e" * 64))
+        else:
+            session.execute(delete(AuditRow).where(AuditRow.id == 5))
+        session.commit()
+        found = audit.verify(session)
+    assert found is not None and (found.row_id, found.problem) == (row, problem), found
+
+
+def test_verify_audit_through_the_service(clinic: Clinic):
+    assert verify_audit(clinic.services, None) is None
+    with clinic.services.uow() as uow:
+        uow.session.execute(update(AuditRow).where(AuditRow.id == 2).values(entity_id="someone-else"))
+        uow.commit()
+    problem = verify_audit(clinic.services, None)
+    assert problem is not None and problem.row_id == 2 and problem.problem == "edited"
+
+
+def test_a_photo_comes_back_byte_identical_and_is_unreadable_on_disk(tmp_path):
+    vault = PhotoVault(tmp_path / "vault", secrets.token_bytes(32))
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 90)).save(buffer, "JPEG")
+    original = buffer.getvalue()
+    name = vault.put(original)
+    assert vault.get(name) == original
+    on_disk = (tmp_path / "vault" / name).read_bytes()
+    assert original not in on_disk and hashlib.sha256(on_disk).hexdigest() != hashlib.sha256(original).hexdigest()
+    with pytest.raises(UnidentifiedImageError):
+        Image.open(io.BytesIO(on_disk))
+    assert (tmp_path / "vault" / name).stat().st_mode & 0o077 == 0
+    other = PhotoVault(tmp_path / "vault", secrets.token_bytes(32))
+    with pytest.raises(VaultError, match="integrity"):
+        other.get(name)
+
+
+def test_a_stored_photo_through_the_api_is_byte_identical(clinic: Clinic, tmp_path):
+    from tests.api.test_pathway import PATIENT, jpeg, ok
+
+    c = clinic
+    person = ok(c.call("reception-kim", "POST", "/api/patients", json=PATIENT), 201)
+    episode = ok(c.call("reception-kim", "POST", f"/api/patients/{person['id']}/episodes"), 201)
+    ok(c.call("reception-kim", "POST", f"/api/patients/{person['id']}/photo-consents",
+              json={"scopes": ["clinical_record"]}), 201)
+    data = jpeg("obama3.jpg")
+    photo = ok(c.call("nurse-ade", "POST", f"/api/episodes/{episode['id']}/photos", data={"view": "frontal"},
+                      files={"file": ("x.jpg", data, "image/jpeg")}), 201)
+    back = c.call("dr-hale", "GET", f"/api/photos/{photo['id']}/image").content
+    assert back == data and photo["original_sha256"] == hashlib.sha256(data).hexdigest()
+    assert c.call("reception-kim", "GET", f"/api/photos/{photo['id']}/image").status_code == 403
+    stored = list((tmp_path / "photos").iterdir())
+    assert len(stored) == 1 and data not in stored[0].read_bytes()
+
+
+def test_two_saves_of_one_episode_cannot_overwrite_each_other(clinic: Clinic):
+    services = clinic.services
+    person = patient()
+    with services.uow() as uow:
+        uow.patients.add(person)
+        episode = Episode(patient_id=person.id, opened_at=AT)
+        uow.episodes.add(episode)
+        uow.commit()
+    with services.uow() as first, services.uow() as second:
+        mine, theirs = first.episodes.get(episode.id), second.episodes.get(episode.id)
+        mine.cancel_reason = "first"
+        first.episodes.save(mine)
+        first.commit()
+        theirs.cancel_reason = "second"
+        with pytest.raises(RecordLocked, match="changed by someone else"):
+            second.episodes.save(theirs)
+
+
+def test_sqlite_uses_write_ahead_logging(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
