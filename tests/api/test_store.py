@@ -128,14 +128,16 @@ def test_two_saves_of_one_episode_cannot_overwrite_each_other(clinic: Clinic):
         episode = Episode(patient_id=person.id, opened_at=AT)
         uow.episodes.add(episode)
         uow.commit()
-    with services.uow() as first, services.uow() as second:
-        mine, theirs = first.episodes.get(episode.id), second.episodes.get(episode.id)
+    with services.uow(read_only=True) as reader:  # a client reads the episode, then thinks
+        theirs, version = reader.episodes.get_with_version(episode.id)
+    with services.uow() as first:
+        mine = first.episodes.get(episode.id)
         mine.cancel_reason = "first"
         first.episodes.save(mine)
         first.commit()
-        theirs.cancel_reason = "second"
-        with pytest.raises(RecordLocked, match="changed by someone else"):
-            second.episodes.save(theirs)
+    theirs.cancel_reason = "second"
+    with services.uow() as second, pytest.raises(RecordLocked, match="changed by someone else"):
+        second.episodes.save(theirs, expected_version=version)
 
 
 def test_sqlite_uses_write_ahead_logging(tmp_path):

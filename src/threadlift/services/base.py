@@ -39,8 +39,9 @@ class Services:
     def policy(self) -> ClinicPolicy:
         return self.settings.policy
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def uow(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork:
+        """A unit of work. ``logs_reads``: it changes nothing but the audit trail (a read being logged)."""
+        return UnitOfWork(self.sessions, read_only=read_only, logs_reads=logs_reads)
 
 
 def require(actor: User, permission: Permission) -> None:

@@ -59,7 +59,7 @@ def open_episode(svc: Services, actor: User, patient_id: UUID) -> Episode:
 def episodes_of(svc: Services, actor: User, patient_id: UUID) -> list[Episode] | list[EpisodeStatus]:
     """Full episodes for clinical staff; states and dates only for reception."""
     require(actor, Permission.EPISODE_STATUS_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         uow.patients.get(patient_id)
         episodes = uow.episodes.for_patient(patient_id)
         if not _may(actor, Permission.MEDICAL_READ):
@@ -71,7 +71,7 @@ def episodes_of(svc: Services, actor: User, patient_id: UUID) -> list[Episode] |
 
 def get_episode(svc: Services, actor: User, episode_id: UUID) -> Episode | EpisodeStatus:
     require(actor, Permission.EPISODE_STATUS_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         episode = uow.episodes.get(episode_id)
         if not _may(actor, Permission.MEDICAL_READ):
             return status_of(episode)
@@ -83,7 +83,7 @@ def get_episode(svc: Services, actor: User, episode_id: UUID) -> Episode | Episo
 def clinical_episode(svc: Services, actor: User, episode_id: UUID, part: str) -> Episode:
     """The full episode, for reading one clinical part of it; reception is refused (audited as a read)."""
     require(actor, Permission.MEDICAL_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         episode = uow.episodes.get(episode_id)
         record(uow, svc, actor, "read", "episode", episode_id, part=part)
         uow.commit()

@@ -74,7 +74,7 @@ def upload(svc: Services, actor: User, episode_id: UUID, *, data: bytes, view: s
 
 def photos_of(svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]:
     require(actor, Permission.PHOTO_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         rows = uow.photos.for_episode(episode_id)
         record(uow, svc, actor, "read", "photo", None, episode=str(episode_id), count=len(rows))
         uow.commit()
@@ -83,7 +83,7 @@ def photos_of(svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]
 
 def photo_bytes(svc: Services, actor: User, photo_id: UUID) -> tuple[bytes, str]:
     require(actor, Permission.PHOTO_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         row = uow.photos.get(photo_id)
         data = svc.vault.get(row.stored_name)
         if hashlib.sha256(data).hexdigest() != row.stored_sha256:

@@ -103,7 +103,7 @@ class Recipient:
 def recall(svc: Services, actor: User, lot_number: str) -> list[Recipient]:
     """Everyone who received a thread from lot ``lot_number``, with where it was placed."""
     require(actor, Permission.REGISTER_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         uses = uow.lots.recipients(lot_number)
         patients = {r.id: r for r in uow.session.execute(
             select(PatientRow).where(PatientRow.id.in_({u.patient_id for u in uses}))).scalars()}
@@ -121,7 +121,7 @@ def recall(svc: Services, actor: User, lot_number: str) -> list[Recipient]:
 def adverse_events(svc: Services, actor: User, *, serious_only: bool = False,
                    event_type: str | None = None) -> list[dict[str, Any]]:
     require(actor, Permission.REGISTER_READ)
-    with svc.uow() as uow:
+    with svc.uow(logs_reads=True) as uow:
         query = select(AdverseEventRow).order_by(AdverseEventRow.onset_on.desc())
         if serious_only:
             query = query.where(AdverseEventRow.serious.is_(True))

@@ -12,18 +12,30 @@ def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     pooling = {} if "poolclass" in options else {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
     return create_engine(url, **pooling, **options)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event open transactions (below) instead of the driver's lazy BEGIN.
+    connection.isolation_level = None
     cursor = connection.cursor()
     # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock when a transaction starts. Nearly every use case appends to the audit
+    chain; a deferred transaction that read first could not then write after another one committed,
+    and the chain must never fork. Transactions are short, so they simply queue (30 s timeout).
+    Units of work that only read (``read_only`` execution option) start deferred."""
+    read_only = connection.get_execution_options().get("read_only", False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

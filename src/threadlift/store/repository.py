@@ -69,10 +69,14 @@ class PatientRepository:
             conditions.append(or_(PatientRow.search_name.like(f"{escaped}%", escape="\\"),
                                   PatientRow.search_name.like(f"% {escaped}%", escape="\\")))
         where = and_(true(), *conditions)
-        total = self.session.execute(select(func.count()).select_from(PatientRow).where(where)).scalar_one()
-        rows = self.session.execute(select(PatientRow).where(where).order_by(PatientRow.search_name, PatientRow.id)
-                                    .limit(limit).offset(offset)).scalars().all()
-        return [_patient(r) for r in rows], int(total)
+        # One scan: the page and, beside each row, the total number of matches.
+        total_column = func.count().over().label("total")
+        found = self.session.execute(select(PatientRow, total_column).where(where)
+                                     .order_by(PatientRow.search_name, PatientRow.id).limit(limit).offset(offset)).all()
+        if not found and offset:
+            total = self.session.execute(select(func.count()).select_from(PatientRow).where(where)).scalar_one()
+            return [], int(total)
+        return [_patient(row) for row, _ in found], int(found[0][1]) if found else 0
 
 
 def _search_name(patient: Patient) -> str:
@@ -102,21 +106,25 @@ class EpisodeRepository:
         self._reindex(episode)
 
     def get(self, episode_id: UUID | str) -> Episode:
+        return self.get_with_version(episode_id)[0]
+
+    def get_with_version(self, episode_id: UUID | str) -> tuple[Episode, int]:
         row = self.session.get(EpisodeRow, str(episode_id))
         if row is None:
             raise NotFound(f"no episode {episode_id}")
         self._versions[row.id] = row.version
-        return Episode.model_validate(row.document)
+        return Episode.model_validate(row.document), row.version
 
     def for_patient(self, patient_id: UUID | str) -> list[Episode]:
         rows = self.session.execute(select(EpisodeRow).where(EpisodeRow.patient_id == str(patient_id))
                                     .order_by(EpisodeRow.opened_at)).scalars().all()
         return [Episode.model_validate(r.document) for r in rows]
 
-    def save(self, episode: Episode) -> None:
-        """Write the aggregate back; refuses if someone else saved it since it was read."""
+    def save(self, episode: Episode, *, expected_version: int | None = None) -> None:
+        """Write the aggregate back; refuses if someone else saved it since it was read (in this unit
+        of work, or at ``expected_version`` by a client that read it earlier)."""
         key = str(episode.id)
-        version = self._versions.get(key)
+        version = expected_version if expected_version is not None else self._versions.get(key)
         if version is None:
             raise RuntimeError("save() of an episode that was not read in this unit of work")
         result = self.session.execute(

@@ -86,18 +86,26 @@ class UserRepository:
                                     expires_at=expires))
         return token, expires
 
-    def resume_session(self, token: str, at: datetime, idle_minutes: int) -> User | None:
+    def session_user(self, token: str, at: datetime, idle_minutes: int) -> tuple[User | None, str | None]:
+        """(user, why the session row needs a write: "expired", "refresh" or None). Reads only."""
+        found = self.session.execute(select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
+                                     .where(SessionRow.token_hash == _token_hash(token))).first()
+        if found is None:
+            return None, None
+        row, user_row = found
+        last_seen, expires = _aware(row.last_seen_at), _aware(row.expires_at)
+        if at > expires or at - last_seen > timedelta(minutes=idle_minutes) or not user_row.active:
+            return None, "expired"
+        return _user(user_row), "refresh" if at - last_seen > timedelta(seconds=30) else None
+
+    def touch_session(self, token: str, at: datetime, *, expired: bool) -> None:
         row = self.session.get(SessionRow, _token_hash(token))
         if row is None:
-            return None
-        last_seen, expires = _aware(row.last_seen_at), _aware(row.expires_at)
-        if at > expires or at - last_seen > timedelta(minutes=idle_minutes):
+            return
+        if expired:
             self.session.delete(row)
-            return None
-        if at - last_seen > timedelta(seconds=30):  # avoid a write on every request
+        else:
             row.last_seen_at = at
-        user = self.get(row.user_id)
-        return user if user and user.active else None
 
     def end_session(self, token: str) -> None:
         self.session.execute(delete(SessionRow).where(SessionRow.token_hash == _token_hash(token)))

@@ -14,7 +14,7 @@ from threadlift.store.users import User
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:  # async: no thread hop for a dictionary lookup
     services: Services = request.app.state.services
     return services
 
@@ -22,7 +22,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def session_token(request: Request,
+async def session_token(request: Request,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
     token = credentials.credentials if credentials else request.cookies.get("threadlift_session")
     if not token:

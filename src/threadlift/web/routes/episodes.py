@@ -18,6 +18,7 @@ from threadlift.clinic.procedure import ChecklistItem, EventKind, Side
 from threadlift.services import episodes, photos, records
 from threadlift.services.people import get_patient
 from threadlift.web.deps import CurrentUser, ServicesDep
+from threadlift.web.responses import reply
 
 router = APIRouter(prefix="/api", tags=["episodes"])
 
@@ -106,12 +107,7 @@ class OptionalReasonIn(BaseModel):
 
 @router.get("/episodes/{episode_id}")
 def read_episode(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
-    episode = episodes.get_episode(services, user, episode_id)
-    if isinstance(episode, episodes.EpisodeStatus):
-        return {"id": str(episode.id), "patient_id": str(episode.patient_id), "state": episode.state.value,
-                "opened_at": episode.opened_at.isoformat(),
-                "next_follow_up": episode.next_follow_up.isoformat() if episode.next_follow_up else None}
-    return episode
+    return reply(episodes.get_episode(services, user, episode_id))
 
 
 @router.put("/episodes/{episode_id}/consultation")

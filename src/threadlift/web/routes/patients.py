@@ -11,6 +11,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient, Sex
 from threadlift.services import episodes, people, records
 from threadlift.web.deps import CurrentUser, ServicesDep
+from threadlift.web.responses import reply
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
 
@@ -48,9 +49,9 @@ class PhotoConsentIn(BaseModel):
 
 @router.get("")
 def search(services: ServicesDep, user: CurrentUser, search: str = Query(default="", max_length=200),
-           limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0)) -> PatientPage:
+           limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0)) -> Any:
     found, total = people.search_patients(services, user, search, limit, offset)
-    return PatientPage(total=total, items=found)
+    return reply(PatientPage(total=total, items=found))
 
 
 @router.post("", status_code=201)
@@ -69,8 +70,8 @@ def change(patient_id: UUID, body: PatientPatch, services: ServicesDep, user: Cu
 
 
 @router.get("/{patient_id}/episodes")
-def list_episodes(patient_id: UUID, services: ServicesDep, user: CurrentUser) -> list[Any]:
-    return [_public(e) for e in episodes.episodes_of(services, user, patient_id)]
+def list_episodes(patient_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
+    return reply(episodes.episodes_of(services, user, patient_id))
 
 
 @router.post("/{patient_id}/episodes", status_code=201)
@@ -87,10 +88,3 @@ def give_photo_consent(patient_id: UUID, body: PhotoConsentIn, services: Service
 def photo_consents(patient_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
     return records.photo_consents(services, user, patient_id)
 
-
-def _public(item: Any) -> Any:
-    if isinstance(item, episodes.EpisodeStatus):
-        return {"id": str(item.id), "patient_id": str(item.patient_id), "state": item.state.value,
-                "opened_at": item.opened_at.isoformat(),
-                "next_follow_up": item.next_follow_up.isoformat() if item.next_follow_up else None}
-    return item

@@ -1,0 +1,229 @@
+"""Benchmark of the records API: 10,000 patients with full episodes, 50 concurrent clients.
+
+Seeds a database (SQLite file and a PostgreSQL schema) with 10,000 fictional patients, each with an
+episode built through the domain at a realistic stage, starts ``threadlift serve``'s app under
+uvicorn in its own process, and measures the latency of patient search (GET /api/patients?search=)
+and of an episode read (GET /api/episodes/{id}) from 50 concurrent clients, every request
+authenticated and audited as in production. Two loads: clients working at a clinic's pace (a
+request every 0.5 s each on average, 100 requests/s in all) and clients firing back to back
+(saturation, to show the ceiling). Prints p50 and p99 per database, operation and load.
+
+Usage: python bench/records.py [--patients 10000] [--seconds 20] [--databases sqlite postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import create_engine, insert, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from threadlift import seed  # noqa: E402
+from threadlift.clinic.policy import ClinicPolicy  # noqa: E402
+from threadlift.clinic.roles import Role  # noqa: E402
+from threadlift.config import Settings  # noqa: E402
+from threadlift.services import people, records  # noqa: E402
+from threadlift.services.base import Services  # noqa: E402
+from threadlift.store import migrate  # noqa: E402
+from threadlift.store.db import make_engine, session_factory  # noqa: E402
+from threadlift.store.tables import EpisodeRow, FollowUpRow, PatientRow, ThreadLotRow, ThreadUseRow  # noqa: E402
+from threadlift.store.vault import PhotoVault  # noqa: E402
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "benchmark password 2026"
+CLIENTS = 50
+WARM_UP_S = 3.0
+
+
+def seed_database(url: str, folder: Path, count: int) -> tuple[list[str], list[str]]:
+    """Returns search terms and episode ids to request."""
+    migrate.upgrade(url)
+    services = Services(settings=Settings(data_dir=folder, database_url=url),
+                        sessions=session_factory(make_engine(url)),
+                        vault=PhotoVault(folder / "photos", secrets.token_bytes(32)))
+    people.create_user(services, None, "dr-bench", "Dr Bench", Role.CLINICIAN, PASSWORD)
+    records.add_consent_document(services, None, seed.CONSENT_DOCUMENT)
+    rng = random.Random(2026)
+    now = datetime.now(UTC)
+    today = now.date()
+    lots = [seed.thread_lot(rng, today - timedelta(days=days), i) for i, days in enumerate(range(0, 700, 50))]
+    policy = ClinicPolicy()
+    patient_rows, episode_rows, use_rows, follow_rows = [], [], [], []
+    episode_ids, names = [], []
+    for stage, _ in zip(seed.stages(rng), range(count), strict=False):
+        person = seed.patient(rng, today)
+        start = now - timedelta(days=seed.DAYS_AGO[stage] + rng.randint(0, 30))
+        episode = seed.episode_at(stage, rng, person, lots, clinician="dr-bench", nurse="dr-bench", start=start,
+                                  policy=policy)
+        patient_rows.append({"id": str(person.id), "family_name": person.family_name, "given_name": person.given_name,
+                             "search_name": f"{person.family_name} {person.given_name}".lower(),
+                             "date_of_birth": person.date_of_birth, "sex": person.sex.value, "phone": person.phone,
+                             "email": person.email, "weight_kg": person.weight_kg, "height_cm": person.height_cm,
+                             "dosing_weight_kg": None, "created_at": now, "updated_at": now})
+        episode_rows.append({"id": str(episode.id), "patient_id": str(person.id), "state": episode.state.value,
+                             "opened_at": episode.opened_at, "updated_at": now, "version": 1,
+                             "document": episode.model_dump(mode="json")})
+        if episode.procedure:
+            use_rows += [{"lot_id": str(t.lot_id), "episode_id": str(episode.id), "patient_id": str(person.id),
+                          "area": t.area, "side": t.side.value, "vector": t.vector, "placed_at": t.at}
+                         for t in episode.procedure.threads]
+        follow_rows += [{"episode_id": str(episode.id), "position": i, "patient_id": str(person.id), "name": f.name,
+                         "kind": f.kind, "due_on": f.due_on, "status": f.status.value}
+                        for i, f in enumerate(episode.follow_ups)]
+        episode_ids.append(str(episode.id))
+        names.append(f"{person.family_name[:4]} {person.given_name[:3]}")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(insert(ThreadLotRow), [{"id": str(lot.id), **{k: getattr(v, "value", v) for k, v in
+                                                   lot.model_dump(exclude={"id"}).items()}} for lot in lots])
+        for table, rows in ((PatientRow, patient_rows), (EpisodeRow, episode_rows), (ThreadUseRow, use_rows),
+                            (FollowUpRow, follow_rows)):
+            for chunk in range(0, len(rows), 2000):
+                connection.execute(insert(table), rows[chunk:chunk + 2000])
+    if url.startswith("postgresql"):
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return names, episode_ids
+
+
+def start_server(url: str, folder: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "THREADLIFT_DATABASE_URL": url, "THREADLIFT_DATA_DIR": str(folder)}
+    command = [sys.executable, "-m", "uvicorn", "threadlift.web.asgi:app", "--port", str(port), "--workers",
+               str(workers), "--log-level", "warning", "--no-access-log"]
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if workers == 1 and len(cores) >= 2:
+        command = ["taskset", "-c", str(cores[0]), *command]  # server on one core, load generator on another
+    server = subprocess.Popen(command, env=env)
+    for _ in range(120):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+class Connection:
+    """A kept-alive HTTP/1.1 connection with almost no client-side cost, so the clock measures the
+    server (httpx on the same machine cost more per request than the server did)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def get(self, target: str, token: str) -> tuple[int, bytes]:
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        return status, await self.reader.readexactly(length)
+
+
+async def load(port: int, names: list[str], episodes: list[str], seconds: float, think_s: float | None
+               ) -> dict[str, list[float]]:
+    login = httpx.post(f"http://127.0.0.1:{port}/api/auth/login",
+                       json={"username": "dr-bench", "password": PASSWORD})
+    token = login.json()["token"]
+    timings: dict[str, list[float]] = {"search": [], "episode": []}
+    # The first seconds open database connections and warm caches; they are run but not counted.
+    measure_from = time.perf_counter() + WARM_UP_S
+    deadline = measure_from + seconds
+
+    async def client_loop(index: int) -> None:
+        rng = random.Random(index)
+        connection = await Connection.open(port)
+        while time.perf_counter() < deadline:
+            if think_s:
+                await asyncio.sleep(rng.expovariate(1 / think_s))
+            kind = "search" if rng.random() < 0.5 else "episode"
+            if kind == "search":
+                target = "/api/patients?limit=20&search=" + quote(rng.choice(names))
+            else:
+                target = f"/api/episodes/{rng.choice(episodes)}"
+            started = time.perf_counter()
+            status, body = await connection.get(target, token)
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != 200:
+                raise RuntimeError(f"{target}: {status} {body[:200]!r}")
+            if started >= measure_from:
+                timings[kind].append(elapsed)
+        connection.writer.close()
+
+    await asyncio.gather(*(client_loop(i) for i in range(CLIENTS)))
+    return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if args.workers == 1 and len(cores) >= 2:
+        os.sched_setaffinity(0, {cores[-1]})
+    print(f"{args.patients} patients with episodes; {CLIENTS} concurrent clients; uvicorn workers: {args.workers}")
+    print(f"{'database':10} {'load':26} {'operation':9} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for kind in args.databases:
+        with tempfile.TemporaryDirectory() as folder_name:
+            folder = Path(folder_name)
+            schema = None
+            if kind == "sqlite":
+                url = f"sqlite:///{folder / 'bench.db'}"
+            else:
+                schema = f"bench_{secrets.token_hex(4)}"
+                admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+                with admin.connect() as connection:
+                    connection.execute(text(f"CREATE SCHEMA {schema}"))
+                url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+            started = time.perf_counter()
+            names, episodes = seed_database(url, folder, args.patients)
+            print(f"{kind:10} seeded in {time.perf_counter() - started:.0f} s")
+            port = 18000 + secrets.randbelow(1000)
+            server = start_server(url, folder, port, args.workers)
+            try:
+                for label, think in (("clinic pace (100 req/s)", 0.5), ("back to back (saturation)", None)):
+                    timings = asyncio.run(load(port, names, episodes, args.seconds, think))
+                    for operation, values in timings.items():
+                        print(f"{kind:10} {label:26} {operation:9} {len(values):8d} "
+                              f"{statistics.median(values):8.1f} {percentile(values, 0.99):8.1f}")
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+                if schema:
+                    with admin.connect() as connection:
+                        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                    admin.dispose()
+    print("target: p99 under 50 ms on both databases (at clinic pace)")
+
+
+if __name__ == "__main__":
+    main()
