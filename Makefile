@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/repeatability.py
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/records.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
