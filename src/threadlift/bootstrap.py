@@ -10,7 +10,7 @@ from threadlift.store.vault import PhotoVault
 
 def build(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     engine = make_engine(settings.database_url)
     return Services(settings=settings, sessions=session_factory(engine),
                     vault=PhotoVault(settings.photo_dir, vault_key(settings)))

@@ -130,7 +130,7 @@ def serve(
     from threadlift.store import migrate
 
     settings = Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     migrate.upgrade(settings.database_url)
     _plain(_err, f"ThreadLift on http://{host}:{port}  (database: {_redacted(settings.database_url)})")
     uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
@@ -144,7 +144,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     from threadlift.store import migrate
 
     settings = Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     migrate.upgrade(settings.database_url, revision)
     _plain(_out, f"database at revision {migrate.current(settings.database_url)}")
 

@@ -45,6 +45,12 @@ class Settings:
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
 
+    def ensure_data_dir(self) -> Path:
+        """The data folder, created private (0700): it holds the database file and the photo key."""
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
+        return self.data_dir
+
 
 def normalise_database_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3 here."""
@@ -66,7 +72,7 @@ def vault_key(settings: Settings, environ: dict[str, str] | None = None) -> byte
         if mode & 0o077:
             raise ConfigurationError(f"{path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
         return _decode_key(path.read_text().strip())
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_data_dir()
     key = os.urandom(32)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
