@@ -1,0 +1,1 @@
+"""Data files of the planning module (the plan schema)."""
