@@ -28,12 +28,15 @@ types: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -c 'from threadlift.face.metrics import markdown_table; print(markdown_table(), end="")' > docs/measurements.md
+	$(BIN)/python -c 'import json; from threadlift.plan.model import plan_schema; print(json.dumps(plan_schema(), indent=2))' > src/threadlift/plan/data/plan.schema.json
+	$(BIN)/python -c 'import json; from threadlift.clinic.catalogue import catalogue_schema; print(json.dumps(catalogue_schema(), indent=2))' > src/threadlift/clinic/data/thread_catalogue.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/repeatability.py
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/records.py
 
 clean:

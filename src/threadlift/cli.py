@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from threadlift.cli_plan import plan_app
 from threadlift.face.errors import PhotoError
 
 app = typer.Typer(help="ThreadLift: objective face measurement and clinical records for thread-lift practices.",
@@ -115,6 +116,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 admin_app = typer.Typer(help="Administration: users and the audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.add_typer(plan_app, name="plan")
 
 
 @app.command()

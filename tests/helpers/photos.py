@@ -51,6 +51,12 @@ def recompressed(rgb: NDArray[np.uint8], quality: int) -> NDArray[np.uint8]:
 def similarity(rgb: NDArray[np.uint8], *, angle_deg: float = 0.0, scale: float = 1.0,
                shift_px: tuple[float, float] = (0.0, 0.0)) -> NDArray[np.uint8]:
     """Rotate (counter-clockwise on screen), scale and shift a photo onto a canvas that holds all of it."""
+    return similarity_with_matrix(rgb, angle_deg=angle_deg, scale=scale, shift_px=shift_px)[0]
+
+
+def similarity_with_matrix(rgb: NDArray[np.uint8], *, angle_deg: float = 0.0, scale: float = 1.0,
+                           shift_px: tuple[float, float] = (0.0, 0.0)) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """:func:`similarity`, and the (2, 3) matrix that takes original pixels to the new image's pixels."""
     height, width = rgb.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_deg, scale)
     corners = np.array([[0, 0, 1], [width, 0, 1], [0, height, 1], [width, height, 1]], dtype=np.float64)
@@ -59,7 +65,8 @@ def similarity(rgb: NDArray[np.uint8], *, angle_deg: float = 0.0, scale: float =
     matrix[:, 2] += -low + np.asarray(shift_px)
     size = (int(np.ceil(high[0] - low[0] + abs(shift_px[0]))), int(np.ceil(high[1] - low[1] + abs(shift_px[1]))))
     flags = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    return np.ascontiguousarray(cv2.warpAffine(rgb, matrix, size, flags=flags, borderMode=cv2.BORDER_REPLICATE))
+    warped = cv2.warpAffine(rgb, matrix, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(warped), matrix
 
 
 def png_claiming(width: int, height: int) -> bytes:

@@ -32,20 +32,26 @@ _MOVED_MARGIN_MM = 2.0
 _GRID_STEP_MM = 1.0  # displacement evaluated on a grid this fine, then interpolated to every pixel
 
 
-def simulate(rgb: NDArray[np.uint8], analysis: FaceAnalysis, lifts: Mapping[Area | str, float], *,
+def simulate(rgb: NDArray[np.uint8], analysis: FaceAnalysis,
+             lifts: Mapping[Area | str, float | tuple[float, float]], *,
              sides: tuple[Side, ...] = (Side.LEFT, Side.RIGHT), label: bool = True) -> NDArray[np.uint8]:
     """Return a copy of ``rgb`` (H, W, 3) with each area in ``lifts`` moved up by that many millimetres.
 
     ``rgb`` is the analysed photo at any resolution (its size sets the pixel scale against the
     analysis). ``lifts`` maps areas (``brow``, ``midface``, ``nasolabial``, ``jawline``,
-    ``commissure``) to millimetres along the area's lifting vector.
+    ``commissure``) to millimetres along the area's lifting vector: one number for the ``sides``
+    given, or a (patient's left, patient's right) pair for side-specific lifts.
     """
     known = {area.value for area in FRONTAL_AREAS}
     unknown = [str(area) for area in lifts if str(area) not in known]
     if unknown:
         raise ValueError(f"cannot preview a lift of the {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
-    requested = {Area(area): float(mm) for area, mm in lifts.items()}
-    for area, mm in requested.items():
+    requested: dict[tuple[Area, Side], float] = {}
+    for area, mm in lifts.items():
+        left, right = mm if isinstance(mm, tuple) else (mm if Side.LEFT in sides else 0.0,
+                                                        mm if Side.RIGHT in sides else 0.0)
+        requested[(Area(area), Side.LEFT)], requested[(Area(area), Side.RIGHT)] = float(left), float(right)
+    for (area, _side), mm in requested.items():
         if not 0.0 <= mm <= MAX_LIFT_MM:
             raise ValueError(f"a {area} lift of {mm:g} mm is outside 0-{MAX_LIFT_MM:g} mm; thread lifts move tissue "
                              "by a few millimetres")
@@ -53,7 +59,7 @@ def simulate(rgb: NDArray[np.uint8], analysis: FaceAnalysis, lifts: Mapping[Area
     image_scale = width / analysis.photo.original_width_px  # output px per original px
     frame = analysis.frame
     points_mm = frame.to_mm(analysis.landmarks_px)
-    sources, moves = _control_points(points_mm, requested, sides)
+    sources, moves = _control_points(points_mm, requested)
     if not np.any(moves):
         result = rgb.copy()
     else:
@@ -64,14 +70,14 @@ def simulate(rgb: NDArray[np.uint8], analysis: FaceAnalysis, lifts: Mapping[Area
     return _with_label(result) if label else np.ascontiguousarray(result)
 
 
-def _control_points(points_mm: NDArray[np.float64], lifts: Mapping[Area, float],
-                    sides: tuple[Side, ...]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _control_points(points_mm: NDArray[np.float64],
+                    lifts: Mapping[tuple[Area, Side], float]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Anchor positions (N, 2) and their displacements (N, 2), face-frame mm."""
     positions, moves, treated = [], [], []
     for area in FRONTAL_AREAS:
         for side in (Side.LEFT, Side.RIGHT):
             outline = outline_mm(points_mm, area, side)
-            lift = lifts.get(area, 0.0) if side in sides else 0.0
+            lift = lifts.get((area, side), 0.0)
             # A moved area moves as a whole slightly beyond its outline, so that its edge is not blurred.
             samples = _fill(_grown(outline, _MOVED_MARGIN_MM) if lift > 0 else outline)
             positions.append(samples)

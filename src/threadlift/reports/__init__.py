@@ -1,0 +1,1 @@
+"""Printable documents (PDF, ReportLab): the marking sheet for the procedure day."""
