@@ -7,6 +7,7 @@ import binascii
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from threadlift.clinic.policy import ClinicPolicy, Jurisdiction
 
@@ -24,6 +25,7 @@ class Settings:
     jurisdiction: Jurisdiction = Jurisdiction.UK
     session_idle_minutes: int = 30  # automatic logoff (records-standards.md d1)
     session_max_hours: int = 12
+    timezone: str = "Europe/London"  # the clinic's clock, for the times shown on pages
     policy_overrides: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -35,7 +37,14 @@ class Settings:
             jurisdiction = Jurisdiction(env.get("THREADLIFT_JURISDICTION", "UK").upper())
         except ValueError:
             raise ConfigurationError("THREADLIFT_JURISDICTION must be US or UK") from None
-        return cls(data_dir=data_dir, database_url=normalise_database_url(url), jurisdiction=jurisdiction)
+        zone = env.get("THREADLIFT_TIMEZONE", "Europe/London")
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(f"THREADLIFT_TIMEZONE {zone!r} is not a time zone name (e.g. Europe/London, "
+                                     "America/New_York)") from None
+        return cls(data_dir=data_dir, database_url=normalise_database_url(url), jurisdiction=jurisdiction,
+                   timezone=zone)
 
     @property
     def policy(self) -> ClinicPolicy:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, Field
@@ -88,12 +89,14 @@ class StateChange(BaseModel):
 
 
 class Plan(BaseModel):
-    """The agreed plan in brief (the full marking map lives in the planning module)."""
+    """The agreed plan: its areas, a note, and the marking map document (``threadlift.plan``'s JSON,
+    validated by the planning service before it is stored; the domain keeps it as data)."""
 
     areas: list[TreatmentArea] = Field(min_length=1)
     note: str = Field(default="", max_length=4000)
     planned_by: str
     planned_at: datetime
+    marking_map: dict[str, Any] | None = None
 
 
 class Episode(BaseModel):

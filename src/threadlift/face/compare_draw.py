@@ -20,14 +20,23 @@ _DROP = (230, 70, 60)
 _NONE = (200, 200, 200)
 
 
-def render_comparison(c: Comparison) -> Image.Image:
-    """Before | after (aligned to before) | blend with arrows; labels in millimetres with their ±."""
+def aligned_pair(c: Comparison) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """Before and after, both resampled onto the before photo's face frame (for a before/after slider)."""
     if c.displacement is None or c.registration is None:
         raise ValueError("this pair was not compared (not comparable and not forced); nothing to draw")
     grid = c.displacement.grid
     frame = c.before.frame
     before = resample_colour(c.before.photo.rgb, c.before.photo.scale, grid, frame)
     after = resample_colour(c.after.photo.rgb, c.after.photo.scale, grid, frame, c.registration)
+    return before, after
+
+
+def render_comparison(c: Comparison) -> Image.Image:
+    """Before | after (aligned to before) | blend with arrows; labels in millimetres with their ±."""
+    before, after = aligned_pair(c)
+    assert c.displacement is not None
+    grid = c.displacement.grid
+    frame = c.before.frame
     blend = ((before.astype(np.uint16) + after) // 2).astype(np.uint8)
     panels = [Image.fromarray(p).resize((p.shape[1] * _ENLARGE, p.shape[0] * _ENLARGE), Image.Resampling.LANCZOS)
               for p in (before, after, blend)]

@@ -195,15 +195,20 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> lis
 # -- SVG ---------------------------------------------------------------------------------------------
 
 
-def to_svg(scene: Scene) -> str:
-    """A standalone SVG with the photo embedded as JPEG."""
+def to_svg(scene: Scene, *, editable: bool = False, panel: bool = True) -> str:
+    """A standalone SVG with the photo embedded as JPEG. ``editable`` adds a focusable handle on each
+    thread's entry and exit and the mm-to-pixel transform, for the web plan editor; without ``panel``
+    the legend and thread list are left to the page around it."""
     u = scene.unit
     buffer = io.BytesIO()
     Image.fromarray(scene.photo).save(buffer, format="JPEG", quality=90)
     photo = base64.b64encode(buffer.getvalue()).decode("ascii")
-    total = scene.width + round(PANEL_WIDTH_UNITS * u)
+    total = scene.width + (round(PANEL_WIDTH_UNITS * u) if panel else 0)
+    transform = " ".join(f"{v:.6f}" for v in scene.transform)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="{scene.height}" '
-           f'viewBox="0 0 {total} {scene.height}" font-family="DejaVu Sans, Arial, sans-serif">',
+           f'viewBox="0 0 {total} {scene.height}" font-family="DejaVu Sans, Arial, sans-serif"'
+           + (f' data-transform="{transform}" role="application" aria-label="Marking map editor"' if editable else "")
+           + ">",
            "<title>ThreadLift marking map</title>",
            f'<rect x="0" y="0" width="{total}" height="{scene.height}" fill="#141414"/>',
            f'<image href="data:image/jpeg;base64,{photo}" x="0" y="0" width="{scene.width}" height="{scene.height}"/>',
@@ -249,9 +254,27 @@ def to_svg(scene: Scene) -> str:
                    f'stroke-width="{3 * u:.1f}"/><text x="{sx:.1f}" y="{sy + 16 * u:.1f}" fill="#fff" '
                    f'font-size="{11 * u:.1f}" paint-order="stroke" stroke="#000" '
                    f'stroke-width="{3 * u:.1f}">20 mm</text>')
-    out.extend(_svg_panel(scene))
+    if editable:
+        out.extend(_svg_handles(scene))
+    if panel:
+        out.extend(_svg_panel(scene))
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _svg_handles(scene: Scene) -> list[str]:
+    """Draggable, focusable entry and exit points (arrow keys move them 1 mm, with Shift 5 mm)."""
+    u = scene.unit
+    out = ['<g class="handles">']
+    for arrow in scene.arrows:
+        for end, (x, y) in (("entry", arrow.head), ("exit", arrow.tail)):
+            label = f"T{arrow.number} {end} point: drag, or use the arrow keys"
+            out.append(f'<circle class="handle" tabindex="0" role="button" aria-label="{escape(label)}" '
+                       f'data-thread="{escape(arrow.thread_id)}" data-end="{end}" cx="{x:.1f}" cy="{y:.1f}" '
+                       f'r="{11 * u:.1f}" fill="#ffffff" fill-opacity="0.01" stroke="#f2a900" '
+                       f'stroke-width="{2 * u:.1f}"/>')
+    out.append("</g>")
+    return out
 
 
 def _svg_arrow(arrow: Arrow, u: float) -> str:

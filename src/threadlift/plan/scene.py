@@ -82,6 +82,8 @@ class Scene:
     side_labels: list[tuple[Pixel, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scale_bar: tuple[Pixel, Pixel] | None = None
+    # Face-frame mm to canvas px: (a, b, c, d, e, f) with px = (a x + b y + c, d x + e y + f).
+    transform: tuple[float, float, float, float, float, float] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
 def build_scene(plan: Plan, analysis: FaceAnalysis) -> Scene:
@@ -113,7 +115,11 @@ def build_scene(plan: Plan, analysis: FaceAnalysis) -> Scene:
         return float(x), float(y)
 
     px_per_mm = enlarge / (frame.mm_per_px * scale)
-    scene = Scene(crop.width, crop.height, np.asarray(crop), max(crop.size) / 1000.0, px_per_mm)
+    origin, x_unit, y_unit = to_canvas(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    transform = (float(x_unit[0] - origin[0]), float(y_unit[0] - origin[0]), float(origin[0]),
+                 float(x_unit[1] - origin[1]), float(y_unit[1] - origin[1]), float(origin[1]))
+    scene = Scene(crop.width, crop.height, np.asarray(crop), max(crop.size) / 1000.0, px_per_mm,
+                  transform=transform)
     for zone in zones(plan.anatomy_mm):
         scene.zones.append(_zone_shape(zone, to_canvas, px_per_mm))
     _add_axes(scene, landmarks_mm, to_canvas)

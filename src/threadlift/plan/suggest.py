@@ -105,15 +105,15 @@ def suggest(source: PlanInput, concerns: Sequence[str], *, now: datetime, age_ye
                             "suggested from this view")
             continue
         worse, difference = _asymmetry(source, area)
-        material = _material(entry, avoid_materials)
+        material = material_for(entry, avoid_materials)
         design = entry.designs[0]
         for side in (Side.LEFT, Side.RIGHT):
             count, lift, reasons = _count_and_lift(entry, area, grade, side, worse, difference)
             areas.append(AreaPlan(area=area, side=side, count=count, expected_lift_mm=lift, reasons=reasons))
-            for index, vector in enumerate(_vectors(area, named, side, count, boost=side is worse)):
+            for index, vector in enumerate(vectors_for(area, named, side, count, boost=side is worse)):
                 threads.append(Thread(
                     id=f"{side.value[0].upper()}-{area}-{index + 1}", area=area, side=side, design=design.value,
-                    material=material.value, gauge=entry.gauge, length_mm=_length(vector, entry),
+                    material=material.value, gauge=entry.gauge, length_mm=length_for(vector),
                     anchored=design is Design.BARBED_UNIDIRECTIONAL, vector=vector,
                     reasons=[Reason(text=f"{design.value.replace('_', ' ')} {material.value} for lift: "
                                          f"{cat.designs[design].purpose}", sources=cat.designs[design].sources),
@@ -149,7 +149,7 @@ def _asymmetry(source: PlanInput, area: str) -> tuple[Side | None, float]:
     return (Side.LEFT if left_worse else Side.RIGHT), difference
 
 
-def _material(entry: AreaEntry, avoid: Sequence[str]) -> Material:
+def material_for(entry: AreaEntry, avoid: Sequence[str]) -> Material:
     avoided = {a.lower() for a in avoid}
     preferred = [entry.material, Material.PDO, Material.PLLA, Material.PCL, Material.PLCL]
     for material in preferred:
@@ -184,7 +184,7 @@ def _spread(first: NDArray[np.float64], last: NDArray[np.float64], count: int) -
     return [first + (last - first) * t for t in np.linspace(0.0, 1.0, count)]
 
 
-def _vectors(area: str, named: Mapping[str, Point], side: Side, count: int, *, boost: bool) -> list[Vector]:
+def vectors_for(area: str, named: Mapping[str, Point], side: Side, count: int, *, boost: bool) -> list[Vector]:
     """Vectors for one area and side. Offsets are in mm: ``dx`` toward the patient's side (lateral), ``dy`` down."""
     lateral = 1.0 if side is Side.LEFT else -1.0
     names = dict(named)
@@ -244,7 +244,7 @@ def reach(boost: bool) -> float:
     return 1.10 if boost else 1.0
 
 
-def _length(vector: Vector, entry: AreaEntry) -> float:
+def length_for(vector: Vector) -> float:
     """The shortest usual thread length that spans the vector with 10 mm to spare."""
     needed = vector.length_mm + 10.0
     for length in sorted(catalogue().lengths_mm.typical):

@@ -18,13 +18,13 @@ import numpy as np
 from pydantic import ValidationError
 
 from threadlift.clinic.catalogue import catalogue
+from threadlift.clinic.procedure import CONED_MINIMUM_LENGTH_MM  # PRO-02 [SSIFU], one table for both
 from threadlift.clinic.threads import Design, Material
 from threadlift.plan.checks import anaesthetic_plan, danger_flags
 from threadlift.plan.model import AreaPlan, Plan, Side, Thread
 from threadlift.plan.zones import inside
 
 FACE_MARGIN_MM = 20.0  # entry points sit at the hairline and in front of the ear, just outside the mesh outline
-CONED_MINIMUM_MM = {8: 60.0, 12: 90.0, 16: 110.0}  # entry-exit length per cone count [SSIFU] (PRO-02)
 
 
 class PlanInvalid(ValueError):
@@ -112,7 +112,7 @@ def _catalogue_problems(thread: Thread, where: str) -> list[str]:
 def _coned_problems(thread: Thread, where: str) -> list[str]:
     if thread.cones is None:
         return [f"{where}.cones: a coned thread needs its number of cones (8, 12 or 16) to check its length (PRO-02)"]
-    minimum = CONED_MINIMUM_MM.get(thread.cones)
+    minimum = CONED_MINIMUM_LENGTH_MM.get(thread.cones)
     if minimum is None:
         return [f"{where}.cones: {thread.cones} cones has no minimum length on record; use 8, 12 or 16 [SSIFU]"]
     if thread.vector.length_mm < minimum:

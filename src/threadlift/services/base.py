@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +29,31 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class LruCache:
+    """A small thread-safe cache of derived results (photo analyses, comparisons) that are costly to redo.
+
+    Values are derived from stored, immutable data (a photo never changes once stored), so they never
+    go stale; the cache only bounds memory. Reads still go through the permission checks of the use case.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
 @dataclass
 class Services:
     """The composition of real adapters (see :mod:`threadlift.bootstrap`); tests build it the same way."""
@@ -34,6 +62,7 @@ class Services:
     sessions: sessionmaker[Session]
     vault: PhotoVault
     clock: Callable[[], datetime] = utc_now
+    derived: LruCache = field(default_factory=LruCache)
 
     @property
     def policy(self) -> ClinicPolicy:

@@ -155,8 +155,11 @@ def sign_consent(svc: Services, actor: User, episode_id: UUID, *, procedure_type
                   document_version=document_version)
 
 
-def record_plan(svc: Services, actor: User, episode_id: UUID, areas: list[str], note: str) -> Plan:
-    plan = Plan.model_validate({"areas": areas, "note": note, "planned_by": actor.id, "planned_at": svc.clock()})
+def record_plan(svc: Services, actor: User, episode_id: UUID, areas: list[str], note: str,
+                marking_map: dict[str, Any] | None = None) -> Plan:
+    """Record the plan; a marking map must come checked by :mod:`threadlift.services.planning`."""
+    plan = Plan.model_validate({"areas": areas, "note": note, "planned_by": actor.id, "planned_at": svc.clock(),
+                                "marking_map": marking_map})
     return _apply(svc, actor, episode_id, Permission.MEDICAL_WRITE, "plan",
                   _returning(plan, lambda e: e.record_plan(plan)))
 

@@ -7,14 +7,21 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.threads import ThreadLot
 from threadlift.services.base import PermissionDenied, Services, record, require
 from threadlift.store import audit
-from threadlift.store.tables import AdverseEventRow, AuditRow, PatientRow
+from threadlift.store.tables import (
+    AdverseEventLotRow,
+    AdverseEventRow,
+    AuditRow,
+    PatientRow,
+    ThreadLotRow,
+    ThreadUseRow,
+)
 from threadlift.store.users import User
 
 
@@ -151,3 +158,93 @@ def verify_audit(svc: Services, actor: User | None) -> audit.AuditProblem | None
         require(actor, Permission.AUDIT_READ)
     with svc.uow() as uow:
         return audit.verify(uow.session)
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    event_id: str
+    episode_id: str
+    patient_id: str
+    type: str
+    area: str | None
+    serious: bool
+    onset_on: date
+    severity: int
+    clavien_dindo: str
+    tier: str
+    outcome: str
+    lots: tuple[str, ...]
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ComplicationsRegister:
+    rows: list[RegisterRow]
+    procedures: int  # procedures in the same scope (all, with the product or lot, or in the area)
+    rates_per_100: dict[str, float]  # per event type, events per 100 procedures in scope
+
+    @property
+    def total_per_100(self) -> float:
+        return 100.0 * len({r.episode_id for r in self.rows}) / self.procedures if self.procedures else 0.0
+
+
+def complications_register(svc: Services, actor: User, *, event_type: str | None = None, product: str | None = None,
+                           lot: str | None = None, area: str | None = None) -> ComplicationsRegister:
+    """Adverse events filtered by type, thread product or lot, and area, with rates per 100 procedures.
+
+    The denominator is the procedures in the same scope: those that used the product or lot, or placed
+    threads in the area ([DESIGN] AE-05: rates comparable with the pooled figures of §5.1).
+    """
+    require(actor, Permission.REGISTER_READ)
+    with svc.uow(logs_reads=True) as uow:
+        lots_by_event: dict[str, list[tuple[str, str]]] = {}
+        for event_id, lot_number, product_name in uow.session.execute(
+                select(AdverseEventLotRow.event_id, ThreadLotRow.lot, ThreadLotRow.product)
+                .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)):
+            lots_by_event.setdefault(event_id, []).append((lot_number, product_name))
+        query = select(AdverseEventRow).order_by(AdverseEventRow.onset_on.desc())
+        if event_type:
+            query = query.where(AdverseEventRow.type == event_type)
+        if area:
+            query = query.where(AdverseEventRow.area == area)
+        rows = []
+        for r in uow.session.execute(query).scalars():
+            linked = lots_by_event.get(r.id, [])
+            if lot and lot not in {n for n, _ in linked}:
+                continue
+            if product and product not in {p for _, p in linked}:
+                continue
+            rows.append(RegisterRow(r.id, r.episode_id, r.patient_id, r.type, r.area, r.serious, r.onset_on,
+                                    r.severity, r.clavien_dindo, r.tier, r.outcome,
+                                    tuple(sorted({n for n, _ in linked})), tuple(sorted({p for _, p in linked}))))
+        scope = select(func.count(func.distinct(ThreadUseRow.episode_id))).join(
+            ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id)
+        if lot:
+            scope = scope.where(ThreadLotRow.lot == lot)
+        if product:
+            scope = scope.where(ThreadLotRow.product == product)
+        if area:
+            scope = scope.where(ThreadUseRow.area == area)
+        procedures = int(uow.session.execute(scope).scalar_one())
+        record(uow, svc, actor, "read", "adverse_event", None, count=len(rows), register=True)
+        uow.commit()
+    counts: dict[str, set[str]] = {}
+    for row in rows:
+        counts.setdefault(row.type, set()).add(row.episode_id)
+    rates = {kind: 100.0 * len(eps) / procedures for kind, eps in sorted(counts.items())} if procedures else {}
+    return ComplicationsRegister(rows, procedures, rates)
+
+
+def products(svc: Services, actor: User) -> list[str]:
+    require(actor, Permission.LOTS_READ)
+    with svc.uow(read_only=True) as uow:
+        return sorted(set(uow.session.execute(select(ThreadLotRow.product)).scalars()))
+
+
+def recent_audit(svc: Services, actor: User, count: int = 50) -> list[dict[str, Any]]:
+    """The newest ``count`` audit rows, newest first."""
+    require(actor, Permission.AUDIT_READ)
+    with svc.uow() as uow:
+        rows = uow.session.execute(select(AuditRow).order_by(AuditRow.id.desc()).limit(count)).scalars().all()
+        return [{"id": r.id, "at": r.at, "user_id": r.user_id, "action": r.action, "entity_type": r.entity_type,
+                 "entity_id": r.entity_id, "detail": r.detail} for r in rows]
