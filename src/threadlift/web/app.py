@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from threadlift import __version__
 from threadlift.services.base import Services
-from threadlift.web import errors
+from threadlift.web import errors, site
 from threadlift.web.routes import admin, auth, episodes, patients
 
 
@@ -17,6 +17,7 @@ def create_app(services: Services) -> FastAPI:
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, admin.router):
         app.include_router(router)
+    site.install(app)
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

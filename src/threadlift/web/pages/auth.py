@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from threadlift.services import people
+from threadlift.web.deps import ServicesDep
+from threadlift.web.pages.common import COOKIE, PageDep, templates
+from threadlift.web.pages.routing import page_router
+
+router = page_router()
+
+
+def _login_page(request: Request, services: ServicesDep, status: int = 200, message: str = "",
+                username: str = "") -> Response:
+    return templates.TemplateResponse(request, "login.html", {
+        "user": None, "csrf": None, "page": None, "message": message, "username": username,
+        "idle": services.settings.session_idle_minutes}, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/login")
+def login_form(request: Request, services: ServicesDep) -> Response:
+    return _login_page(request, services)
+
+
+@router.post("/login")
+def login(request: Request, services: ServicesDep, username: Annotated[str, Form(max_length=80)] = "",
+          password: Annotated[str, Form(max_length=200)] = "") -> Response:
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        return _login_page(request, services, 403, "Sign in from ThreadLift's own page.")
+    if not username or not password:
+        return _login_page(request, services, 422, "Enter your user name and password.", username)
+    try:
+        result = people.login(services, username, password)
+    except people.LoginFailed:
+        return _login_page(request, services, 401, "Wrong user name or password.", username)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, result.token, httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout(page: PageDep) -> Response:
+    token = page.request.cookies.get(COOKIE, "")
+    people.logout(page.services, page.user, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response

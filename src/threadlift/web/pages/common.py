@@ -1,0 +1,130 @@
+"""What every page needs: templates, the signed-in user from the session cookie, CSRF, form errors.
+
+Pages call the same services as the JSON API. The session lives in an HttpOnly, SameSite=Strict
+cookie; every state-changing request also carries a CSRF token (a form field, or the header that
+htmx sends from ``<body hx-headers>``) derived from the session token, and its Origin, when sent,
+must be this site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import ValidationError
+
+from threadlift.clinic.errors import DomainError
+from threadlift.clinic.roles import Permission, allowed
+from threadlift.services.base import Services, require
+from threadlift.services.people import authenticate
+from threadlift.store.users import User
+from threadlift.web.deps import get_services
+
+COOKIE = "threadlift_session"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+class LoginRequired(Exception):
+    """No live session: the page handler answers with a redirect to the login page."""
+
+
+class CsrfRejected(Exception):
+    """A state-changing request without the session's CSRF token, or from another origin."""
+
+
+def csrf_for(session_token: str) -> str:
+    return hmac.new(b"threadlift-csrf-v1", session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("threadlift.web", "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["words"] = lambda value: str(value).replace("_", " ")
+    env.filters["mm"] = lambda value: "" if value is None else f"{value:.1f} mm"
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+class Page:
+    """The request's context: the services, the signed-in user and their session's CSRF token."""
+
+    def __init__(self, request: Request, services: Services, user: User, token: str) -> None:
+        self.request = request
+        self.services = services
+        self.user = user
+        self.csrf = csrf_for(token)
+        self.zone = ZoneInfo(services.settings.timezone)
+
+    def may(self, permission: str) -> bool:
+        return allowed(self.user.role, Permission(permission))
+
+    def require(self, permission: str) -> None:
+        """For pages that show a form before any service is called: refuse it to roles that could not use it."""
+        require(self.user, Permission(permission))
+
+    def local(self, moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+        return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.update(page=self, user=self.user, csrf=self.csrf, now=self.services.clock())
+        return templates.TemplateResponse(self.request, template, context, status_code=status_code,
+                                          headers={"Cache-Control": "no-store"})
+
+    def redirect(self, url: str) -> Response:
+        """After a successful POST: a full redirect, or htmx's own redirect for htmx requests."""
+        if self.request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+
+async def page(request: Request, services: Annotated[Services, Depends(get_services)]) -> Page:
+    token = request.cookies.get(COOKIE)
+    user = authenticate(services, token) if token else None
+    if user is None or token is None:
+        raise LoginRequired()
+    if request.method not in ("GET", "HEAD"):
+        origin = request.headers.get("origin")
+        if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+            raise CsrfRejected()
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None:
+            form = await request.form()  # parsed once; FastAPI's Form() parameters reuse it
+            field = form.get(CSRF_FIELD)
+            sent = field if isinstance(field, str) else None
+        if not sent or not hmac.compare_digest(sent, csrf_for(token)):
+            raise CsrfRejected()
+    return Page(request, services, user, token)
+
+
+PageDep = Annotated[Page, Depends(page)]
+
+
+def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
+    """Pydantic errors by form field name (``history.pregnant``), in words a user can act on."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"] if part != "__root__")
+        name = f"{prefix}{location}" if location else prefix.rstrip(".") or "form"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        found.setdefault(name, message[0].upper() + message[1:] if message else "this value is not valid")
+    return found
+
+
+def domain_message(error: DomainError) -> str:
+    rule = f" ({error.rule})" if getattr(error, "rule", None) and error.rule not in ("domain", "invalid") else ""
+    return error.message[0].upper() + error.message[1:] + rule
+
+
+def form_values(form: Mapping[str, Any]) -> dict[str, str]:
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != CSRF_FIELD}

@@ -1,0 +1,35 @@
+"""The clinic's web site: the pages (Jinja2 + htmx) on the same services as the JSON API, and static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from threadlift.web.pages import (
+    admin,
+    auth,
+    consent,
+    consultation,
+    discharge,
+    episode,
+    followup,
+    home,
+    patients,
+    photos,
+    plan,
+    procedure,
+    registers,
+)
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    router = APIRouter(include_in_schema=False)
+    for module in (auth, home, patients, episode, consultation, photos, plan, consent, procedure, discharge, followup,
+                   registers, admin):
+        router.include_router(module.router)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

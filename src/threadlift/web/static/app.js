@@ -1,0 +1,44 @@
+// ThreadLift page helpers: live clocks, the before/after slider, focus after htmx swaps. No framework.
+(function () {
+  "use strict";
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  // <span class="clock" data-since="ISO" data-limit-minutes="60">: elapsed time, amber past the limit.
+  function tickClocks() {
+    document.querySelectorAll(".clock[data-since]").forEach(function (el) {
+      var since = Date.parse(el.dataset.since);
+      if (isNaN(since)) { return; }
+      var seconds = Math.max(0, Math.floor((Date.now() - since) / 1000));
+      var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+      el.textContent = (h ? h + ":" + pad(m) : m) + ":" + pad(s);
+      var limit = parseFloat(el.dataset.limitMinutes || "");
+      el.classList.toggle("over", !isNaN(limit) && seconds > limit * 60);
+      el.setAttribute("title", Math.floor(seconds / 60) + " minutes");
+    });
+  }
+  setInterval(tickClocks, 1000);
+  document.addEventListener("DOMContentLoaded", tickClocks);
+  document.addEventListener("htmx:afterSwap", tickClocks);
+
+  // Before/after slider: <div class="slider" id=S><img before><div class="after"><img after></div></div>
+  // and <input type=range data-slider=S>: the after photo shows to the right of the handle.
+  function bindSliders(root) {
+    root.querySelectorAll("input[type=range][data-slider]").forEach(function (range) {
+      var slider = document.getElementById(range.dataset.slider);
+      var after = slider && slider.querySelector(".after");
+      if (!after) { return; }
+      var update = function () { after.style.clipPath = "inset(0 0 0 " + range.value + "%)"; };
+      range.addEventListener("input", update);
+      update();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { bindSliders(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { bindSliders(event.target); });
+
+  // Move focus to an error summary that a swap or a reload brought in, so screen readers announce it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var problems = document.getElementById("problems");
+    if (problems) { problems.focus(); }
+  });
+})();
