@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types docs bench clean
+.PHONY: demo test lint types docs bench browser clean
 
 # The virtual environment is rebuilt only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -14,11 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo clinic in the browser: SQLite in demo-clinic/, staff for every role, patients at every stage.
 demo: $(STAMP)
-	$(BIN)/threadlift demo --out demo-output
+	$(BIN)/threadlift demo
 
-test: $(STAMP) lint types
+test: $(STAMP) lint types browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -40,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/records.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-clinic threadlift-sample test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -95,18 +95,68 @@ def analyze(
 
 
 @app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the overlay and JSON.")] = Path("threadlift-demo"),
+def sample(
+    out: Annotated[Path, typer.Option(help="Folder for the overlay and JSON.")] = Path("threadlift-sample"),
 ) -> None:
     """Analyse the sample photo shipped with ThreadLift (a public-domain NASA portrait)."""
     from threadlift.face.analysis import AnalysisSettings
 
-    sample = resources.files("threadlift.face.data").joinpath("sample_astronaut.png")
-    with resources.as_file(sample) as path:
+    photo = resources.files("threadlift.face.data").joinpath("sample_astronaut.png")
+    with resources.as_file(photo) as path:
         out.mkdir(parents=True, exist_ok=True)
         analyze([path], json_out=str(out / "sample.json"), overlay=out / "sample.overlay.png", mm_per_px=None,
                 marker_mm=None, strict=False, passes=AnalysisSettings().passes, fast=False, table=True)
     _plain(_out, f"JSON: {out / 'sample.json'}   overlay: {out / 'sample.overlay.png'}")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Folder of the demo clinic (SQLite file, encrypted photos).")]
+    = Path("demo-clinic"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    reset: Annotated[bool, typer.Option(help="Delete the demo clinic and build it again.")] = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web server after building.")] = True,
+) -> None:
+    """Build the demo clinic (staff for every role, patients at every stage) and open it in the browser."""
+    import shutil
+
+    from threadlift import bootstrap, demo_clinic
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    folder = data_dir.resolve()
+    if reset and folder.exists():
+        shutil.rmtree(folder)
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}")
+    settings.ensure_data_dir()
+    migrate.upgrade(settings.database_url)
+    services = bootstrap.build(settings)
+    if not demo_clinic.is_seeded(services):
+        steps = [s.value for s, _ in demo_clinic.STAGES]
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err,
+                      transient=True) as progress:
+            task = progress.add_task("Building the demo clinic", total=len(steps) + 3)
+
+            def step(name: str) -> None:
+                progress.update(task, description=f"Building the demo clinic: {name}")
+                progress.advance(task)
+
+            demo_clinic.build(services, progress=step)
+    accounts = demo_clinic.read_accounts(folder)
+    table = Table(title="Demo staff (passwords are also in " + str(demo_clinic.accounts_path(folder)) + ")")
+    for column in ("user name", "password", "role", "name"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.username, account.password, account.role, account.display_name)
+    _out.print(table)
+    _plain(_out, f"ThreadLift demo clinic: http://{host}:{port}/  (data: {folder}; Ctrl+C stops it)")
+    if serve:
+        import uvicorn
+
+        from threadlift.web.app import create_app
+
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False)
 
 
 EXIT_NOT_COMPARABLE = 10

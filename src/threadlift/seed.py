@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import io
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -89,8 +90,12 @@ def consultation(rng: random.Random, on: date, clinician: str) -> Consultation:
 
 
 def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[ThreadLot], *, clinician: str,
-               nurse: str, start: datetime, policy: ClinicPolicy) -> Episode:
-    """An episode carried through the pathway up to ``stage`` (CLOSED: the whole way)."""
+               nurse: str, start: datetime, policy: ClinicPolicy,
+               marking_map: Callable[[list[str]], dict[str, Any] | None] | None = None) -> Episode:
+    """An episode carried through the pathway up to ``stage`` (CLOSED: the whole way).
+
+    ``marking_map`` makes the plan's marking map from the areas of concern (the demo clinic's plans).
+    """
     order = [State.CONSULTATION, State.ASSESSED, State.CONSENTED, State.PLANNED, State.PROCEDURE, State.OBSERVATION,
              State.DISCHARGED, State.FOLLOW_UP, State.CLOSED]
     target = order.index(stage)
@@ -110,7 +115,8 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
     assert episode.consultation is not None
     areas = [a.area for a in episode.consultation.areas_of_concern]
     episode.record_plan(Plan(areas=areas, note="bidirectional cogs along the marked vectors", planned_by=clinician,
-                             planned_at=clock))
+                             planned_at=clock,
+                             marking_map=marking_map([a.value for a in areas]) if marking_map else None))
     if target < 4:
         return episode
     clock += timedelta(days=max(policy.cooling_off_days, 7))

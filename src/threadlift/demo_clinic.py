@@ -1,0 +1,181 @@
+"""The demo clinic: staff for every role, fictional patients at every stage, photos and plans.
+
+Built through the same services and domain as real use (so every rule holds), in a SQLite file of
+its own. The photos are the package's sample portrait (public domain, NASA); follow-up photos are
+that portrait with a simulated lift, so the before/after comparison has something to measure.
+Passwords are generated per demo folder and kept beside its database (0600).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from threadlift import seed
+from threadlift.clinic.adverse import AdverseEvent, EventType, Intervention, Outcome
+from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.roles import Role
+from threadlift.clinic.threads import Design, Material, ThreadLot
+from threadlift.face.analysis import default_analyzer
+from threadlift.face.load import load_photo
+from threadlift.face.simulate import simulate
+from threadlift.plan.suggest import PlanInput, suggest
+from threadlift.services import people, photos, records
+from threadlift.services.base import Services
+from threadlift.store.users import User
+
+ACCOUNTS_FILE = "demo-accounts.json"
+STAFF = (("admin", "Alex Admin", Role.ADMIN), ("dr.hale", "Dr Alice Hale", Role.CLINICIAN),
+         ("dr.novak", "Dr Tomas Novak", Role.CLINICIAN), ("nurse.silva", "Nurse Maria Silva", Role.NURSE),
+         ("reception.byrne", "Niamh Byrne (reception)", Role.RECEPTION))
+# How many demo episodes stand at each stage; the early ones have photos and plans to work on.
+STAGES = ((State.CONSULTATION, 5), (State.ASSESSED, 3), (State.CONSENTED, 3), (State.PLANNED, 4),
+          (State.PROCEDURE, 1), (State.OBSERVATION, 1), (State.DISCHARGED, 4), (State.FOLLOW_UP, 8),
+          (State.CLOSED, 10))
+WITH_PHOTOS = {State.CONSENTED, State.PLANNED, State.PROCEDURE, State.OBSERVATION, State.FOLLOW_UP}
+FOLLOW_UP_LIFT_MM = {"midface": 2.5, "jawline": 2.0, "brow": 1.5}
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    role: str
+    password: str
+
+
+def accounts_path(data_dir: Path) -> Path:
+    return data_dir / ACCOUNTS_FILE
+
+
+def read_accounts(data_dir: Path) -> list[Account]:
+    return [Account(**a) for a in json.loads(accounts_path(data_dir).read_text())]
+
+
+def is_seeded(svc: Services) -> bool:
+    with svc.uow(read_only=True) as uow:
+        return bool(uow.users.all())
+
+
+def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None, rng_seed: int = 7) -> list[Account]:
+    """Fill an empty database with the demo clinic; returns the staff accounts (also written to disk)."""
+    rng = random.Random(rng_seed)
+    now = svc.clock()
+    progress("staff accounts")
+    accounts = [Account(u, n, r.value, secrets.token_urlsafe(12)) for u, n, r in STAFF]
+    users = {a.username: people.create_user(svc, None, a.username, a.display_name, Role(a.role), a.password)
+             for a in accounts}
+    _write_accounts(svc.settings.data_dir, accounts)
+    records.add_consent_document(svc, None, seed.CONSENT_DOCUMENT)
+    progress("thread stock")
+    lots = _lots(rng, now.date())
+    with svc.uow() as uow:
+        for lot in lots:
+            uow.lots.add(lot)
+        uow.commit()
+    progress("sample photo")
+    sample = resources.files("threadlift.face.data").joinpath("sample_astronaut.png").read_bytes()
+    analysis = default_analyzer().analyze(load_photo(sample))
+    follow_up_photo = _simulated_follow_up(sample, analysis)
+    source = PlanInput.from_analysis(analysis)
+
+    def marking_map(areas: list[str]) -> dict[str, Any]:
+        plan = suggest(source, areas, now=now, weight_kg=68, jurisdiction=svc.policy.jurisdiction.value)
+        return dict(json.loads(plan.model_dump_json(exclude_none=True)))
+
+    clinician, nurse = users["dr.hale"], users["nurse.silva"]
+    for stage, count in STAGES:
+        progress(f"patients: {stage.value.replace('_', ' ')}")
+        for index in range(count):
+            person = seed.patient(rng, now.date())
+            start = _start(stage, now, rng)
+            episode = seed.episode_at(stage, rng, person, lots, clinician=clinician.id, nurse=nurse.id, start=start,
+                                      policy=svc.policy, marking_map=marking_map)
+            if stage in (State.FOLLOW_UP, State.DISCHARGED) and index % 3 == 0:
+                _adverse_event(episode, rng, serious=stage is State.FOLLOW_UP and index == 0)
+            with svc.uow() as uow:
+                uow.patients.add(person)
+                uow.episodes.add(episode)
+                uow.commit()
+            if stage in WITH_PHOTOS:
+                _photos(svc, clinician, episode, sample, follow_up_photo if stage is State.FOLLOW_UP else None,
+                        start, with_follow_up=index < 3)
+    return accounts
+
+
+def _start(stage: State, now: datetime, rng: random.Random) -> datetime:
+    """When an episode at ``stage`` began, so that today's list has a procedure running and one in observation."""
+    cooling_off = timedelta(days=7)
+    if stage is State.PROCEDURE:
+        return now - cooling_off - timedelta(minutes=55)
+    if stage is State.OBSERVATION:
+        return now - cooling_off - timedelta(minutes=105)
+    return now - timedelta(days=seed.DAYS_AGO[stage] + rng.randint(0, 30))
+
+
+def _lots(rng: random.Random, today: date) -> list[ThreadLot]:
+    lots = [seed.thread_lot(rng, today - timedelta(days=days), n)
+            for n, days in enumerate((700, 420, 300, 200, 120, 60))]
+    # One lot about to expire and one expired, so the dashboard warns and the procedure page refuses it.
+    for number, expiry, received in ((901, 25, 330), (777, -3, 400)):
+        lots.append(ThreadLot(product="PDO bidirectional cog 21G 90 mm", manufacturer="Example Threads Ltd",
+                              material=Material.PDO, design=Design.BARBED_BIDIRECTIONAL, gauge="21G", length_mm=90.0,
+                              lot=f"PDO-{today.year}-{number:04d}", expiry=today + timedelta(days=expiry),
+                              quantity_received=40, received_on=today - timedelta(days=received)))
+    return lots
+
+
+def _adverse_event(episode: Episode, rng: random.Random, *, serious: bool) -> None:
+    assert episode.procedure is not None
+    used = episode.procedure.threads
+    started = episode.procedure.started_at.date()
+    if serious:
+        event = AdverseEvent(type=EventType.INFECTION, area=used[0].area, side=used[0].side.value,
+                             onset_on=started + timedelta(days=9), severity=2, serious=True,
+                             intervention=Intervention.PROCEDURE_LOCAL, outcome=Outcome.RECOVERING,
+                             treatment="thread removed, oral antibiotics", lot_ids=[used[0].lot_id], pus_present=True,
+                             description="swelling and discharge at the entry point")
+    else:
+        kind = rng.choice((EventType.BRUISING, EventType.DIMPLING, EventType.SWELLING, EventType.ASYMMETRY))
+        event = AdverseEvent(type=kind, area=used[-1].area, side=used[-1].side.value, onset_on=started, severity=1,
+                             outcome=Outcome.RESOLVED, resolved_on=started + timedelta(days=10),
+                             lot_ids=[used[-1].lot_id])
+    episode.add_adverse_event(event)
+
+
+def _simulated_follow_up(sample: bytes, analysis: Any) -> bytes:
+    rgb = np.asarray(Image.open(io.BytesIO(sample)).convert("RGB"))
+    lifted = simulate(rgb, analysis, FOLLOW_UP_LIFT_MM, label=False)
+    buffer = io.BytesIO()
+    Image.fromarray(lifted).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _photos(svc: Services, actor: User, episode: Episode, baseline: bytes, follow_up: bytes | None,
+            start: datetime, *, with_follow_up: bool) -> None:
+    records.give_photo_consent(replace(svc, clock=lambda: start), actor, episode.patient_id, ["clinical_record"])
+    at_consultation = replace(svc, clock=lambda: start + timedelta(minutes=20))
+    photos.upload(at_consultation, actor, episode.id, data=baseline, view="frontal", stage="baseline")
+    if follow_up is not None and with_follow_up:
+        later = start + timedelta(days=7 + 37)
+        photos.upload(replace(svc, clock=lambda: min(later, datetime.now(UTC))), actor, episode.id,
+                      data=follow_up, view="frontal", stage="follow_up")
+
+
+def _write_accounts(data_dir: Path, accounts: list[Account]) -> None:
+    path = accounts_path(data_dir)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump([a.__dict__ for a in accounts], handle, indent=2)

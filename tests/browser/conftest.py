@@ -1,0 +1,95 @@
+"""A real server (uvicorn, in a thread) on SQLite or PostgreSQL, and Debian's Chromium driven by Playwright.
+
+Screenshots of every main page are saved under ``test-artifacts/screenshots`` (printed at the end of
+the run). Chromium comes from the project's setup (``make test`` installs Debian's package); nothing
+downloads a browser.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.helpers.clinic import lot
+from tests.helpers.records import PASSWORD, Clinic, database_url, open_clinic
+from threadlift.clinic.threads import Design, Material
+from threadlift.services import people, records
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class Site:
+    url: str
+    clinic: Clinic
+    shots: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site(request, tmp_path) -> Iterator[Site]:  # type: ignore[no-untyped-def]
+    url, schema = database_url(request.param, tmp_path)
+    clinic = open_clinic(url, tmp_path)
+    nurse = people.login(clinic.services, "nurse-ade", PASSWORD).user
+    records.receive_lot(clinic.services, nurse, lot().model_dump())
+    records.receive_lot(clinic.services, nurse, lot(lot="PDO-OLD-9", expiry=clinic.clock.now.date().replace(day=1),
+                                                    received_on=clinic.clock.now.date().replace(year=2025)).model_dump())
+    records.receive_lot(clinic.services, nurse, lot(lot="PCL-2026-B2", product="Cone 8 PCL", material=Material.PCL,
+                                                    design=Design.BARBED_UNIDIRECTIONAL).model_dump())
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(clinic.client.app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    shots = ARTIFACTS / request.param
+    shots.mkdir(parents=True, exist_ok=True)
+    yield Site(f"http://127.0.0.1:{port}", clinic, shots)
+    server.should_exit = True
+    thread.join(timeout=10)
+    if schema is not None:
+        schema.drop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_artifacts() -> None:
+    """Screenshots of this run only."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium), or apt-get install "
+                    "-y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if ARTIFACTS.exists() and any(ARTIFACTS.rglob("*.png")):
+        terminalreporter.write_line(f"browser screenshots: {ARTIFACTS}")
