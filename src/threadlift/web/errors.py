@@ -17,7 +17,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain(request: Request, error: DomainError) -> JSONResponse:
         if isinstance(error, NotFound):
-            return JSONResponse({"detail": error.message}, status_code=404)
+            return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=404)
         if isinstance(error, LoginFailed):
             return JSONResponse({"detail": error.message}, status_code=401)
         if isinstance(error, PermissionDenied):

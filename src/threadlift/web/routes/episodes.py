@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,10 +13,10 @@ from threadlift.clinic.adverse import AdverseEvent
 from threadlift.clinic.anaesthetic import Agent
 from threadlift.clinic.consultation import Consultation
 from threadlift.clinic.discharge import AFTERCARE_SHEETS, AftercareSheet, Criterion
-from threadlift.clinic.errors import NotFound
+from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.procedure import ChecklistItem, EventKind, Side
-from threadlift.services import episodes, photos, records
+from threadlift.services import episodes, photos, planning, records
 from threadlift.services.people import get_patient
 from threadlift.web.deps import CurrentUser, ServicesDep
 from threadlift.web.responses import reply
@@ -40,8 +41,10 @@ class ConsentIn(BaseModel):
 
 
 class PlanIn(BaseModel):
-    areas: list[str] = Field(min_length=1)
+    areas: list[str] = Field(default_factory=list, description="the areas, when no marking map is given")
     note: str = Field(default="", max_length=4000)
+    marking_map: dict[str, Any] | None = Field(default=None, description="a plan document (threadlift/plan/data/"
+                                               "plan.schema.json); validated, its areas taken from its threads")
 
 
 class ChecklistIn(BaseModel):
@@ -168,7 +171,18 @@ def consents(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
 
 @router.post("/episodes/{episode_id}/plan", status_code=201)
 def plan(episode_id: UUID, body: PlanIn, services: ServicesDep, user: CurrentUser) -> Any:
+    if body.marking_map is not None:
+        return planning.save(services, user, episode_id, json.dumps(body.marking_map), body.note)
+    if not body.areas:
+        raise InvalidInput("give the plan's areas, or a marking map", rule="plan")
     return episodes.record_plan(services, user, episode_id, body.areas, body.note)
+
+
+@router.get("/episodes/{episode_id}/plan")
+def read_plan(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
+    """The saved plan, or (when none is saved) a suggestion from the baseline frontal photo, never stored."""
+    view = planning.current(services, user, episode_id)
+    return {"saved": view.saved, "marking_map": json.loads(planning.as_text(view.plan))}
 
 
 @router.post("/episodes/{episode_id}/procedure", status_code=201)
