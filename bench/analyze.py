@@ -2,8 +2,8 @@
 
 Prints, per photo, medians over repeated runs on one core, all measured in the same run:
   (a) floor: decode at the working resolution + one mesh inference,
-  (b) analyze end to end in one process (6 refinement passes), and b / a,
-  (c) analyze --fast (one pass),
+  (b) analyze end to end in one process (the default 2 refinement passes), and b / a,
+  (c) analyze --fast (one pass, roughly aligned),
   peer: Emotrics' pipeline (dlib HOG detector on a 200 px copy, 68-point shape predictor at full size),
 and the throughput of 100 photos through the `threadlift analyze` command in one process.
 
@@ -47,14 +47,18 @@ def twelve_megapixel_jpeg(name: str) -> bytes:
     return buffer.getvalue()
 
 
-def median_ms(action: Callable[[], object], repeats: int) -> float:
-    action()  # warm caches
-    times = []
+def interleaved_median_ms(actions: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median time of each action, the actions taking turns round by round, so that a burst of load
+    from elsewhere on the machine falls on all of them alike rather than on one."""
+    for action in actions.values():
+        action()  # warm caches
+    times: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
 
 def dlib_peer() -> Callable[[bytes], object] | None:
@@ -117,10 +121,15 @@ def main() -> None:
     print(f"{'photo (12 MP JPEG)':22} {'floor a':>9} {'analyze b':>10} {'b/a':>6} {'--fast':>8} {'dlib peer':>10}")
     jpegs = {name: twelve_megapixel_jpeg(name) for name in PHOTOS}
     for name, data in jpegs.items():
-        floor = median_ms(lambda d=data: models.mesh(load_photo(d).rgb), args.repeats)
-        full = median_ms(lambda d=data: analyzer.analyze(d), args.repeats)
-        quick = median_ms(lambda d=data: fast.analyze(d), args.repeats)
-        peer_ms = median_ms(lambda d=data: peer(d), args.repeats) if peer else float("nan")
+        actions: dict[str, Callable[[], object]] = {
+            "floor": lambda d=data: models.mesh(load_photo(d).rgb),
+            "analyze": lambda d=data: analyzer.analyze(d),
+            "fast": lambda d=data: fast.analyze(d)}
+        if peer:
+            actions["peer"] = lambda d=data: peer(d)
+        timed = interleaved_median_ms(actions, args.repeats)
+        floor, full, quick = timed["floor"], timed["analyze"], timed["fast"]
+        peer_ms = timed.get("peer", float("nan"))
         rows.append({"photo": name, "floor_ms": floor, "analyze_ms": full, "ratio": full / floor, "fast_ms": quick,
                      "dlib_ms": peer_ms})
         print(f"{name:22} {floor:8.1f}ms {full:9.1f}ms {full / floor:6.2f} {quick:7.1f}ms {peer_ms:9.1f}ms")

@@ -22,7 +22,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.analyze import PHOTOS, median_ms, twelve_megapixel_jpeg  # noqa: E402
+from bench.analyze import PHOTOS, interleaved_median_ms, twelve_megapixel_jpeg  # noqa: E402
 from threadlift.face.analysis import Analyzer  # noqa: E402
 from threadlift.face.compare import compare  # noqa: E402
 from threadlift.face.simulate import simulate  # noqa: E402
@@ -45,10 +45,12 @@ def main() -> None:
         buffer = io.BytesIO()
         Image.fromarray(after_rgb).save(buffer, "JPEG", quality=92)
         after = buffer.getvalue()
-        two = median_ms(lambda b=before, a=after: (analyzer.analyze(b), analyzer.analyze(a)), args.repeats)
-        pair = median_ms(lambda b=before, a=after: compare(b, a, analyzer=analyzer, force=True), args.repeats)
-        preview = median_ms(lambda f=full, an=analysis: simulate(f, an, {"brow": 2, "midface": 3, "jawline": 2}),
-                            args.repeats)
+        timed = interleaved_median_ms({
+            "two": lambda b=before, a=after: (analyzer.analyze(b), analyzer.analyze(a)),
+            "pair": lambda b=before, a=after: compare(b, a, analyzer=analyzer, force=True),
+            "preview": lambda f=full, an=analysis: simulate(f, an, {"brow": 2, "midface": 3, "jawline": 2})},
+            args.repeats)
+        two, pair, preview = timed["two"], timed["pair"], timed["preview"]
         ratios.append(pair / two)
         simulates.append(preview)
         print(f"{name:22} {two:9.1f}ms {pair:7.1f}ms {pair / two:6.2f} {preview:7.1f}ms")

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.analyze import PHOTOS, median_ms, twelve_megapixel_jpeg  # noqa: E402
+from bench.analyze import PHOTOS, interleaved_median_ms, twelve_megapixel_jpeg  # noqa: E402
 from threadlift.face.analysis import Analyzer  # noqa: E402
 from threadlift.plan.draw import png_bytes, to_svg  # noqa: E402
 from threadlift.plan.scene import build_scene  # noqa: E402
@@ -47,14 +47,13 @@ def main() -> None:
             continue  # plans are drawn on frontal photos
         source = PlanInput.from_analysis(analysis)
         plan = suggest(source, CONCERNS, now=now, weight_kg=70)
-        figures = (
-            median_ms(lambda p=photo: analyzer.analyze(p), args.repeats),
-            median_ms(lambda s=source: suggest(s, CONCERNS, now=now, weight_kg=70), args.repeats),
-            median_ms(lambda p=plan, a=analysis: png_bytes(build_scene(p, a)), args.repeats),
-            median_ms(lambda p=plan, a=analysis: to_svg(build_scene(p, a)), args.repeats),
-            median_ms(lambda p=plan, a=analysis: marking_sheet_pdf(p, build_scene(p, a), printed_at=now),
-                      args.repeats),
-        )
+        timed = interleaved_median_ms({
+            "analyze": lambda p=photo: analyzer.analyze(p),
+            "suggest": lambda s=source: suggest(s, CONCERNS, now=now, weight_kg=70),
+            "PNG": lambda p=plan, a=analysis: png_bytes(build_scene(p, a)),
+            "SVG": lambda p=plan, a=analysis: to_svg(build_scene(p, a)),
+            "PDF": lambda p=plan, a=analysis: marking_sheet_pdf(p, build_scene(p, a), printed_at=now)}, args.repeats)
+        figures = tuple(timed[column] for column in columns)
         rows.append(figures)
         print(f"{name:22} " + " ".join(f"{f:7.1f}ms" for f in figures))
     medians = [statistics.median(column) for column in zip(*rows, strict=True)]
