@@ -38,8 +38,9 @@ def analyze(
     strict: Annotated[bool, typer.Option(help="Refuse photos with several faces instead of measuring the largest.")]
     = False,
     passes: Annotated[int, typer.Option(min=1, max=10, help="Refinement passes averaged per photo (even numbers "
-                                        "keep left/right symmetric); 4 is faster, 8 a little steadier.")] = 6,
-    fast: Annotated[bool, typer.Option(help="One mesh pass per photo (same as --passes 1): fastest, about 3x noisier.")]
+                                        "keep left/right symmetric); 4 or 6 are a little steadier.")] = 2,
+    fast: Annotated[bool, typer.Option(help="One refinement pass per photo (same as --passes 1): fastest, about "
+                                            "twice as noisy.")]
     = False,
     table: Annotated[bool | None, typer.Option("--table/--no-table", help="Print the summary table (default: only "
                                                "without --json).")] = None,

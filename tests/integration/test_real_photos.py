@@ -88,11 +88,12 @@ def test_measurements_are_repeatable_under_rotation_scale_translation_and_recomp
 
 
 def test_iris_calibrated_measurements_are_repeatable_within_the_iris_scale_noise(open_analyzer):
-    """With the iris as the scale, its 0.5-1% wobble is added: every length moves by that fraction too."""
+    """With the iris as the scale, its wobble (under 0.6%) is added: every length moves by that fraction
+    too, 0.75 mm at worst on a 130 mm lower face, and the issue's bounds still hold."""
     mm, ratio, _, worst = changes(open_analyzer, fixed_scale=False)
     assert np.median(mm) <= 0.3
-    assert max(mm) <= 1.5, worst  # 1% of a 130 mm bigonial width is 1.3 mm
-    assert max(ratio) < 0.025
+    assert max(mm) <= 1.0, worst
+    assert max(ratio) < 0.02
 
 
 def test_iris_scale_changes_by_under_one_and_a_half_percent(open_analyzer):

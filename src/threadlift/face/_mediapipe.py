@@ -2,6 +2,11 @@
 
 All three models ship inside the ``mediapipe==0.10.21`` wheel (legacy ``mp.solutions``); nothing is
 downloaded. A :class:`MediaPipeModels` is built once per process and reused for every photo.
+
+Besides the face-mesh solution (detector, then landmarks), a second graph runs MediaPipe's own
+landmark subgraph ``FaceLandmarkCpu`` on a region of interest that we give it, as MediaPipe's video
+tracking does with the previous frame's landmarks: the refinement passes know where the face is, so
+they skip the detector, which costs a third of a pass and moves the framing from pass to pass.
 """
 
 from __future__ import annotations
@@ -23,8 +28,27 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import mediapipe as mp
+from google.protobuf import text_format
+from mediapipe.framework import calculator_pb2
+from mediapipe.framework.formats import rect_pb2
+from mediapipe.python.solution_base import SolutionBase
 
 MAX_FACES = 4
+
+# The landmark half of mediapipe/modules/face_landmark/face_landmark_front_cpu (the graph the
+# FaceMesh solution runs), with the attention model that adds the iris points (478 landmarks).
+_LANDMARKS_IN_ROI_GRAPH = """
+input_stream: "image"
+input_stream: "roi"
+output_stream: "face_landmarks"
+node {
+  calculator: "FaceLandmarkCpu"
+  input_stream: "IMAGE:image"
+  input_stream: "ROI:roi"
+  input_side_packet: "WITH_ATTENTION:with_attention"
+  output_stream: "LANDMARKS:face_landmarks"
+}
+"""
 
 
 @contextmanager
@@ -51,6 +75,15 @@ def _warm_up_image() -> NDArray[np.uint8]:
 
 
 @dataclass(frozen=True)
+class RegionOfInterest:
+    """An upright square around the face, in fractions of the (square) image's side."""
+
+    x_centre: float
+    y_centre: float
+    side: float
+
+
+@dataclass(frozen=True)
 class DetectedBox:
     """A face box from the full-range detector, in pixels of the image it ran on."""
 
@@ -66,18 +99,22 @@ class MediaPipeModels:
 
     def __init__(self) -> None:
         solutions: Any = mp.solutions
+        self._lock = threading.Lock()
         with _native_stderr_silenced():
             self._mesh = solutions.face_mesh.FaceMesh(
                 static_image_mode=True, refine_landmarks=True, max_num_faces=MAX_FACES,
                 min_detection_confidence=0.5)
             self._detector = solutions.face_detection.FaceDetection(
                 model_selection=1, min_detection_confidence=0.5)
+            self._landmarks_in_roi = SolutionBase(
+                graph_config=text_format.Parse(_LANDMARKS_IN_ROI_GRAPH, calculator_pb2.CalculatorGraphConfig()),
+                side_inputs={"with_attention": True})
             sample = _warm_up_image()
             self._mesh.process(sample)
             self._detector.process(sample)
+            self.landmarks_in_roi(sample, RegionOfInterest(0.5, 0.5, 0.8))
         self._solutions = solutions
         self._segmenter: Any = None
-        self._lock = threading.Lock()
 
     def mesh(self, rgb: NDArray[np.uint8]) -> list[NDArray[np.float64]]:
         """Face-mesh landmarks for every face found: list of (478, 3) arrays in pixels.
@@ -91,6 +128,19 @@ class MediaPipeModels:
         scale = np.array([width, height, width], dtype=np.float64)
         return [np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64) * scale
                 for face in faces]
+
+    def landmarks_in_roi(self, rgb: NDArray[np.uint8], roi: RegionOfInterest) -> NDArray[np.float64] | None:
+        """The 478 landmarks (pixels, z as in :meth:`mesh`) of the face inside ``roi`` of a square image,
+        without running a detector; None when the model finds no face there (presence below 0.5)."""
+        height, width = rgb.shape[:2]
+        rect = rect_pb2.NormalizedRect(x_center=roi.x_centre, y_center=roi.y_centre, width=roi.side,
+                                       height=roi.side * width / height, rotation=0.0)
+        with self._lock:
+            result: Any = self._landmarks_in_roi.process({"image": rgb, "roi": rect})
+        if result.face_landmarks is None:
+            return None
+        scale = np.array([width, height, width], dtype=np.float64)
+        return np.array([(p.x, p.y, p.z) for p in result.face_landmarks.landmark], dtype=np.float64) * scale
 
     def detect_faces(self, rgb: NDArray[np.uint8]) -> list[DetectedBox]:
         """Full-range face detector boxes (finds smaller and farther faces than the mesh's own)."""
@@ -117,6 +167,7 @@ class MediaPipeModels:
     def close(self) -> None:
         with self._lock:
             self._mesh.close()
+            self._landmarks_in_roi.close()
             self._detector.close()
             if self._segmenter is not None:
                 self._segmenter.close()

@@ -29,7 +29,7 @@ from threadlift.face.severity import SeverityEstimate, SeveritySettings
 
 @dataclass(frozen=True)
 class AnalysisSettings:
-    passes: int = 6  # mirror-paired refinement passes (face-measurement.md §6.3); 1 = one mesh pass (--fast)
+    passes: int = 2  # mirror-paired refinement passes (face-measurement.md §6.3); 1 = one mesh pass (--fast)
     vertical_yaw_tolerance_deg: float = 5.0  # per-side vertical distances (brow 1.1 mm false asymmetry at 5°)
     iris_diameter_mm: float = calibrate.IRIS_DIAMETER_MM
     quality: QualitySettings = field(default_factory=QualitySettings)

@@ -4,8 +4,9 @@ The two photos are aligned on points a lift does not move (:mod:`threadlift.face
 tissue movement is measured on the pixels (:mod:`threadlift.face.flow`) inside each area's
 outline (:mod:`threadlift.face.areas`), and every displacement carries the uncertainty from the
 registration residual, the flow's movement of the nasal bridge (which should not move), the
-calibration and the spread inside the area. A change inside its uncertainty is reported as no
-measurable change. Pairs that cannot be compared are refused with the reason unless forced.
+flow's own error on less textured skin, the calibration and the spread inside the area. A change
+inside its uncertainty is reported as no measurable change. Pairs that cannot be compared are
+refused with the reason unless forced.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class CompareSettings:
     max_proportion_difference: float = 0.05
     coverage_factor: float = 2.0  # the ± is an expanded uncertainty, about a 95% interval
     min_uncertainty_mm: float = 0.2  # half a flow-grid pixel: below this the pixels cannot vouch
+    # The flow's own error away from the rigid tissue (1 SD): on rotated, rescaled, recompressed
+    # copies of unchanged photos it read up to 0.3 mm in the jawline and nasolabial areas, where the
+    # skin has little texture, while the rigid tissue read 0.11-0.13 mm (measured here, obama3 and
+    # astronaut, tests/integration/test_compare.py).
+    flow_error_mm: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -229,8 +235,8 @@ def _area_change(field_mm: NDArray[np.float32], grid: FlowGrid, points_mm: NDArr
     # The flow is smooth over about a 8 x 8 px patch, so only n/64 samples are independent.
     spread = float(np.median(np.linalg.norm(vectors - median, axis=1))) * 1.4826
     independent = max(1.0, mask.sum() / 64.0)
-    standard = float(np.sqrt(registration_error_mm**2 + noise_mm**2 + (relative_scale * magnitude) ** 2
-                             + (spread / np.sqrt(independent)) ** 2))
+    standard = float(np.sqrt(registration_error_mm**2 + noise_mm**2 + s.flow_error_mm**2
+                             + (relative_scale * magnitude) ** 2 + (spread / np.sqrt(independent)) ** 2))
     return AreaChange(lateral, lift, max(s.coverage_factor * standard, s.min_uncertainty_mm))
 
 
