@@ -198,3 +198,9 @@ def test_sessions_end_and_wrong_passwords_are_refused(clinic: Clinic):
     assert c.call("dr-hale", "GET", "/api/auth/me").status_code == 401
     assert c.client.get("/api/health").status_code == 200
     assert "/api/episodes/{episode_id}/procedure/injections" in c.client.get("/openapi.json").json()["paths"]
+
+
+def test_the_schema_is_served_but_no_page_that_loads_scripts_from_a_cdn(clinic: Clinic):
+    assert clinic.client.get("/openapi.json").status_code == 200
+    assert clinic.client.get("/docs").status_code == 404
+    assert clinic.client.get("/redoc").status_code == 404

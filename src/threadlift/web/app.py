@@ -11,7 +11,9 @@ from threadlift.web.routes import admin, auth, episodes, patients
 
 
 def create_app(services: Services) -> FastAPI:
-    app = FastAPI(title="ThreadLift", version=__version__,
+    # FastAPI's /docs and /redoc pages load their scripts from a public CDN: a clinic's browser would
+    # call out to a third party, and offline they do not work. The schema stays at /openapi.json.
+    app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None,
                   description="Clinical records for facial thread lifts: consultation to the last follow-up.")
     app.state.services = services
     errors.install(app)
