@@ -74,6 +74,12 @@ def _warm_up_image() -> NDArray[np.uint8]:
         return np.ascontiguousarray(np.asarray(Image.open(handle).convert("RGB")))
 
 
+def _in_pixels(landmarks: Any, width: int, height: int) -> NDArray[np.float64]:
+    """A NormalizedLandmarkList as (478, 3) pixels; z shares x's scale, as MediaPipe defines it."""
+    scale = np.array([width, height, width], dtype=np.float64)
+    return np.array([(p.x, p.y, p.z) for p in landmarks.landmark], dtype=np.float64) * scale
+
+
 @dataclass(frozen=True)
 class RegionOfInterest:
     """An upright square around the face, in fractions of the (square) image's side."""
@@ -124,10 +130,7 @@ class MediaPipeModels:
         height, width = rgb.shape[:2]
         with self._lock:
             result = self._mesh.process(rgb)
-        faces = result.multi_face_landmarks or []
-        scale = np.array([width, height, width], dtype=np.float64)
-        return [np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64) * scale
-                for face in faces]
+        return [_in_pixels(face, width, height) for face in result.multi_face_landmarks or []]
 
     def landmarks_in_roi(self, rgb: NDArray[np.uint8], roi: RegionOfInterest) -> NDArray[np.float64] | None:
         """The 478 landmarks (pixels, z as in :meth:`mesh`) of the face inside ``roi`` of a square image,
@@ -137,10 +140,7 @@ class MediaPipeModels:
                                        height=roi.side * width / height, rotation=0.0)
         with self._lock:
             result: Any = self._landmarks_in_roi.process({"image": rgb, "roi": rect})
-        if result.face_landmarks is None:
-            return None
-        scale = np.array([width, height, width], dtype=np.float64)
-        return np.array([(p.x, p.y, p.z) for p in result.face_landmarks.landmark], dtype=np.float64) * scale
+        return None if result.face_landmarks is None else _in_pixels(result.face_landmarks, width, height)
 
     def detect_faces(self, rgb: NDArray[np.uint8]) -> list[DetectedBox]:
         """Full-range face detector boxes (finds smaller and farther faces than the mesh's own)."""

@@ -90,7 +90,7 @@ def refine(rgb: NDArray[np.uint8], coarse_px: NDArray[np.float64], models: Media
            augmentations: tuple[Augmentation, ...]) -> RefinedLandmarks:
     """Average mesh passes over ``augmentations`` around a first estimate ``coarse_px`` (478, 3)."""
     near, to_near = _near_copy(rgb, coarse_px)
-    aligned, settled = _realigned(near, _aligning_transform(_moved(to_near, coarse_px)), models,
+    aligned, settled = _realigned(near, _aligning_transform(_map_forward(coarse_px, to_near)), models,
                                   paired=len(augmentations) > 1)
     runs = []
     for aug in augmentations:
@@ -136,7 +136,8 @@ def _near_copy(rgb: NDArray[np.uint8], coarse_px: NDArray[np.float64]) -> tuple[
     return np.ascontiguousarray(near), to_near
 
 
-def _moved(transform: NDArray[np.float64], points: NDArray[np.float64]) -> NDArray[np.float64]:
+def _map_forward(points: NDArray[np.float64], transform: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(N, 3) points through ``transform``, z scaled like x and y; :func:`_map_back` undoes it."""
     moved = points.copy()
     moved[:, :2] = _apply(transform, points[:, :2])
     moved[:, 2] = points[:, 2] * np.sqrt(abs(np.linalg.det(transform[:, :2])))
