@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import delete, inspect, text, update
+from sqlalchemy import delete, inspect, select, text, update
 
 from tests.helpers.clinic import patient
 from tests.helpers.records import Clinic
@@ -32,10 +32,14 @@ def test_migrations_upgrade_from_empty_and_downgrade_one_step(database):
     tables = set(inspect(engine).get_table_names())
     assert {"patients", "episodes", "audit_log", "thread_uses", "photos"} <= tables
     migrate.downgrade(database)  # one step
-    assert migrate.current(database) is None
-    assert "patients" not in set(inspect(engine).get_table_names())
+    assert migrate.current(database) == "0001"
+    assert "patient_name_tokens" not in set(inspect(engine).get_table_names())
+    assert "patients" in set(inspect(engine).get_table_names())
     migrate.upgrade(database)
     assert migrate.current(database) == migrate.head()
+    migrate.downgrade(database, "base")
+    assert migrate.current(database) is None
+    assert "patients" not in set(inspect(engine).get_table_names())
     engine.dispose()
 
 
@@ -145,3 +149,18 @@ def test_sqlite_uses_write_ahead_logging(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_rows_hashed_by_the_database_verify_in_python(database):
+    """PostgreSQL hashes appended rows in SQL; the bytes must be those row_hash makes."""
+    migrate.upgrade(database)
+    factory = session_factory(make_engine(database))
+    details = [{}, {"note": "Żółć ✓", "ids": [1, 2]}, {"z": {"b": 1, "a": None}, "n": 1.5}]
+    with UnitOfWork(factory) as uow:
+        for i, detail in enumerate(details * 2):
+            audit.append(uow.session, at=AT, user_id=None if i % 2 else "u1", action="read", entity_type="patient",
+                         entity_id=None if i == 3 else f"p{i}", detail=detail)
+        uow.commit()
+    with UnitOfWork(factory, read_only=True) as uow:
+        assert audit.verify(uow.session) is None
+        assert len(uow.session.execute(select(AuditRow)).all()) == 6

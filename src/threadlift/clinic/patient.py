@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic.networks import validate_email
+
+# Validation context for records read back from the store: their e-mail addresses were checked and
+# normalised when they were written, and checking them again costs more than reading the row.
+STORED = {"stored": True}
+
+
+def _checked_email(value: str, info: ValidationInfo) -> str:
+    if info.context and info.context.get("stored"):
+        return value
+    return validate_email(value)[1]
+
+
+Email = Annotated[str, AfterValidator(_checked_email), WithJsonSchema({"type": "string", "format": "email"})]
 
 
 class Sex(StrEnum):
@@ -25,7 +40,7 @@ class Patient(BaseModel):
     date_of_birth: date
     sex: Sex
     phone: str | None = Field(default=None, max_length=40)
-    email: EmailStr | None = None
+    email: Email | None = None
     weight_kg: float | None = Field(default=None, gt=20, lt=400, description="actual body weight, kilograms")
     height_cm: float | None = Field(default=None, gt=100, lt=250)
     # Local anaesthetic limits use ideal, not actual, body weight in obese patients [BNF-LIDO]; the

@@ -15,7 +15,6 @@ from threadlift.clinic.errors import DomainError
 from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.config import Settings
-from threadlift.store import audit
 from threadlift.store.unit_of_work import UnitOfWork
 from threadlift.store.users import User
 from threadlift.store.vault import PhotoVault
@@ -80,6 +79,6 @@ def require(actor: User, permission: Permission) -> None:
 
 def record(uow: UnitOfWork, svc: Services, actor: User | None, action: str, entity_type: str,
            entity_id: object = None, **detail: object) -> None:
-    """Append to the audit trail inside the use case's transaction. ``detail`` must hold no patient data."""
-    audit.append(uow.session, at=svc.clock(), user_id=actor.id if actor else None, action=action,
-                 entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id), detail=detail)
+    """Append to the audit trail as part of the use case's unit of work. ``detail`` must hold no patient data."""
+    uow.log(at=svc.clock(), user_id=actor.id if actor else None, action=action, entity_type=entity_type,
+            entity_id=None if entity_id is None else str(entity_id), detail=detail)

@@ -11,8 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import JSON, DateTime, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from threadlift.store.tables import AuditHeadRow, AuditRow
@@ -22,26 +23,68 @@ GENESIS = "0" * 64
 
 def row_hash(prev_hash: str, row_id: int, at: datetime, user_id: str | None, action: str, entity_type: str,
              entity_id: str | None, detail: dict[str, object]) -> str:
-    payload = json.dumps([row_id, at.isoformat(), user_id, action, entity_type, entity_id, detail],
-                         sort_keys=True, default=str, separators=(",", ":"))
+    """sha256 of the previous hash and the JSON list [id, at, user, action, type, entity, detail]."""
+    payload = f"[{row_id}," + _after_id(at, user_id, action, entity_type, entity_id, detail)
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
+def _after_id(at: datetime, user_id: str | None, action: str, entity_type: str, entity_id: str | None,
+              detail: dict[str, object]) -> str:
+    """The hashed JSON list after "[id,": the part known before the row's place in the chain is."""
+    return json.dumps([at.isoformat(), user_id, action, entity_type, entity_id, detail],
+                      sort_keys=True, default=str, separators=(",", ":"))[1:]
+
+
+# Built once: every read of a record appends, and building and caching statements per call cost
+# more than the read itself. Executed on the session's connection, past the ORM.
+_HEAD = cast(Table, AuditHeadRow.__table__)
+_LOCK_HEAD = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_ROW = insert(cast(Table, AuditRow.__table__))
+_INSERT_HEAD = insert(_HEAD)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+
+
+# PostgreSQL appends in one statement: it locks the head, hashes (the same bytes as row_hash), moves
+# the head and inserts the row. The head stays locked until the transaction ends, so the transaction
+# should end straight after; no round trip to Python sits between the lock and the append.
+_APPEND_IN_POSTGRESQL = text("""
+WITH head AS (SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE),
+moved AS (
+    UPDATE audit_head SET last_id = head.last_id + 1,
+        last_hash = encode(sha256(convert_to(
+            head.last_hash || '[' || (head.last_id + 1)::text || ',' || :after_id, 'UTF8')), 'hex')
+    FROM head WHERE audit_head.id = 1
+    RETURNING audit_head.last_id, audit_head.last_hash, head.last_hash AS prev_hash)
+INSERT INTO audit_log (id, at, user_id, action, entity_type, entity_id, detail, prev_hash, hash)
+SELECT last_id, :at, :user_id, :action, :entity_type, :entity_id, :detail, prev_hash, last_hash FROM moved
+RETURNING hash
+""").bindparams(bindparam("at", type_=DateTime(timezone=True)), bindparam("detail", type_=JSON))
+
+
 def append(session: Session, *, at: datetime, user_id: str | None, action: str, entity_type: str,
-           entity_id: str | None = None, detail: dict[str, object] | None = None) -> AuditRow:
-    """Add one row in the caller's transaction. The head row is locked (FOR UPDATE) while appending."""
-    head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHeadRow(id=1, last_id=0, last_hash=GENESIS)
-        session.add(head)
-    row_id = head.last_id + 1
+           entity_id: str | None = None, detail: dict[str, object] | None = None) -> str:
+    """Add one row in the caller's transaction; returns its hash. The head row is locked (FOR UPDATE)
+    until the transaction ends."""
+    connection = session.connection()
     details = detail or {}
-    digest = row_hash(head.last_hash, row_id, at, user_id, action, entity_type, entity_id, details)
-    row = AuditRow(id=row_id, at=at, user_id=user_id, action=action, entity_type=entity_type, entity_id=entity_id,
-                   detail=details, prev_hash=head.last_hash, hash=digest)
-    session.add(row)
-    head.last_id, head.last_hash = row_id, digest
-    return row
+    if connection.dialect.name == "postgresql":
+        digest = connection.execute(_APPEND_IN_POSTGRESQL, {
+            "at": at, "user_id": user_id, "action": action, "entity_type": entity_type, "entity_id": entity_id,
+            "detail": details, "after_id": _after_id(at, user_id, action, entity_type, entity_id, details)}).scalar()
+        if digest is not None:
+            return str(digest)
+        # no head yet: the first row of the trail, below
+    head = connection.execute(_LOCK_HEAD).first()
+    last_id, last_hash = (head.last_id, head.last_hash) if head else (0, GENESIS)
+    row_id = last_id + 1
+    digest = row_hash(last_hash, row_id, at, user_id, action, entity_type, entity_id, details)
+    connection.execute(_INSERT_ROW, {"id": row_id, "at": at, "user_id": user_id, "action": action,
+                                     "entity_type": entity_type, "entity_id": entity_id, "detail": details,
+                                     "prev_hash": last_hash, "hash": digest})
+    connection.execute(_INSERT_HEAD if head is None else _MOVE_HEAD,
+                       {"id": 1, "last_id": row_id, "last_hash": digest} if head is None
+                       else {"last_id": row_id, "last_hash": digest})
+    return digest
 
 
 @dataclass(frozen=True)

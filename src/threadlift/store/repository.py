@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, or_, select, true, update
+from sqlalchemy import Date, Select, Text, and_, bindparam, cast, delete, func, insert, intersect, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
-from threadlift.clinic.patient import Patient
+from threadlift.clinic.patient import STORED, Patient
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store.tables import (
     AdverseEventLotRow,
@@ -19,6 +23,7 @@ from threadlift.store.tables import (
     ConsentDocumentRow,
     EpisodeRow,
     FollowUpRow,
+    PatientNameTokenRow,
     PatientRow,
     PhotoConsentRow,
     PhotoRow,
@@ -44,6 +49,7 @@ class PatientRepository:
                          **{f: _plain(getattr(patient, f)) for f in _PATIENT_FIELDS})
         self.session.add(row)
         self.session.flush()  # rows without ORM relationships are not ordered by foreign key on flush
+        self._index_names(patient)
 
     def get(self, patient_id: UUID | str) -> Patient:
         row = self.session.get(PatientRow, str(patient_id))
@@ -55,40 +61,111 @@ class PatientRepository:
         values = {f: _plain(getattr(patient, f)) for f in _PATIENT_FIELDS}
         self.session.execute(update(PatientRow).where(PatientRow.id == str(patient.id))
                              .values(**values, search_name=_search_name(patient), updated_at=_now()))
+        self._index_names(patient)
+
+    def _index_names(self, patient: Patient) -> None:
+        self.session.execute(delete(PatientNameTokenRow).where(PatientNameTokenRow.patient_id == str(patient.id)))
+        self.session.execute(insert(PatientNameTokenRow), name_token_rows(str(patient.id), _search_name(patient)))
 
     def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
-        """Patients whose names start with each word of ``text`` (either name), or born on a given date."""
-        conditions = []
-        for word in text.lower().split():
+        """Patients with a name starting with each word of ``text`` (either name, any part of it), or
+        born on a date given as YYYY-MM-DD; sorted by name, with the number of matches."""
+        shape: list[str] = []
+        values: dict[str, object] = {"limit": limit, "offset": offset}
+        for i, word in enumerate(text.lower().split()):
             try:
-                conditions.append(PatientRow.date_of_birth == date.fromisoformat(word))
-                continue
+                values[f"w{i}"] = date.fromisoformat(word)
+                shape.append("born")
             except ValueError:
-                pass
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(or_(PatientRow.search_name.like(f"{escaped}%", escape="\\"),
-                                  PatientRow.search_name.like(f"% {escaped}%", escape="\\")))
-        where = and_(true(), *conditions)
-        # One scan: the page and, beside each row, the total number of matches.
-        total_column = func.count().over().label("total")
-        found = self.session.execute(select(PatientRow, total_column).where(where)
-                                     .order_by(PatientRow.search_name, PatientRow.id).limit(limit).offset(offset)).all()
-        if not found and offset:
-            total = self.session.execute(select(func.count()).select_from(PatientRow).where(where)).scalar_one()
-            return [], int(total)
-        return [_patient(row) for row, _ in found], int(found[0][1]) if found else 0
+                values[f"w{i}"] = word
+                after = _after_prefix(word)
+                if after is None:
+                    shape.append("at least")
+                else:
+                    shape.append("prefix")
+                    values[f"a{i}"] = after
+        page_of_ids, count = _search_statements(tuple(shape))
+        page = self.session.execute(page_of_ids, values).all()
+        if not page:
+            return [], int(self.session.execute(count, values).scalar_one()) if offset else 0
+        ids = [patient_id for patient_id, _ in page]
+        rows = {row.id: row for row in self.session.execute(_PATIENTS_BY_ID, {"ids": ids})}
+        return [_patient(rows[i]) for i in ids], int(page[0][1])
+
+
+_PATIENTS_BY_ID = select(PatientRow.id, *(getattr(PatientRow, f) for f in _PATIENT_FIELDS)).where(
+    PatientRow.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=64)
+def _search_statements(shape: tuple[str, ...]) -> tuple[Select[str, int], Select[int]]:
+    """Patient search as statements with parameters, built once per shape of query (which words are
+    dates, which prefixes): SQLAlchemy builds a statement at a cost of several times its run here.
+
+    The page is a list of ids in name order, each beside the number of matches, from the indexes alone.
+    """
+    tokens = PatientNameTokenRow
+    arms: list[Select[str, str]] = []
+    for i, kind in enumerate(shape):
+        if kind == "born":
+            arms.append(select(PatientRow.id, PatientRow.search_name)
+                        .where(PatientRow.date_of_birth == bindparam(f"w{i}", type_=Date)))
+            continue
+        in_range = tokens.token >= bindparam(f"w{i}")
+        if kind == "prefix":
+            in_range = and_(in_range, tokens.token < bindparam(f"a{i}"))
+        arms.append(select(tokens.patient_id, tokens.search_name).where(in_range))
+    if not arms:
+        arms.append(select(PatientRow.id, PatientRow.search_name))
+    matches = (arms[0] if len(arms) == 1 else intersect(*arms)).subquery()
+    page = (select(matches.c[0], func.count().over()).order_by(matches.c[1], matches.c[0])
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return page, select(func.count()).select_from(matches)
 
 
 def _search_name(patient: Patient) -> str:
     return f"{patient.family_name} {patient.given_name}".lower()
 
 
+def name_tokens(search_name: str) -> set[str]:
+    """The words a search may start: each word of the names, and each part of a hyphenated or
+    apostrophed one ("smith-jones" gives "smith-jones" and "jones"; "o'neil" gives "neil" too)."""
+    tokens = set()
+    for word in search_name.split():
+        tokens.add(word)
+        tokens.update(part for part in re.split(r"[-'’]", word)[1:] if part)
+    return tokens
+
+
+def name_token_rows(patient_id: str, search_name: str) -> list[dict[str, str]]:
+    return [{"token": token, "search_name": search_name, "patient_id": patient_id}
+            for token in sorted(name_tokens(search_name))]
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, in code-point order (None: no bound)."""
+    while prefix:
+        code = ord(prefix[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be stored; the next character is U+E000
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:-1] + chr(code)
+        prefix = prefix[:-1]
+    return None
+
+
 def _plain(value: object) -> object:
     return value.value if hasattr(value, "value") else value
 
 
-def _patient(row: PatientRow) -> Patient:
-    return Patient.model_validate({"id": row.id, **{f: getattr(row, f) for f in _PATIENT_FIELDS}})
+def _patient(row: PatientRow | Row[Any]) -> Patient:
+    return Patient.model_validate({"id": row.id, **{f: getattr(row, f) for f in _PATIENT_FIELDS}}, context=STORED)
+
+
+# The stored JSON text, validated by pydantic's own parser: an episode is read on every visit to it,
+# and decoding to Python objects first cost as much again as validating.
+_EPISODE_BY_ID = select(EpisodeRow.version, cast(EpisodeRow.document, Text).label("document")).where(
+    EpisodeRow.id == bindparam("id"))
 
 
 class EpisodeRepository:
@@ -109,11 +186,12 @@ class EpisodeRepository:
         return self.get_with_version(episode_id)[0]
 
     def get_with_version(self, episode_id: UUID | str) -> tuple[Episode, int]:
-        row = self.session.get(EpisodeRow, str(episode_id))
+        key = str(episode_id)
+        row = self.session.execute(_EPISODE_BY_ID, {"id": key}).first()
         if row is None:
             raise NotFound(f"no episode {episode_id}")
-        self._versions[row.id] = row.version
-        return Episode.model_validate(row.document), row.version
+        self._versions[key] = row.version
+        return Episode.model_validate_json(row.document), row.version
 
     def for_patient(self, patient_id: UUID | str) -> list[Episode]:
         rows = self.session.execute(select(EpisodeRow).where(EpisodeRow.patient_id == str(patient_id))

@@ -64,7 +64,7 @@ class PatientRow(Base):
     family_name: Mapped[str] = mapped_column(String(100))
     given_name: Mapped[str] = mapped_column(String(100))
     search_name: Mapped[str] = mapped_column(String(201), index=True)  # "family given", lower case
-    date_of_birth: Mapped[date] = mapped_column(Date)
+    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
     sex: Mapped[str] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
@@ -73,6 +73,21 @@ class PatientRow(Base):
     dosing_weight_kg: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Compared byte by byte on every database, so a prefix is a range: "smi" <= token < "smj".
+TokenText = String(201).with_variant(String(201, collation="C"), "postgresql")
+
+
+class PatientNameTokenRow(Base):
+    """Each word of a patient's names, lower case, with the name the results sort by: patient search
+    finds each prefix, intersects and pages in this table's index alone, then reads the page's patients."""
+
+    __tablename__ = "patient_name_tokens"
+    # The key holds every column, so its index alone answers a search.
+    token: Mapped[str] = mapped_column(TokenText, primary_key=True)
+    search_name: Mapped[str] = mapped_column(String(201), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True, index=True)
 
 
 class EpisodeRow(Base):

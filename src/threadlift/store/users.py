@@ -10,7 +10,7 @@ from uuid import uuid4
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.roles import Role
@@ -39,6 +39,13 @@ def _user(row: UserRow) -> User:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Built once: every request looks its session up.
+_SESSION_USER = (select(SessionRow.last_seen_at, SessionRow.expires_at, UserRow.id, UserRow.username,
+                        UserRow.display_name, UserRow.role, UserRow.active)
+                 .join(UserRow, UserRow.id == SessionRow.user_id)
+                 .where(SessionRow.token_hash == bindparam("token_hash")))
 
 
 class UserRepository:
@@ -88,15 +95,14 @@ class UserRepository:
 
     def session_user(self, token: str, at: datetime, idle_minutes: int) -> tuple[User | None, str | None]:
         """(user, why the session row needs a write: "expired", "refresh" or None). Reads only."""
-        found = self.session.execute(select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
-                                     .where(SessionRow.token_hash == _token_hash(token))).first()
+        found = self.session.execute(_SESSION_USER, {"token_hash": _token_hash(token)}).first()
         if found is None:
             return None, None
-        row, user_row = found
-        last_seen, expires = _aware(row.last_seen_at), _aware(row.expires_at)
-        if at > expires or at - last_seen > timedelta(minutes=idle_minutes) or not user_row.active:
+        last_seen, expires = _aware(found.last_seen_at), _aware(found.expires_at)
+        if at > expires or at - last_seen > timedelta(minutes=idle_minutes) or not found.active:
             return None, "expired"
-        return _user(user_row), "refresh" if at - last_seen > timedelta(seconds=30) else None
+        user = User(found.id, found.username, found.display_name, Role(found.role), found.active)
+        return user, "refresh" if at - last_seen > timedelta(seconds=30) else None
 
     def touch_session(self, token: str, at: datetime, *, expired: bool) -> None:
         row = self.session.get(SessionRow, _token_hash(token))
