@@ -67,6 +67,11 @@ class Services:
     def policy(self) -> ClinicPolicy:
         return self.settings.policy
 
+    @property
+    def database_in_process(self) -> bool:
+        """SQLite: the database is a file this process reads itself, with no network between."""
+        return bool(self.sessions.kw["bind"].dialect.name == "sqlite")
+
     def uow(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork:
         """A unit of work. ``logs_reads``: it changes nothing but the audit trail (a read being logged)."""
         return UnitOfWork(self.sessions, read_only=read_only, logs_reads=logs_reads)

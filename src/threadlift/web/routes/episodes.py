@@ -18,7 +18,7 @@ from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.procedure import ChecklistItem, EventKind, Side
 from threadlift.services import episodes, photos, planning, records
 from threadlift.services.people import get_patient
-from threadlift.web.deps import CurrentUser, ServicesDep
+from threadlift.web.deps import CurrentUser, ServicesDep, quick_read
 from threadlift.web.responses import reply
 
 router = APIRouter(prefix="/api", tags=["episodes"])
@@ -109,8 +109,8 @@ class OptionalReasonIn(BaseModel):
 
 
 @router.get("/episodes/{episode_id}")
-def read_episode(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
-    return reply(episodes.get_episode(services, user, episode_id))
+async def read_episode(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any:
+    return reply(await quick_read(services, episodes.get_episode, services, user, episode_id))
 
 
 @router.put("/episodes/{episode_id}/consultation")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, EmailStr, Field
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient, Sex
 from threadlift.services import episodes, people, records
-from threadlift.web.deps import CurrentUser, ServicesDep
+from threadlift.web.deps import CurrentUser, ServicesDep, quick_read
 from threadlift.web.responses import reply
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
@@ -48,9 +48,9 @@ class PhotoConsentIn(BaseModel):
 
 
 @router.get("")
-def search(services: ServicesDep, user: CurrentUser, search: str = Query(default="", max_length=200),
-           limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0)) -> Any:
-    found, total = people.search_patients(services, user, search, limit, offset)
+async def search(services: ServicesDep, user: CurrentUser, search: str = Query(default="", max_length=200),
+                 limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0)) -> Any:
+    found, total = await quick_read(services, people.search_patients, services, user, search, limit, offset)
     return reply(PatientPage(total=total, items=found))
 
 
