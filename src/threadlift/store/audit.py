@@ -47,7 +47,7 @@ _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
 # PostgreSQL appends in one statement: it locks the head, hashes (the same bytes as row_hash), moves
 # the head and inserts the row. The head stays locked until the transaction ends, so the transaction
 # should end straight after; no round trip to Python sits between the lock and the append.
-_APPEND_IN_POSTGRESQL = text("""
+_POSTGRESQL_APPEND = """
 WITH head AS (SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE),
 moved AS (
     UPDATE audit_head SET last_id = head.last_id + 1,
@@ -56,24 +56,36 @@ moved AS (
     FROM head WHERE audit_head.id = 1
     RETURNING audit_head.last_id, audit_head.last_hash, head.last_hash AS prev_hash)
 INSERT INTO audit_log (id, at, user_id, action, entity_type, entity_id, detail, prev_hash, hash)
-SELECT last_id, :at, :user_id, :action, :entity_type, :entity_id, :detail, prev_hash, last_hash FROM moved
+SELECT last_id, :at, :user_id, :action, :entity_type, :entity_id, :detail, prev_hash, last_hash FROM moved{commit}
 RETURNING hash
-""").bindparams(bindparam("at", type_=DateTime(timezone=True)), bindparam("detail", type_=JSON))
+"""
+_TYPES = (bindparam("at", type_=DateTime(timezone=True)), bindparam("detail", type_=JSON))
+_APPEND_IN_POSTGRESQL = text(_POSTGRESQL_APPEND.format(commit="")).bindparams(*_TYPES)
+# A row that records a read, as a statement of its own outside any transaction, committed without
+# waiting for the disk flush (the setting lasts to the end of this statement's own transaction):
+# PostgreSQL keeps the commit order, and the next data-changing commit (always flushed) flushes it
+# too. At worst a crash loses the last fraction of a second of read records; never a change.
+_APPEND_READ_IN_POSTGRESQL = text(_POSTGRESQL_APPEND.format(
+    commit=", (SELECT set_config('synchronous_commit', 'off', true)) AS flush_later")).bindparams(*_TYPES)
 
 
 def append(session: Session, *, at: datetime, user_id: str | None, action: str, entity_type: str,
-           entity_id: str | None = None, detail: dict[str, object] | None = None) -> str:
+           entity_id: str | None = None, detail: dict[str, object] | None = None, of_a_read: bool = False) -> str:
     """Add one row in the caller's transaction; returns its hash. The head row is locked (FOR UPDATE)
-    until the transaction ends."""
+    until the transaction ends. ``of_a_read`` (PostgreSQL, a session in autocommit): the row of a
+    read, committed by its own statement without waiting for the disk."""
     connection = session.connection()
     details = detail or {}
     if connection.dialect.name == "postgresql":
-        digest = connection.execute(_APPEND_IN_POSTGRESQL, {
+        statement = _APPEND_READ_IN_POSTGRESQL if of_a_read else _APPEND_IN_POSTGRESQL
+        digest = connection.execute(statement, {
             "at": at, "user_id": user_id, "action": action, "entity_type": entity_type, "entity_id": entity_id,
             "detail": details, "after_id": _after_id(at, user_id, action, entity_type, entity_id, details)}).scalar()
         if digest is not None:
             return str(digest)
-        # no head yet: the first row of the trail, below
+        if of_a_read:  # the steps below must not run one by one outside a transaction
+            raise RuntimeError("the audit trail has no head row: run `threadlift db upgrade`")
+        # no head yet (a database older than migration 0002): the first row of the trail, below
     head = connection.execute(_LOCK_HEAD).first()
     last_id, last_hash = (head.last_id, head.last_hash) if head else (0, GENESIS)
     row_id = last_id + 1

@@ -9,7 +9,6 @@ from functools import partial
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from threadlift.store import audit
@@ -26,7 +25,8 @@ _SQLITE_WRITER = threading.RLock()  # re-entrant: a nested unit in one thread ti
 
 
 class UnitOfWork:
-    """``read_only``: reads only, in a transaction that queues for no write lock.
+    """``read_only``: reads only, queueing for no write lock: on SQLite in a deferred transaction, on
+    PostgreSQL in autocommit (each statement sees the latest commits; no BEGIN and ROLLBACK).
 
     ``logs_reads``: reads records and logs that it did. The reads run as in a read-only unit; the
     audit rows wait until :meth:`commit` appends them. So the audit chain's head (one row that every
@@ -39,12 +39,16 @@ class UnitOfWork:
         self._factory = factory
         self._read_only = read_only or logs_reads
         self._logs_reads = logs_reads
-        self._pending_audit: list[Callable[[Session], object]] = []
+        self._pending_audit: list[Callable[..., object]] = []
         self._holds_writer = False
 
     def __enter__(self) -> Self:
         self.session = self._factory()
-        if self._read_only:
+        self._dialect = self.session.get_bind().dialect.name
+        if self._read_only and self._dialect == "postgresql":
+            # Each read its own statement, with no BEGIN and ROLLBACK round trips around it.
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        elif self._read_only:
             # On SQLite a read-only unit opens a deferred transaction and does not queue for the write lock.
             self.session.connection(execution_options={"read_only": True})
         else:
@@ -80,29 +84,24 @@ class UnitOfWork:
         if not self._logs_reads:
             self.session.commit()
             return
-        if not self._pending_audit:
-            self.session.rollback()  # the reads changed nothing
-            return
-        if self.session.get_bind().dialect.name == "sqlite":
-            # The reads' snapshot cannot become a write once another writer has committed: end it,
-            # and append in a transaction that starts with the write lock.
+        if self._dialect == "postgresql":
+            # The session is in autocommit: each row locks the audit head, appends and commits in
+            # one statement, so the head is held for no round trip at all.
+            for append in self._pending_audit:
+                append(self.session, of_a_read=True)
+        elif self._pending_audit:
+            # SQLite: the reads' snapshot cannot become a write once another writer has committed:
+            # end it, and append in a transaction that starts with the write lock.
             self.session.rollback()
             self._take_writer()
-        else:
-            # PostgreSQL appends in the reads' own transaction: the head row is locked from here to
-            # the commit, and one connection serves the whole unit. A transaction that only records
-            # who read what need not wait for the disk flush: PostgreSQL keeps the commit order, and
-            # the next data-changing commit (always flushed) flushes it too. At worst a crash loses
-            # the last fraction of a second of read records; never a change.
-            self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        for append in self._pending_audit:
-            append(self.session)
-        self.session.commit()
+            for append in self._pending_audit:
+                append(self.session)
+            self.session.commit()
+            self._release_writer()
         self._pending_audit.clear()
-        self._release_writer()
 
     def _take_writer(self) -> None:
-        if self.session.get_bind().dialect.name == "sqlite" and not self._holds_writer:
+        if self._dialect == "sqlite" and not self._holds_writer:
             # SQLite has one writer at a time; threads that wait on its lock sleep in growing steps
             # (up to 100 ms). Queueing them on a mutex instead wakes the next one as soon as it frees.
             _SQLITE_WRITER.acquire()

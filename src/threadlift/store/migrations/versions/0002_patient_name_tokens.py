@@ -1,4 +1,7 @@
-"""patient name tokens: an index for patient search by name prefix; date of birth indexed
+"""patient name tokens: an index for patient search by name prefix; date of birth indexed; the audit head row
+
+The audit trail's head row is created here rather than by the first append: on PostgreSQL, the row
+of a read is appended by one self-committing statement that needs the head to lock.
 
 Revision ID: 0002
 Revises: 0001
@@ -54,6 +57,11 @@ def upgrade() -> None:
                  for token in sorted(_tokens(search_name))]
     for start in range(0, len(rows), _BATCH):
         connection.execute(sa.insert(tokens), rows[start:start + _BATCH])
+
+    head = sa.table('audit_head', sa.column('id', sa.Integer), sa.column('last_id', sa.Integer),
+                    sa.column('last_hash', sa.String))
+    if connection.execute(sa.select(sa.func.count()).select_from(head)).scalar_one() == 0:
+        connection.execute(sa.insert(head).values(id=1, last_id=0, last_hash='0' * 64))  # the chain's genesis
 
 
 def downgrade() -> None:
