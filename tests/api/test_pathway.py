@@ -78,14 +78,18 @@ def test_the_whole_pathway(clinic: Clinic):
     second = ok(c.call("nurse-ade", "POST", "/api/threads/lots", json={**LOT, "lot": "PDO-2026-B7"}), 201)
 
     ok(c.call("dr-hale", "POST", f"{e}/procedure"), 201)
+    refused = c.call("nurse-ade", "POST", f"{e}/procedure/checklist", json={"item": "cleaned", "amount_g": 2})
+    assert refused.status_code in (409, 422) and "grams" in refused.text
     for item in ChecklistItem:
         if item is not ChecklistItem.TOPICAL_REMOVED:
-            ok(c.call("nurse-ade", "POST", f"{e}/procedure/checklist", json={"item": item.value}), 201)
+            amount = {"amount_g": 2} if item is ChecklistItem.TOPICAL_APPLIED else {}
+            ok(c.call("nurse-ade", "POST", f"{e}/procedure/checklist", json={"item": item.value, **amount}), 201)
     c.wait(minutes=30)
     ok(c.call("nurse-ade", "POST", f"{e}/procedure/checklist", json={"item": "topical_anaesthetic_removed"}), 201)
     dose = ok(c.call("dr-hale", "POST", f"{e}/procedure/injections",
                      json={"concentration_percent": 1, "volume_ml": 4, "with_adrenaline": True}), 201)
     assert dose["total_mg"] == 40 and dose["max_with_adrenaline_mg"] == 448
+    assert "50 mg lidocaine" in dose["topical_note"]  # PRO-04: noted, not in the total
     for lot, side in ((first, "left"), (second, "right")):
         ok(c.call("dr-hale", "POST", f"{e}/procedure/threads",
                   json={"lot_id": lot["id"], "area": "jawline", "side": side, "vector": "pre-auricular -> jowl"}), 201)

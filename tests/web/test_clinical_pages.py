@@ -156,6 +156,11 @@ def test_the_procedure_page_refuses_an_expired_lot_and_a_dose_over_the_maximum(c
                                                                         "volume_ml": "5", "with_adrenaline": "on"})
     assert no_kit.status_code == 409 and "PRO-05" in no_kit.text
     nurse.post(f"/episodes/{episode}/procedure/checklist", {"item": "last_kit_present"})
+    bad_amount = nurse.post(f"/episodes/{episode}/procedure/checklist",
+                            {"item": "topical_anaesthetic_applied", "amount_g": "lots"})
+    assert bad_amount.status_code == 422 and "grams" in bad_amount.text
+    nurse.post(f"/episodes/{episode}/procedure/checklist", {"item": "topical_anaesthetic_applied", "amount_g": "2"})
+    assert "50 mg lidocaine, 50 mg prilocaine" in nurse.get(f"/episodes/{episode}/procedure").text
     over = nurse.post(f"/episodes/{episode}/procedure/injections", {"concentration_percent": "2",
                                                                       "volume_ml": "30", "with_adrenaline": "on"})
     assert over.status_code == 409 and "maximum" in (error_for(over.text, "volume_ml") or "")

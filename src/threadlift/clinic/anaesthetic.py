@@ -19,6 +19,10 @@ from threadlift.clinic.patient import Patient
 from threadlift.clinic.policy import ClinicPolicy, Preparation
 
 MG_PER_ML_PER_PERCENT = 10.0  # 1% = 10 mg/mL [DRORACLE-LIDO]
+# Topical cream: lidocaine 2.5% and prilocaine 2.5%, 25 mg of each per gram; about 2 g for a minor
+# skin procedure in an adult [EMLA-SMPC] (thread-lift-clinical.md §4.1).
+TOPICAL_MG_PER_G = 25.0
+TOPICAL_USUAL_G = 2.0
 
 
 class Agent(StrEnum):
@@ -60,6 +64,7 @@ class DoseStatus(BaseModel):
     warning: str | None = None
     dosing_weight_kg: float
     basis: str
+    topical_note: str | None = None
 
 
 def dosing_weight(patient: Patient) -> float:
@@ -76,7 +81,21 @@ def maximum_mg(patient: Patient, policy: ClinicPolicy, preparation: Preparation)
     return min(limit.mg_per_kg * dosing_weight(patient), limit.cap_mg)
 
 
-def status(patient: Patient, policy: ClinicPolicy, injections: list[Injection]) -> DoseStatus:
+def topical_note(grams: float | None) -> str | None:
+    """PRO-04: the topical exposure, noted beside the injected total but not added to it: the cream
+    lies on intact skin and little of it reaches the blood, unlike an injection [EMLA-SMPC]."""
+    if grams is None:
+        return None
+    mg = grams * TOPICAL_MG_PER_G
+    note = (f"topical: {grams:g} g of lidocaine 2.5%/prilocaine 2.5% cream ({mg:.0f} mg lidocaine, {mg:.0f} mg "
+            "prilocaine) on intact skin; noted, not counted in the injected total [EMLA-SMPC]")
+    if grams > TOPICAL_USUAL_G:
+        note += f"; more than the {TOPICAL_USUAL_G:g} g usual for a minor skin procedure"
+    return note
+
+
+def status(patient: Patient, policy: ClinicPolicy, injections: list[Injection],
+           topical_g: float | None = None) -> DoseStatus:
     max_plain = maximum_mg(patient, policy, Preparation.PLAIN)
     max_adrenaline = maximum_mg(patient, policy, Preparation.WITH_ADRENALINE)
     plain = sum(i.mg for i in injections if not i.with_adrenaline)
@@ -98,16 +117,17 @@ def status(patient: Patient, policy: ClinicPolicy, injections: list[Injection]) 
              f"{adrenaline_limit.cap_mg:g} mg {adrenaline_limit.source}")
     return DoseStatus(total_mg=plain + adrenaline, plain_mg=plain, with_adrenaline_mg=adrenaline,
                       max_plain_mg=max_plain, max_with_adrenaline_mg=max_adrenaline, fraction_of_maximum=fraction,
-                      warning=warning, dosing_weight_kg=dosing_weight(patient), basis=basis)
+                      warning=warning, dosing_weight_kg=dosing_weight(patient), basis=basis,
+                      topical_note=topical_note(topical_g))
 
 
 def check_injection(patient: Patient, policy: ClinicPolicy, given: list[Injection], new: Injection,
-                    *, amide_allergy: bool) -> DoseStatus:
+                    *, amide_allergy: bool, topical_g: float | None = None) -> DoseStatus:
     """Status after ``new``; raises when it would pass the maximum without an override reason."""
     if amide_allergy and new.agent.amide:
         raise ContraindicatedProduct(f"the patient is allergic to amide local anaesthetics; {new.agent.value} is "
                                      "refused (SEL-09)")
-    after = status(patient, policy, [*given, new])
+    after = status(patient, policy, [*given, new], topical_g)
     if after.fraction_of_maximum > 1.0 + 1e-9 and not (new.override_reason and new.override_reason.strip()):
         raise DoseExceeded(
             f"this injection ({new.mg:.0f} mg) would bring the total to {after.fraction_of_maximum:.0%} of the "

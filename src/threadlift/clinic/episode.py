@@ -210,14 +210,16 @@ class Episode(BaseModel):
             raise RecordLocked("the procedure has ended; its record can no longer change")
         return self.procedure
 
-    def tick(self, item: ChecklistItem, at: datetime, by: str) -> None:
+    def tick(self, item: ChecklistItem, at: datetime, by: str, amount_g: float | None = None) -> None:
         record = self._open_procedure()
+        if amount_g is not None and item is not ChecklistItem.TOPICAL_APPLIED:
+            raise InvalidInput("an amount in grams goes only with the topical anaesthetic when it is applied")
         if record.ticked(item):
             raise InvalidInput(f"'{item}' is already ticked at "
                                f"{next(e.at for e in record.checklist if e.item is item).isoformat()}")
         if item is ChecklistItem.TOPICAL_REMOVED and not record.ticked(ChecklistItem.TOPICAL_APPLIED):
             raise InvalidInput("the topical anaesthetic was never recorded as applied")
-        record.checklist.append(ChecklistEntry(item=item, at=at, by=by))
+        record.checklist.append(ChecklistEntry(item=item, at=at, by=by, amount_g=amount_g))
 
     def inject(self, patient: Patient, policy: ClinicPolicy, injection: Injection) -> DoseStatus:
         record = self._open_procedure()
@@ -227,7 +229,8 @@ class Episode(BaseModel):
                                "[ASRA-CC])", rule="PRO-05")
         allergic = self.consultation is not None and any(
             a.kind is AllergyKind.AMIDE_LOCAL_ANAESTHETIC for a in self.consultation.history.allergies)
-        status = anaesthetic.check_injection(patient, policy, record.injections, injection, amide_allergy=allergic)
+        status = anaesthetic.check_injection(patient, policy, record.injections, injection, amide_allergy=allergic,
+                                             topical_g=record.topical_g)
         record.injections.append(injection)
         if status.warning:
             self.dose_warnings.append(f"{injection.at.isoformat()}: {status.warning}")

@@ -34,6 +34,9 @@ class ChecklistEntry(BaseModel):
     item: ChecklistItem
     at: datetime
     by: str
+    # With topical_anaesthetic_applied only: grams of lidocaine 2.5%/prilocaine 2.5% cream, for the
+    # exposure note beside the injected total (PRO-04 [EMLA-SMPC]).
+    amount_g: float | None = Field(default=None, gt=0, le=30)
 
 
 class Side(StrEnum):
@@ -94,6 +97,10 @@ class ProcedureRecord(BaseModel):
 
     def ticked(self, item: ChecklistItem) -> bool:
         return any(entry.item is item for entry in self.checklist)
+
+    @property
+    def topical_g(self) -> float | None:
+        return next((e.amount_g for e in self.checklist if e.item is ChecklistItem.TOPICAL_APPLIED), None)
 
     def missing(self, items: tuple[ChecklistItem, ...]) -> list[ChecklistItem]:
         return [item for item in items if not self.ticked(item)]

@@ -172,9 +172,9 @@ def start_procedure(svc: Services, actor: User, episode_id: UUID) -> Episode:
     return _apply(svc, actor, episode_id, Permission.PROCEDURE_PERFORM, "procedure_start", change)
 
 
-def tick(svc: Services, actor: User, episode_id: UUID, item: ChecklistItem) -> Episode:
+def tick(svc: Services, actor: User, episode_id: UUID, item: ChecklistItem, amount_g: float | None = None) -> Episode:
     return _apply(svc, actor, episode_id, Permission.PROCEDURE_ASSIST, "checklist",
-                  _episode_after(lambda e: e.tick(item, svc.clock(), actor.id)), item=item.value)
+                  _episode_after(lambda e: e.tick(item, svc.clock(), actor.id, amount_g)), item=item.value)
 
 
 def inject(svc: Services, actor: User, episode_id: UUID, fields: dict[str, Any]) -> DoseStatus:

@@ -65,3 +65,16 @@ def test_amide_allergy_refuses_lidocaine():
 def test_no_weight_no_dose():
     with pytest.raises(InvalidInput, match="weight"):
         status(patient(weight_kg=None), UK, [shot(1.0, True)])
+
+
+def test_topical_cream_is_noted_beside_the_injected_total_not_counted_in_it():
+    """PRO-04: 2 g of lidocaine 2.5%/prilocaine 2.5% cream is 50 mg of each [EMLA-SMPC]."""
+    with_cream = status(patient(), UK, [shot(10.0, False)], topical_g=2.0)
+    without = status(patient(), UK, [shot(10.0, False)])
+    assert with_cream.total_mg == without.total_mg == 100
+    assert with_cream.fraction_of_maximum == without.fraction_of_maximum
+    assert with_cream.topical_note is not None and "50 mg lidocaine, 50 mg prilocaine" in with_cream.topical_note
+    assert "more than" not in with_cream.topical_note and without.topical_note is None
+    assert "more than the 2 g usual" in (status(patient(), UK, [], topical_g=5.0).topical_note or "")
+    after = check_injection(patient(), UK, [], shot(1.0, True), amide_allergy=False, topical_g=1.2)
+    assert after.total_mg == 10 and "30 mg lidocaine" in (after.topical_note or "")

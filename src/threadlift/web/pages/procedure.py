@@ -27,7 +27,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     record = episode.procedure
     dose = None
     if record is not None and (patient.weight_kg or patient.dosing_weight_kg):
-        dose = anaesthetic.status(patient, page.services.policy, record.injections)
+        dose = anaesthetic.status(patient, page.services.policy, record.injections, record.topical_g)
     planned = _planned_threads(episode)
     today = page.services.clock().date()
     stock = sorted(records.lots(page.services, page.user), key=lambda s: (s.lot.expiry < today, s.lot.expiry))
@@ -67,10 +67,20 @@ def start(episode_id: UUID, page: PageDep) -> Response:
 @router.post("/episodes/{episode_id}/procedure/checklist")
 async def tick(episode_id: UUID, page: PageDep) -> Response:
     form = await page.request.form()
+    amount = str(form.get("amount_g") or "").strip()
     try:
-        episodes.tick(page.services, page.user, episode_id, ChecklistItem(str(form.get("item", ""))))
+        item = ChecklistItem(str(form.get("item", "")))
     except ValueError:
         return _page(page, episode_id, 422, checklist_error="Unknown checklist item.")
+    try:
+        amount_g = float(amount) if amount else None
+        if amount_g is not None and not 0 < amount_g <= 30:
+            raise ValueError
+    except ValueError:
+        return _page(page, episode_id, 422, checklist_error="Enter the cream in grams, more than 0 and at most 30 "
+                                                            "(for example 2), or leave it empty.")
+    try:
+        episodes.tick(page.services, page.user, episode_id, item, amount_g)
     except DomainError as error:
         return _page(page, episode_id, 409, checklist_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/procedure#checklist")

@@ -49,6 +49,8 @@ class PlanIn(BaseModel):
 
 class ChecklistIn(BaseModel):
     item: ChecklistItem
+    amount_g: float | None = Field(default=None, gt=0, le=30,
+                                   description="grams of topical cream, with topical_anaesthetic_applied only")
 
 
 class InjectionIn(BaseModel):
@@ -196,7 +198,7 @@ def procedure(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any
     if episode.procedure is None:
         raise NotFound("the procedure has not started")
     patient = get_patient(services, user, episode.patient_id)
-    dose = anaesthetic.status(patient, services.policy, episode.procedure.injections) if (
+    dose = anaesthetic.status(patient, services.policy, episode.procedure.injections, episode.procedure.topical_g) if (
         patient.weight_kg or patient.dosing_weight_kg) else None
     return {"record": episode.procedure, "dose": dose, "dose_warnings": episode.dose_warnings,
             "thread_warnings": episode.thread_warnings}
@@ -204,7 +206,7 @@ def procedure(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Any
 
 @router.post("/episodes/{episode_id}/procedure/checklist", status_code=201)
 def checklist(episode_id: UUID, body: ChecklistIn, services: ServicesDep, user: CurrentUser) -> Any:
-    return episodes.tick(services, user, episode_id, body.item).procedure
+    return episodes.tick(services, user, episode_id, body.item, body.amount_g).procedure
 
 
 @router.post("/episodes/{episode_id}/procedure/injections", status_code=201)
