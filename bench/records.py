@@ -114,9 +114,11 @@ def seed_database(url: str, folder: Path, count: int) -> tuple[list[str], list[s
     # figures are not the load's aftermath (autovacuum, a checkpoint) landing in the first seconds.
     engine.dispose()
     if url.startswith("postgresql"):
-        with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
+        maintenance = create_engine(url, isolation_level="AUTOCOMMIT")
+        with maintenance.connect() as connection:
             connection.execute(text("VACUUM ANALYZE"))
             connection.execute(text("CHECKPOINT"))
+        maintenance.dispose()
     else:
         with closing(sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)) as connection:
             connection.execute("ANALYZE")
