@@ -7,24 +7,47 @@ import sys
 from collections import Counter
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
+from threadlift import __version__
+from threadlift.cli_admin import admin_app
+from threadlift.cli_common import SafeGroup
+from threadlift.cli_common import err as _err
+from threadlift.cli_common import out as _out
+from threadlift.cli_ops import db_app, demo, serve
 from threadlift.cli_plan import plan_app
-from threadlift.face.errors import PhotoError
 
-app = typer.Typer(help="ThreadLift: objective face measurement and clinical records for thread-lift practices.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+if TYPE_CHECKING:  # imported where used: --help must not load the photo analysis (MediaPipe, OpenCV)
+    from rich.progress import Progress
+    from rich.table import Table
+
+app = typer.Typer(cls=SafeGroup, help="ThreadLift: objective face measurement and clinical records for thread-lift "
+                  "practices.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 EXIT_SEVERAL_KINDS = 1
 EXIT_INTERNAL = 70
-_out = Console()
-_err = Console(stderr=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        _plain(_out, f"threadlift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """ThreadLift: objective face measurement and clinical records for thread-lift practices."""
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter("must be a positive number")
+    return value
 
 
 @app.command()
@@ -33,8 +56,10 @@ def analyze(
     json_out: Annotated[str | None, typer.Option("--json", help="Write JSON here ('-' for stdout); "
                                                  "JSON Lines when several photos.")] = None,
     overlay: Annotated[Path | None, typer.Option(help="Annotated PNG; a folder when several photos.")] = None,
-    mm_per_px: Annotated[float | None, typer.Option(help="Known scale, mm per original pixel (overrides all).")] = None,
-    marker_mm: Annotated[float | None, typer.Option(help="Side of a printed ArUco marker in the photo, mm.")] = None,
+    mm_per_px: Annotated[float | None, typer.Option(callback=_positive, help="Known scale, mm per original pixel "
+                                                    "(overrides all).")] = None,
+    marker_mm: Annotated[float | None, typer.Option(callback=_positive, help="Side of a printed ArUco marker in the "
+                                                    "photo, mm.")] = None,
     strict: Annotated[bool, typer.Option(help="Refuse photos with several faces instead of measuring the largest.")]
     = False,
     passes: Annotated[int, typer.Option(min=1, max=10, help="Refinement passes averaged per photo (even numbers "
@@ -50,6 +75,7 @@ def analyze(
         _plain(_err, "error: give either --mm-per-px or --marker-mm, not both")
         raise typer.Exit(2)
     from threadlift.face.analysis import AnalysisSettings, Analyzer
+    from threadlift.face.errors import PhotoError
     from threadlift.face.overlay import save_overlay
     from threadlift.face.report import error_to_dict
 
@@ -80,7 +106,8 @@ def analyze(
                         else overlay_target
                     save_overlay(result, target)
                 if table or (table is None and json_out is None):
-                    _out.print(_summary(document))
+                    # with --json - the table goes to stderr: stdout stays parseable JSON
+                    (_err if json_out == "-" else _out).print(_summary(document))
                 progress.advance(task)
     except Exception as error:  # never a traceback for a clinician; say what to do instead
         _plain(_err, f"internal error: {type(error).__name__}: {error}. Please report it with the photo's format and "
@@ -110,154 +137,11 @@ def sample(
     _plain(_out, f"JSON: {out / 'sample.json'}   overlay: {out / 'sample.overlay.png'}")
 
 
-@app.command()
-def demo(
-    data_dir: Annotated[Path, typer.Option(help="Folder of the demo clinic (SQLite file, encrypted photos).")]
-    = Path("demo-clinic"),
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    reset: Annotated[bool, typer.Option(help="Delete the demo clinic and build it again.")] = False,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web server after building.")] = True,
-) -> None:
-    """Build the demo clinic (staff for every role, patients at every stage) and open it in the browser."""
-    import shutil
-
-    from threadlift import bootstrap, demo_clinic
-    from threadlift.config import Settings
-    from threadlift.store import migrate
-
-    folder = data_dir.resolve()
-    if reset and folder.exists():
-        shutil.rmtree(folder)
-    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}")
-    settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url)
-    services = bootstrap.build(settings)
-    if not demo_clinic.is_seeded(services):
-        steps = [s.value for s, _ in demo_clinic.STAGES]
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err,
-                      transient=True) as progress:
-            task = progress.add_task("Building the demo clinic", total=len(steps) + 3)
-
-            def step(name: str) -> None:
-                progress.update(task, description=f"Building the demo clinic: {name}")
-                progress.advance(task)
-
-            demo_clinic.build(services, progress=step)
-    accounts = demo_clinic.read_accounts(folder)
-    table = Table(title="Demo staff (passwords are also in " + str(demo_clinic.accounts_path(folder)) + ")")
-    for column in ("user name", "password", "role", "name"):
-        table.add_column(column)
-    for account in accounts:
-        table.add_row(account.username, account.password, account.role, account.display_name)
-    _out.print(table)
-    _plain(_out, f"ThreadLift demo clinic: http://{host}:{port}/  (data: {folder}; Ctrl+C stops it)")
-    if serve:
-        import uvicorn
-
-        from threadlift.web.app import create_app
-
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False)
-
-
 EXIT_NOT_COMPARABLE = 10
-EXIT_AUDIT_BROKEN = 11
 
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-admin_app = typer.Typer(help="Administration: users and the audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(plan_app, name="plan")
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
-) -> None:
-    """Serve the JSON API (OpenAPI at /openapi.json). Migrates the database first."""
-    import uvicorn
-
-    from threadlift.config import Settings
-    from threadlift.store import migrate
-
-    settings = Settings.from_env()
-    settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url)
-    _plain(_err, f"ThreadLift on http://{host}:{port}  (database: {_redacted(settings.database_url)})")
-    uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
-                access_log=False)  # access logs would carry ids in URLs; the audit trail records access
-
-
-@db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply migrations (default: to the newest)."""
-    from threadlift.config import Settings
-    from threadlift.store import migrate
-
-    settings = Settings.from_env()
-    settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url, revision)
-    _plain(_out, f"database at revision {migrate.current(settings.database_url)}")
-
-
-@db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
-    """Undo migrations (default: one step)."""
-    from threadlift.config import Settings
-    from threadlift.store import migrate
-
-    settings = Settings.from_env()
-    migrate.downgrade(settings.database_url, revision)
-    _plain(_out, f"database at revision {migrate.current(settings.database_url)}")
-
-
-@admin_app.command("create-user")
-def create_user(
-    username: Annotated[str, typer.Argument()],
-    role: Annotated[str, typer.Option(help="admin, clinician, nurse or reception")],
-    display_name: Annotated[str, typer.Option(help="Name shown in the records.")],
-) -> None:
-    """Create a staff account; the password is asked for (not echoed, never on the command line)."""
-    from threadlift.bootstrap import build
-    from threadlift.clinic.errors import DomainError
-    from threadlift.clinic.roles import Role
-    from threadlift.services.people import create_user as create
-
-    try:
-        chosen = Role(role)
-    except ValueError:
-        _plain(_err, "error: --role must be admin, clinician, nurse or reception")
-        raise typer.Exit(2) from None
-    password = typer.prompt("Password (12 characters or more)", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create(build(), None, username, display_name, chosen, password)
-    except DomainError as error:
-        _plain(_err, f"error: {error.message}")
-        raise typer.Exit(2) from None
-    _plain(_out, f"created {user.role.value} {user.username}")
-
-
-@admin_app.command("verify-audit")
-def verify_audit() -> None:
-    """Check the audit trail's hash chain; report the first edited, inserted or deleted row."""
-    from threadlift.bootstrap import build
-    from threadlift.services.records import verify_audit as verify
-
-    problem = verify(build(), None)
-    if problem is None:
-        _plain(_out, "audit trail intact")
-        return
-    _plain(_err, f"audit trail broken at row {problem.row_id} ({problem.problem}): {problem.message}")
-    raise typer.Exit(EXIT_AUDIT_BROKEN)
-
-
-def _redacted(url: str) -> str:
-    """A database URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command()
@@ -283,6 +167,7 @@ def compare(
     from threadlift.face.compare import compare_series
     from threadlift.face.compare_draw import plot_series, save_comparison_image
     from threadlift.face.compare_report import comparison_to_dict, series_to_dict
+    from threadlift.face.errors import PhotoError
 
     parsed_dates = _parse_dates(dates, len(photos))
     analyzer = default_analyzer()
@@ -340,6 +225,7 @@ def simulate(
     """Preview a lift of a few millimetres on a photo: an illustration, not a prediction."""
     from threadlift.face.analysis import default_analyzer
     from threadlift.face.areas import Side
+    from threadlift.face.errors import PhotoError
     from threadlift.face.simulate import simulate as preview
 
     lifts = _parse_lifts(lift)
@@ -400,6 +286,8 @@ def _parse_dates(text: str | None, count: int) -> list[Any] | None:
 
 
 def _comparison_table(doc: dict[str, Any]) -> Table:
+    from rich.table import Table
+
     days = doc.get("days_since_baseline")
     title = (f"{escape(str(doc['before']['path']))} -> {escape(str(doc['after']['path']))}"
              + (f"  ·  day {days}" if days is not None else ""))
@@ -470,11 +358,15 @@ def _write_json(stream: TextIO, document: dict[str, Any], lines: bool) -> None:
 
 
 def _progress(total: int) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=_err, transient=True, disable=total < 2 or not _err.is_terminal)
 
 
 def _summary(doc: dict[str, Any]) -> Table:
+    from rich.table import Table
+
     pose, cal, quality = doc["pose"], doc["calibration"], doc["quality"]
     spread = cal["uncertainty_mm_per_px"]
     scale = f"{cal['mm_per_px']:.4f} mm/px ({cal['method']}" + (f", ±{100 * spread / cal['mm_per_px']:.1f}%)"
@@ -522,6 +414,10 @@ def _quality_caption(quality: dict[str, Any]) -> str:
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
+
+
+app.command()(demo)
+app.command()(serve)
 
 
 def main() -> None:

@@ -17,8 +17,6 @@ from rich.table import Table
 from typer._click.core import Context  # typer 0.29 vendors click: the Context TyperGroup expects
 from typer.core import TyperGroup
 
-from threadlift.face.errors import PhotoError
-
 if TYPE_CHECKING:
     from threadlift.face.analysis import FaceAnalysis
     from threadlift.plan.model import Plan
@@ -154,6 +152,7 @@ def preview_command(
 
 def _analyse(photo: Path, *, mm_per_px: float | None = None, marker_mm: float | None = None) -> FaceAnalysis:
     from threadlift.face.analysis import default_analyzer
+    from threadlift.face.errors import PhotoError
 
     try:
         return default_analyzer().analyze(photo, mm_per_px=mm_per_px, marker_mm=marker_mm)

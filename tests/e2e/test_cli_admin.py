@@ -32,4 +32,4 @@ def test_migrate_create_users_and_verify_the_audit_trail(tmp_path, monkeypatch):
         connection.execute("UPDATE audit_log SET user_id = 'someone-else' WHERE id = 1")
     broken = runner.invoke(app, ["admin", "verify-audit"])
     assert broken.exit_code == 11 and "row 1 (edited)" in broken.stderr
-    assert "revision 0001" in runner.invoke(app, ["db", "downgrade"]).stdout  # one step back
+    assert "revision 0001" in runner.invoke(app, ["db", "downgrade", "--yes"]).stdout  # one step back

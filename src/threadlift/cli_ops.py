@@ -1,0 +1,137 @@
+"""Running a clinic from the command line: ``serve``, ``demo``, ``db upgrade|downgrade``.
+
+Each command imports what it needs when it runs, so ``threadlift --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from threadlift.cli_common import confirm_destructive, err, fail, out, plain
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Folder of the demo clinic (SQLite file, encrypted photos).")]
+    = Path("demo-clinic"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    reset: Annotated[bool, typer.Option(help="Delete the demo clinic and build it again.")] = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web server after building.")] = True,
+    yes: Annotated[bool, typer.Option("--yes", help="With --reset: delete a folder that is not a demo clinic "
+                                      "without asking.")] = False,
+) -> None:
+    """Build the demo clinic (staff for every role, patients at every stage) and open it in the browser."""
+    import shutil
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from threadlift import bootstrap, demo_clinic
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    folder = data_dir.resolve()
+    if reset and folder.exists():
+        if any(folder.iterdir()) and not demo_clinic.accounts_path(folder).exists():
+            confirm_destructive(f"{folder} is not a demo clinic. Delete everything in it?", yes=yes,
+                                what=f"--reset would delete {folder}, which is not a demo clinic")
+        shutil.rmtree(folder)
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}")
+    settings.ensure_data_dir()
+    migrate.upgrade(settings.database_url)
+    services = bootstrap.build(settings)
+    if not demo_clinic.is_seeded(services):
+        steps = [s.value for s, _ in demo_clinic.STAGES]
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+                      transient=True) as progress:
+            task = progress.add_task("Building the demo clinic", total=len(steps) + 3)
+
+            def step(name: str) -> None:
+                progress.update(task, description=f"Building the demo clinic: {name}")
+                progress.advance(task)
+
+            demo_clinic.build(services, progress=step)
+    accounts = demo_clinic.read_accounts(folder)
+    table = Table(title="Demo staff (passwords are also in " + str(demo_clinic.accounts_path(folder)) + ")")
+    for column in ("user name", "password", "role", "name"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.username, account.password, account.role, account.display_name)
+    out.print(table)
+    plain(out, f"ThreadLift demo clinic: http://{host}:{port}/  (data: {folder}; Ctrl+C stops it)")
+    if serve:
+        import uvicorn
+
+        from threadlift.web.app import create_app
+
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the JSON API (OpenAPI at /openapi.json). Migrates the database first."""
+    import uvicorn
+
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    settings.ensure_data_dir()
+    migrate.upgrade(settings.database_url)
+    plain(err, f"ThreadLift on http://{host}:{port}  (database: {redacted(settings.database_url)})")
+    uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                access_log=False)  # access logs would carry ids in URLs; the audit trail records access
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (default: to the newest)."""
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    settings.ensure_data_dir()
+    migrate.upgrade(settings.database_url, revision)
+    plain(out, f"database at revision {migrate.current(settings.database_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument()] = "-1",
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask (scripts): the tables undone lose their rows.")]
+    = False,
+) -> None:
+    """Undo migrations (default: one step). Undone tables lose their rows: asks first (or --yes)."""
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    current = migrate.current(settings.database_url)
+    target = "base (no tables at all: every record, user and audit row)" if revision == "base" else revision
+    confirm_destructive(f"Downgrade {redacted(settings.database_url)} from {current} to {target}? Undone tables "
+                        "lose their rows.", yes=yes,
+                        what=f"downgrading the database from {current} to {target} drops what those migrations hold")
+    try:
+        migrate.downgrade(settings.database_url, revision)
+    except Exception as error:  # Alembic's "relative revision -1 didn't produce 1 migrations" and the like
+        if type(error).__module__.startswith("alembic"):
+            fail(f"cannot downgrade to {revision}: {error}")
+        raise
+    plain(out, f"database at revision {migrate.current(settings.database_url)}")
+
+
+def redacted(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,100 @@
+"""The command line as an operator meets it: quick help, a version, one-line setup errors (exit 2),
+destructive commands that ask first or need --yes, bad option values refused before any work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers.photos import faces_dir
+from threadlift import __version__
+from threadlift.cli import app
+from threadlift.store import migrate
+
+runner = CliRunner()
+THREADLIFT = [str(Path(sys.executable).with_name("threadlift"))]  # the installed program, as operators run it
+
+
+def run(args: list[str], env: dict[str, str] | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """The real program in its own process, stdin not a terminal (as in a script or a cron job)."""
+    return subprocess.run([*THREADLIFT, *args], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          env={**os.environ, **(env or {})}, **kwargs)  # type: ignore[call-overload]
+
+
+def test_version_and_help_do_not_load_the_photo_analysis():
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"threadlift {__version__}"
+    probe = ("import sys, threadlift.cli; from typer.testing import CliRunner; "
+             "CliRunner().invoke(threadlift.cli.app, ['--help']); "
+             "print(sorted(m for m in ('mediapipe', 'cv2', 'numpy', 'sqlalchemy', 'fastapi', 'PIL') "
+             "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip() == "[]"
+    completion = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"}, prog_name="threadlift")
+    assert completion.exit_code == 0 and "_THREADLIFT_COMPLETE" in completion.stdout
+
+
+@pytest.mark.parametrize(("variable", "value", "named"), [
+    ("THREADLIFT_TIMEZONE", "Mars/Base", "THREADLIFT_TIMEZONE"),
+    ("THREADLIFT_JURISDICTION", "Atlantis", "THREADLIFT_JURISDICTION"),
+    ("THREADLIFT_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere", "THREADLIFT_DATABASE_URL"),
+])
+def test_a_bad_setting_is_one_line_that_names_it_and_exit_code_2(tmp_path, variable, value, named):
+    result = run(["db", "upgrade"], {"THREADLIFT_DATA_DIR": str(tmp_path / "data"), variable: value})
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_downgrade_needs_yes_without_a_terminal_and_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("THREADLIFT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("THREADLIFT_DATABASE_URL", raising=False)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    url = f"sqlite:///{tmp_path / 'data' / 'threadlift.db'}"
+    refused = run(["db", "downgrade", "base"])
+    assert refused.returncode == 2 and "--yes" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert migrate.current(url) == migrate.head()
+    done = run(["db", "downgrade", "--yes"])
+    assert done.returncode == 0, done.stderr
+    assert migrate.current(url) != migrate.head()
+
+
+def test_db_downgrade_asks_at_a_terminal(tmp_path, monkeypatch):
+    monkeypatch.setenv("THREADLIFT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("THREADLIFT_DATABASE_URL", raising=False)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setattr("threadlift.cli_common.stdin_is_terminal", lambda: True)
+    declined = runner.invoke(app, ["db", "downgrade", "base"], input="n\n")
+    assert declined.exit_code == 1 and "nothing was changed" in declined.stderr
+    assert migrate.current(f"sqlite:///{tmp_path / 'data' / 'threadlift.db'}") == migrate.head()
+
+
+def test_demo_reset_of_a_folder_that_is_not_a_demo_clinic_needs_yes(tmp_path):
+    clinic = tmp_path / "real-clinic"
+    clinic.mkdir()
+    (clinic / "threadlift.db").write_bytes(b"a clinic's records")
+    refused = run(["demo", "--data-dir", str(clinic), "--reset", "--no-serve"])
+    assert refused.returncode == 2 and "not a demo clinic" in refused.stderr
+    assert (clinic / "threadlift.db").read_bytes() == b"a clinic's records"
+
+
+@pytest.mark.parametrize("option", [["--mm-per-px", "-1"], ["--mm-per-px", "0"], ["--marker-mm", "-5"],
+                                    ["--passes", "0"]])
+def test_bad_option_values_exit_2_before_any_work(option):
+    result = runner.invoke(app, ["analyze", str(faces_dir() / "obama3.jpg"), *option])
+    assert result.exit_code == 2, result.output
+
+
+@pytest.mark.mediapipe
+def test_table_with_json_to_stdout_goes_to_stderr():
+    result = run(["analyze", str(faces_dir() / "obama3.jpg"), "--json", "-", "--table"])
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)  # stdout is the JSON alone
+    assert document["image"]["width"] == 1434
+    assert "patient's right" in result.stderr
