@@ -2,26 +2,85 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from threadlift.cli_common import err, fail, out, plain
+from threadlift.cli_common import err, fail, out, plain, stdin_is_terminal
+
+if TYPE_CHECKING:
+    from threadlift.services.base import Services
+    from threadlift.store.users import User
 
 EXIT_AUDIT_BROKEN = 11
+T = TypeVar("T")
 
 admin_app = typer.Typer(help="Administration: users, the audit trail and the photo key.", no_args_is_help=True)
 
 
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of "
+                                             "standard input (provisioning scripts), not from the terminal.")]
+Username = Annotated[str, typer.Argument(help="The account's user name.")]
+
+
+def _password(from_stdin: bool) -> str:
+    """The new password: one line of standard input, or typed twice at the terminal (never echoed, never
+    an argument, which other users could read in the process list)."""
+    import sys
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            fail("--password-stdin: standard input is empty; pipe the password in, one line")
+        return line.rstrip("\r\n")
+    if not stdin_is_terminal():
+        fail("no terminal to ask for the password on: pipe it in with --password-stdin")
+    return str(typer.prompt("Password (12 characters or more)", hide_input=True, confirmation_prompt=True,
+                            err=True))
+
+
+def _clinic() -> Services:
+    """The clinic's services, its database migrated first (as ``serve`` does): the first admin account is
+    often made before the server ever ran."""
+    from threadlift.bootstrap import build
+    from threadlift.config import Settings
+    from threadlift.store import migrate
+
+    settings = Settings.from_env()
+    settings.ensure_data_dir()
+    migrate.upgrade(settings.database_url)
+    return build(settings)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a user service with the command line's rights; a refused rule is one line, exit 2."""
+    from threadlift.clinic.errors import DomainError
+
+    try:
+        return action()
+    except DomainError as error:
+        fail(error.message)
+
+
+def _account(services: Services, username: str) -> User:
+    from threadlift.clinic.errors import NotFound
+    from threadlift.services import people
+
+    try:
+        return people.user_named(services, None, username)
+    except NotFound:
+        fail(f"no user {username} (threadlift admin list-users shows them)", 1)
+
+
 @admin_app.command("create-user")
 def create_user(
-    username: Annotated[str, typer.Argument()],
+    username: Username,
     role: Annotated[str, typer.Option(help="admin, clinician, nurse or reception")],
     display_name: Annotated[str, typer.Option(help="Name shown in the records.")],
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a staff account; the password is asked for (not echoed, never on the command line)."""
-    from threadlift.bootstrap import build
-    from threadlift.clinic.errors import DomainError
     from threadlift.clinic.roles import Role
     from threadlift.services.people import create_user as create
 
@@ -29,12 +88,73 @@ def create_user(
         chosen = Role(role)
     except ValueError:
         fail("--role must be admin, clinician, nurse or reception")
-    password = typer.prompt("Password (12 characters or more)", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create(build(), None, username, display_name, chosen, password)
-    except DomainError as error:
-        fail(error.message)
-    plain(out, f"created {user.role.value} {user.username}")
+    password = _password(password_stdin)
+    services = _clinic()
+    _run(lambda: create(services, None, username, display_name, chosen, password))
+    plain(out, f"created {chosen.value} {username.lower()}")
+
+
+@admin_app.command("set-password")
+def set_password(username: Username, password_stdin: PasswordStdin = False) -> None:
+    """Set (reset) a user's password; their sessions end. The same policy as everywhere: 12+ characters,
+    not the user name, not a common or breached password."""
+    from threadlift.bootstrap import build
+    from threadlift.services import people
+
+    services = build()
+    user = _account(services, username)
+    password = _password(password_stdin)
+    _run(lambda: people.set_password(services, None, user.id, password))
+    plain(out, f"password of {user.username} set; their sessions have ended")
+
+
+@admin_app.command("deactivate")
+def deactivate(username: Username) -> None:
+    """A leaver: the account can no longer sign in and its sessions end now. Its records stay its own."""
+    _set_active(username, False)
+
+
+@admin_app.command("reactivate")
+def reactivate(username: Username) -> None:
+    """Let a deactivated account sign in again."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    from threadlift.bootstrap import build
+    from threadlift.services import people
+
+    services = build()
+    user = _account(services, username)
+    change = people.reactivate_user if active else people.deactivate_user
+    _run(lambda: change(services, None, user.id))
+    plain(out, f"{user.username} reactivated" if active else f"{user.username} deactivated; their sessions have ended")
+
+
+@admin_app.command("list-users")
+def list_users(
+    json_out: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Every account: user name, name, role, active or deactivated."""
+    import json
+
+    from rich.table import Table
+
+    from threadlift.bootstrap import build
+    from threadlift.services import people
+
+    users = people.list_users(build(), None)
+    if json_out:
+        for u in users:
+            print(json.dumps({"username": u.username, "display_name": u.display_name, "role": u.role.value,
+                              "active": u.active}))
+        return
+    table = Table(title=f"{len(users)} user(s)")
+    for column in ("user name", "name", "role", "status"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(u.username, u.display_name, u.role.value, "active" if u.active else "deactivated")
+    out.print(table)
 
 
 @admin_app.command("verify-audit")

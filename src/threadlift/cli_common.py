@@ -70,6 +70,9 @@ def operator_message(error: BaseException) -> str | None:
         from sqlalchemy.exc import InterfaceError, OperationalError
 
         if isinstance(error, OperationalError | InterfaceError):
+            text = str(error.orig)
+            if "no such table" in text or ("relation" in text and "does not exist" in text):
+                return "the database has no ThreadLift tables (or older ones): run threadlift db upgrade"
             reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
             return (f"cannot use the database ({reason}). Check THREADLIFT_DATABASE_URL and that the database "
                     "server runs (threadlift config show prints the URL in use)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from typer.testing import CliRunner
@@ -18,8 +19,9 @@ def test_migrate_create_users_and_verify_the_audit_trail(tmp_path, monkeypatch):
     monkeypatch.delenv("THREADLIFT_KEY", raising=False)
     assert f"revision {migrate.head()}" in runner.invoke(app, ["db", "upgrade"]).stdout
     assert (tmp_path / "data").stat().st_mode & 0o077 == 0
+    monkeypatch.setattr("threadlift.cli_admin.stdin_is_terminal", lambda: True)  # as if typed at a terminal
     made = runner.invoke(app, ["admin", "create-user", "alice", "--role", "clinician", "--display-name", "Dr Alice"],
-                         input="a long enough password\na long enough password\n")
+                         input="a long enough password\na long enough password\n")  # at a terminal: asked twice
     assert made.exit_code == 0 and "created clinician alice" in made.stdout
     weak = runner.invoke(app, ["admin", "create-user", "bob", "--role", "nurse", "--display-name", "Bob"],
                          input="short\nshort\n")
@@ -33,3 +35,42 @@ def test_migrate_create_users_and_verify_the_audit_trail(tmp_path, monkeypatch):
     broken = runner.invoke(app, ["admin", "verify-audit"])
     assert broken.exit_code == 11 and "row 1 (edited)" in broken.stderr
     assert "revision 0001" in runner.invoke(app, ["db", "downgrade", "--yes"]).stdout  # one step back
+
+
+def test_user_administration_from_the_command_line(tmp_path, monkeypatch):
+    """Provisioning scripts pipe passwords with --password-stdin; a leaver is deactivated; the policy is
+    the same as the API's."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setenv("THREADLIFT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("THREADLIFT_DATABASE_URL", raising=False)
+    program = str(Path(sys.executable).with_name("threadlift"))
+
+    def threadlift(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([program, *args], input=stdin, capture_output=True, text=True, timeout=60,
+                              stdin=None if stdin is not None else subprocess.DEVNULL)
+
+    made = threadlift("admin", "create-user", "carol", "--role", "admin", "--display-name", "Carol",
+                      "--password-stdin", stdin="a long enough password\n")
+    assert made.returncode == 0 and "created admin carol" in made.stdout, made.stderr
+    assert "GetPassWarning" not in made.stderr
+    piped = threadlift("admin", "create-user", "dave", "--role", "nurse", "--display-name", "Dave")
+    assert piped.returncode == 2 and "--password-stdin" in piped.stderr and "Warning" not in piped.stderr
+    threadlift("admin", "create-user", "dave", "--role", "nurse", "--display-name", "Dave", "--password-stdin",
+               stdin="dave's own passphrase\n")
+    weak = threadlift("admin", "set-password", "dave", "--password-stdin", stdin="password123456\n")
+    assert weak.returncode == 2 and "common or breached" in weak.stderr
+    assert threadlift("admin", "set-password", "dave", "--password-stdin",
+                      stdin="a fresh passphrase\n").returncode == 0
+    assert threadlift("admin", "deactivate", "dave").returncode == 0
+    listed = threadlift("admin", "list-users", "--json")
+    rows = {row["username"]: row for row in map(json.loads, listed.stdout.splitlines())}
+    assert rows["dave"]["active"] is False and rows["carol"]["active"] is True
+    assert "deactivated" in threadlift("admin", "list-users").stdout
+    last = threadlift("admin", "deactivate", "carol")
+    assert last.returncode == 2 and "only active administrator" in last.stderr
+    assert threadlift("admin", "reactivate", "dave").returncode == 0
+    missing = threadlift("admin", "deactivate", "nobody")
+    assert missing.returncode == 1 and "no user nobody" in missing.stderr

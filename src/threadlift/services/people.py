@@ -7,15 +7,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from threadlift.clinic.errors import InvalidInput
+from threadlift.clinic.errors import InvalidInput, NotFound
+from threadlift.clinic.passwords import WeakPassword, check_password
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.roles import Permission, Role
 from threadlift.services.base import PermissionDenied, Services, record, require
-from threadlift.store.users import User, WeakPassword
+from threadlift.store.unit_of_work import UnitOfWork
+from threadlift.store.users import User
 
 
 class LoginFailed(PermissionDenied):
     rule = "login"
+
+
+class LastAdministrator(InvalidInput):
+    rule = "last_admin"
 
 
 @dataclass(frozen=True)
@@ -63,22 +69,98 @@ def create_user(svc: Services, actor: User | None, username: str, display_name: 
     """Create a staff account. ``actor`` None is the command line's bootstrap of the first admin."""
     if actor is not None:
         require(actor, Permission.USERS_MANAGE)
+    check_password(password, username)
     with svc.uow() as uow:
         if uow.users.by_username(username) is not None:
             raise InvalidInput(f"the user name {username} is taken", rule="unique_username")
-        try:
-            user = uow.users.create(username, display_name, role, password, svc.clock())
-        except WeakPassword as error:
-            raise InvalidInput(str(error), rule="password_policy") from None
+        user = uow.users.create(username, display_name, role, password, svc.clock())
         record(uow, svc, actor, "create", "user", user.id, role=role.value)
         uow.commit()
         return user
 
 
-def list_users(svc: Services, actor: User) -> list[User]:
-    require(actor, Permission.USERS_MANAGE)
-    with svc.uow() as uow:
+def list_users(svc: Services, actor: User | None) -> list[User]:
+    """Every account, active or not, by user name. ``actor`` None: the command line on the server."""
+    if actor is not None:
+        require(actor, Permission.USERS_MANAGE)
+    with svc.uow(read_only=True) as uow:
         return uow.users.all()
+
+
+def user_named(svc: Services, actor: User | None, username: str) -> User:
+    if actor is not None:
+        require(actor, Permission.USERS_MANAGE)
+    with svc.uow(read_only=True) as uow:
+        found = uow.users.by_username(username)
+    if found is None:
+        raise NotFound(f"no user {username}")
+    return found
+
+
+def deactivate_user(svc: Services, actor: User | None, user_id: str) -> User:
+    """A leaver: the account can no longer sign in and every session of it ends now. Records stay
+    attributed to it. The last active administrator cannot be deactivated (nobody could manage users)."""
+    with svc.uow() as uow:
+        user = _managed(uow, actor, user_id)
+        if actor is not None and actor.id == user.id:
+            raise InvalidInput("you cannot deactivate your own account; another administrator can",
+                               rule="own_account")
+        if user.role is Role.ADMIN and user.active and sum(
+                1 for u in uow.users.all() if u.role is Role.ADMIN and u.active) == 1:
+            raise LastAdministrator(f"{user.username} is the only active administrator; make another one first")
+        uow.users.set_active(user.id, False)
+        ended = uow.users.end_sessions(user.id)
+        record(uow, svc, actor, "deactivate", "user", user.id, sessions_ended=ended)
+        uow.commit()
+        return User(user.id, user.username, user.display_name, user.role, False)
+
+
+def reactivate_user(svc: Services, actor: User | None, user_id: str) -> User:
+    with svc.uow() as uow:
+        user = _managed(uow, actor, user_id)
+        uow.users.set_active(user.id, True)
+        record(uow, svc, actor, "reactivate", "user", user.id)
+        uow.commit()
+        return User(user.id, user.username, user.display_name, user.role, True)
+
+
+def set_password(svc: Services, actor: User | None, user_id: str, password: str) -> User:
+    """An administrator sets (resets) someone's password: the policy applies, and every session of that
+    account ends, so whoever knew the old password is signed out."""
+    with svc.uow() as uow:
+        user = _managed(uow, actor, user_id)
+        check_password(password, user.username)
+        uow.users.set_password(user.id, password)
+        ended = uow.users.end_sessions(user.id)
+        record(uow, svc, actor, "password_reset", "user", user.id, sessions_ended=ended)
+        uow.commit()
+        return user
+
+
+def change_own_password(svc: Services, actor: User, current_password: str, new_password: str,
+                        keep_token: str | None = None) -> None:
+    """Anyone changes their own password, giving the current one; their other sessions end."""
+    with svc.uow() as uow:
+        if not uow.users.password_matches(actor.id, current_password):
+            record(uow, svc, actor, "password_refused", "user", actor.id)
+            uow.commit()
+            raise WeakPassword("the current password is not right", rule="current_password")
+        if current_password == new_password:
+            raise WeakPassword("the new password is the same as the current one")
+        check_password(new_password, actor.username)
+        uow.users.set_password(actor.id, new_password)
+        ended = uow.users.end_sessions(actor.id, keep_token=keep_token)
+        record(uow, svc, actor, "password_change", "user", actor.id, other_sessions_ended=ended)
+        uow.commit()
+
+
+def _managed(uow: UnitOfWork, actor: User | None, user_id: str) -> User:
+    if actor is not None:
+        require(actor, Permission.USERS_MANAGE)
+    user = uow.users.get(user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
 
 
 def register_patient(svc: Services, actor: User, fields: dict[str, Any]) -> Patient:

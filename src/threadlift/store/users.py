@@ -17,7 +17,6 @@ from threadlift.clinic.roles import Role
 from threadlift.store.tables import SessionRow, UserRow
 
 _hasher = PasswordHasher()
-MIN_PASSWORD_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -27,10 +26,6 @@ class User:
     display_name: str
     role: Role
     active: bool
-
-
-class WeakPassword(ValueError):
-    pass
 
 
 def _user(row: UserRow) -> User:
@@ -53,8 +48,7 @@ class UserRepository:
         self.session = session
 
     def create(self, username: str, display_name: str, role: Role, password: str, at: datetime) -> User:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise WeakPassword(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+        """A new active account. The password policy is the service's (:mod:`threadlift.clinic.passwords`)."""
         row = UserRow(id=str(uuid4()), username=username.lower(), display_name=display_name, role=role.value,
                       password_hash=_hasher.hash(password), active=True, created_at=at)
         self.session.add(row)
@@ -70,6 +64,32 @@ class UserRepository:
 
     def all(self) -> list[User]:
         return [_user(r) for r in self.session.execute(select(UserRow).order_by(UserRow.username)).scalars()]
+
+    def set_password(self, user_id: str, password: str) -> None:
+        row = self._row(user_id)
+        row.password_hash = _hasher.hash(password)
+
+    def set_active(self, user_id: str, active: bool) -> None:
+        self._row(user_id).active = active
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        try:
+            return bool(_hasher.verify(self._row(user_id).password_hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def end_sessions(self, user_id: str, *, keep_token: str | None = None) -> int:
+        """End every session of the user (but ``keep_token``'s); returns how many ended."""
+        query = delete(SessionRow).where(SessionRow.user_id == user_id)
+        if keep_token is not None:
+            query = query.where(SessionRow.token_hash != _token_hash(keep_token))
+        return int(self.session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+    def _row(self, user_id: str) -> UserRow:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise LookupError(user_id)
+        return row
 
     def authenticate(self, username: str, password: str) -> User | None:
         row = self.session.execute(select(UserRow).where(UserRow.username == username.lower())).scalar_one_or_none()

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from threadlift.clinic.errors import DomainError, NotFound
+from threadlift.clinic.passwords import WeakPassword
 from threadlift.face.errors import PhotoError
 from threadlift.services.base import PermissionDenied
 from threadlift.services.people import LoginFailed
@@ -22,6 +23,8 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": error.message}, status_code=401)
         if isinstance(error, PermissionDenied):
             return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=403)
+        if isinstance(error, WeakPassword):  # a value the policy refuses, like a schema's refusal
+            return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=422)
         return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=409)
 
     @app.exception_handler(ValidationError)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from threadlift.web.pages import (
+    account,
     admin,
     auth,
     consent,
@@ -29,7 +30,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False)
     for module in (auth, home, patients, episode, consultation, photos, plan, consent, procedure, discharge, followup,
-                   registers, admin):
+                   registers, admin, account):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

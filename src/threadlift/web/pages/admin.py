@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from fastapi.responses import Response
 
-from threadlift.clinic.errors import DomainError
+from threadlift.clinic.errors import DomainError, NotFound
+from threadlift.clinic.passwords import WeakPassword
 from threadlift.clinic.roles import Role
 from threadlift.services import people, records
+from threadlift.services.base import PermissionDenied
 from threadlift.web.pages.common import PageDep, domain_message, form_values
 from threadlift.web.pages.routing import page_router
 
@@ -39,8 +42,6 @@ async def create_user(page: PageDep) -> Response:
         errors["display_name"] = "Enter the person's name as it should appear on records."
     if values.get("role") not in [r.value for r in Role]:
         errors["role"] = "Choose a role."
-    if len(values.get("password", "")) < 12:
-        errors["password"] = "At least 12 characters."
     if not errors:
         try:
             people.create_user(page.services, page.user, username, values["display_name"].strip(),
@@ -51,6 +52,33 @@ async def create_user(page: PageDep) -> Response:
             errors[field] = domain_message(error)
     values.pop("password", None)
     return _admin(page, 422, errors=errors, values=values)
+
+
+@router.post("/admin/users/{user_id}/deactivate")
+def deactivate(user_id: UUID, page: PageDep) -> Response:
+    try:
+        people.deactivate_user(page.services, page.user, str(user_id))
+    except DomainError as error:
+        if isinstance(error, NotFound | PermissionDenied):
+            raise
+        return _admin(page, 409, account_problem=domain_message(error))
+    return page.redirect("/admin#users")
+
+
+@router.post("/admin/users/{user_id}/reactivate")
+def reactivate(user_id: UUID, page: PageDep) -> Response:
+    people.reactivate_user(page.services, page.user, str(user_id))
+    return page.redirect("/admin#users")
+
+
+@router.post("/admin/users/{user_id}/password")
+async def set_password(user_id: UUID, page: PageDep) -> Response:
+    values = form_values(await page.request.form())
+    try:
+        people.set_password(page.services, page.user, str(user_id), values.get("password", ""))
+    except WeakPassword as error:
+        return _admin(page, 422, password_for=str(user_id), password_error=domain_message(error))
+    return _admin(page, password_set=str(user_id))
 
 
 @router.post("/admin/audit/verify")

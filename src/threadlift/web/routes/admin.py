@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -33,7 +34,11 @@ class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=80, pattern=r"^[a-zA-Z0-9._-]+$")
     display_name: str = Field(min_length=1, max_length=200)
     role: Role
-    password: str = Field(min_length=12, max_length=200)
+    password: str = Field(min_length=1, max_length=256)  # the password policy speaks for itself (422)
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=1, max_length=256)
 
 
 @router.get("/threads/lots")
@@ -72,3 +77,20 @@ def list_users(services: ServicesDep, user: CurrentUser) -> list[UserOut]:
 @router.post("/users", status_code=201)
 def create_user(body: UserIn, services: ServicesDep, user: CurrentUser) -> UserOut:
     return user_out(people.create_user(services, user, body.username, body.display_name, body.role, body.password))
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate_user(user_id: UUID, services: ServicesDep, user: CurrentUser) -> UserOut:
+    """The account can no longer sign in; its sessions end at once."""
+    return user_out(people.deactivate_user(services, user, str(user_id)))
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate_user(user_id: UUID, services: ServicesDep, user: CurrentUser) -> UserOut:
+    return user_out(people.reactivate_user(services, user, str(user_id)))
+
+
+@router.put("/users/{user_id}/password", status_code=204)
+def set_password(user_id: UUID, body: PasswordIn, services: ServicesDep, user: CurrentUser) -> None:
+    """Set (reset) another user's password; their sessions end."""
+    people.set_password(services, user, str(user_id), body.password)

@@ -22,6 +22,12 @@ class UserOut(BaseModel):
     username: str
     display_name: str
     role: str
+    active: bool
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
 
 
 class LoginOut(BaseModel):
@@ -31,7 +37,8 @@ class LoginOut(BaseModel):
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role.value)
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role.value,
+                   active=user.active)
 
 
 @router.post("/login")
@@ -48,3 +55,9 @@ def logout(services: ServicesDep, user: CurrentUser, token: TokenDep) -> None:
 @router.get("/me")
 def me(user: CurrentUser) -> UserOut:
     return user_out(user)
+
+
+@router.put("/password", status_code=204)
+def change_password(body: PasswordChangeIn, services: ServicesDep, user: CurrentUser, token: TokenDep) -> None:
+    """Change your own password (the current one is required); your other sessions end."""
+    people.change_own_password(services, user, body.current_password, body.new_password, keep_token=token)
