@@ -1,10 +1,31 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 
 from tests.helpers.records import Clinic, database_url, open_clinic
 from threadlift.face.analysis import AnalysisSettings, Analyzer
 from threadlift.face.quality import QualitySettings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_platform_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The platform's data and configuration folders (the default data folder and photo key) point into
+    this run's temporary folder: no test reads or writes the real ones of whoever runs the suite."""
+    home = tmp_path_factory.mktemp("platform")
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "THREADLIFT_KEY",
+                                                     "THREADLIFT_KEY_FILE", "THREADLIFT_DATA_DIR")}
+    os.environ.update(XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"))
+    for name in ("THREADLIFT_KEY", "THREADLIFT_KEY_FILE", "THREADLIFT_DATA_DIR"):
+        os.environ.pop(name, None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

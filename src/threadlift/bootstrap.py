@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from threadlift.config import Settings, vault_key
+import itertools
+
+from threadlift.config import ConfigurationError, Settings, vault_keys
 from threadlift.services.base import Services
 from threadlift.store.db import make_engine, session_factory
-from threadlift.store.vault import PhotoVault
+from threadlift.store.vault import PhotoVault, VaultError
+
+SAMPLED_PHOTOS = 3
 
 
 def build(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     settings.ensure_data_dir()
+    keys = vault_keys(settings)
+    vault = PhotoVault(settings.photo_dir, keys.ring, keys.key_file)
+    check_key_opens_vault(vault)
     engine = make_engine(settings.database_url)
-    return Services(settings=settings, sessions=session_factory(engine),
-                    vault=PhotoVault(settings.photo_dir, vault_key(settings)))
+    return Services(settings=settings, sessions=session_factory(engine), vault=vault)
+
+
+def check_key_opens_vault(vault: PhotoVault) -> None:
+    """Refuse to start with a key that does not open the photos already stored: every photo would
+    answer an error, and new ones would be sealed under a key the old ones do not share."""
+    for name in itertools.islice(vault.names(), SAMPLED_PHOTOS):
+        try:
+            vault.get(name)
+        except VaultError:
+            held = ", ".join(k.hex() for k in vault.ring.by_id())
+            raise ConfigurationError(
+                f"the photo key in use (key id {held}) does not open the photos in {vault.directory} (file {name} "
+                f"is sealed with key id {(vault.file_key_id(name) or b'').hex() or 'unknown'}): set "
+                "THREADLIFT_KEY_FILE (or THREADLIFT_KEY) to this clinic's key") from None

@@ -18,7 +18,7 @@ from threadlift.cli_admin import admin_app
 from threadlift.cli_common import SafeGroup
 from threadlift.cli_common import err as _err
 from threadlift.cli_common import out as _out
-from threadlift.cli_ops import db_app, demo, serve
+from threadlift.cli_ops import config_app, db_app, demo, serve
 from threadlift.cli_plan import plan_app
 
 if TYPE_CHECKING:  # imported where used: --help must not load the photo analysis (MediaPipe, OpenCV)
@@ -142,6 +142,7 @@ EXIT_NOT_COMPARABLE = 10
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(plan_app, name="plan")
+app.add_typer(config_app, name="config")
 
 
 @app.command()

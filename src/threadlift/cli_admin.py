@@ -169,3 +169,31 @@ def verify_audit() -> None:
         return
     plain(err, f"audit trail broken at row {problem.row_id} ({problem.problem}): {problem.message}")
     raise typer.Exit(EXIT_AUDIT_BROKEN)
+
+
+@admin_app.command("rotate-key")
+def rotate_key(
+    retire: Annotated[bool, typer.Option("--retire", help="After a rotation (and a restart of the server): drop "
+                                         "the old keys from the key file, once no photo needs them.")] = False,
+) -> None:
+    """Seal every photo again under a new key, resumably (run it again after an interruption)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from threadlift.services.operations import retire_old_keys, rotate_photo_key
+
+    services = _clinic()
+    if retire:
+        retired = _run(lambda: retire_old_keys(services))
+        plain(out, f"retired key(s) {', '.join(retired)}; the key file holds key "
+                   f"{services.vault.ring.current_id.hex()} alone" if retired else "no old key to retire")
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("Re-sealing photos", total=None)
+        rotation = _run(lambda: rotate_photo_key(
+            services, lambda done, total: progress.update(task, completed=done, total=total)))
+    plain(out, f"{'resumed: ' if rotation.resumed else ''}{rotation.resealed} photo(s) re-sealed, {rotation.already} "
+               f"already under the new key {rotation.new_key_id}")
+    if rotation.old_key_ids:
+        plain(out, f"the old key(s) {', '.join(rotation.old_key_ids)} stay in the key file for servers started before "
+                   "the rotation; restart them, then run: threadlift admin rotate-key --retire")

@@ -34,7 +34,7 @@ def demo(
     from rich.table import Table
 
     from threadlift import bootstrap, demo_clinic
-    from threadlift.config import Settings
+    from threadlift.config import Settings, demo_key_file
     from threadlift.store import migrate
 
     folder = data_dir.resolve()
@@ -43,7 +43,8 @@ def demo(
             confirm_destructive(f"{folder} is not a demo clinic. Delete everything in it?", yes=yes,
                                 what=f"--reset would delete {folder}, which is not a demo clinic")
         shutil.rmtree(folder)
-    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}")
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}",
+                        key_file=demo_key_file())
     settings.ensure_data_dir()
     migrate.upgrade(settings.database_url)
     services = bootstrap.build(settings)
@@ -82,12 +83,15 @@ def serve(
     """Serve the JSON API (OpenAPI at /openapi.json). Migrates the database first."""
     import uvicorn
 
+    from threadlift.bootstrap import build
     from threadlift.config import Settings
+    from threadlift.services.operations import check_photos_present
     from threadlift.store import migrate
 
     settings = Settings.from_env()
     settings.ensure_data_dir()
     migrate.upgrade(settings.database_url)
+    check_photos_present(build(settings))  # before a worker starts: one clear line, not a 500 per photo
     plain(err, f"ThreadLift on http://{host}:{port}  (database: {redacted(settings.database_url)})")
     uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
                 access_log=False)  # access logs would carry ids in URLs; the audit trail records access
@@ -135,3 +139,30 @@ def redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+config_app = typer.Typer(help="The clinic's settings.", no_args_is_help=True)
+
+
+@config_app.command("show")
+def config_show(
+    json_out: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Every setting, its value and where it came from (environment or default); secrets masked."""
+    import json
+
+    from rich.table import Table
+
+    from threadlift.config import Settings, describe_settings
+
+    rows = describe_settings(Settings.from_env())
+    if json_out:
+        print(json.dumps([row.__dict__ for row in rows], indent=2))
+        return
+    table = Table(title="ThreadLift settings (environment variables)", title_justify="left")
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("source")
+    for row in rows:
+        table.add_row(row.variable, row.value, row.source)
+    out.print(table)

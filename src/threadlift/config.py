@@ -1,21 +1,82 @@
-"""Settings from the environment, read once by the composition root (never at import time)."""
+"""Settings from the environment, read once by the composition root (never at import time).
+
+Every setting is an environment variable (a systemd ``EnvironmentFile``, a compose ``environment:``
+block or a shell). ``threadlift config show`` prints each one, its value and where it came from.
+Defaults never depend on the working directory: the data folder is the platform's data directory
+(``~/.local/share/threadlift`` on Linux) and the photo key lives apart from it, in the platform's
+configuration directory (``~/.config/threadlift/photo-vault.key``), so a copy of the data folder never
+carries the key that opens its photos.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from threadlift.clinic.policy import ClinicPolicy, Jurisdiction
+from threadlift.store.keys import (
+    KeyFile,
+    KeyRing,
+    UnusableKey,
+    decode_key,
+    key_id,
+    new_key,
+    read_key_file,
+    write_key_file,
+)
 
 KEY_FILE_NAME = "photo-vault.key"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+log = logging.getLogger("threadlift.config")
 
 
 class ConfigurationError(Exception):
-    """A setting is missing or unsafe; the message says which and how to fix it."""
+    """A setting is missing or unsafe; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    variable: str
+    help: str
+    secret: bool = False
+
+
+# Every setting, in the order `threadlift config show` prints them.
+SETTINGS = (
+    SettingInfo("THREADLIFT_DATA_DIR", "folder of the SQLite database and the encrypted photos"),
+    SettingInfo("THREADLIFT_DATABASE_URL", "postgresql://user:password@host/db, or the SQLite file in the data folder",
+                secret=True),
+    SettingInfo("THREADLIFT_KEY", "the photo key itself (base64); a key file is preferred", secret=True),
+    SettingInfo("THREADLIFT_KEY_FILE", "file holding the photo key(s), readable by the service alone"),
+    SettingInfo("THREADLIFT_JURISDICTION", "UK or US: anaesthetic dose caps and consent rules"),
+    SettingInfo("THREADLIFT_TIMEZONE", "the clinic's time zone, for its dates and clocks"),
+    SettingInfo("THREADLIFT_SESSION_IDLE_MINUTES", "sign-out after this many idle minutes (5-480)"),
+    SettingInfo("THREADLIFT_SESSION_MAX_HOURS", "sign-out after this many hours at most (1-24)"),
+    SettingInfo("THREADLIFT_PG_DUMP", "pg_dump program for backups of PostgreSQL (default: found on the PATH)"),
+    SettingInfo("THREADLIFT_LOG_LEVEL", "critical, error, warning, info or debug"),
+)
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("threadlift", appauthor=False)
+
+
+def default_key_file() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path("threadlift", appauthor=False) / KEY_FILE_NAME
+
+
+def demo_key_file() -> Path:
+    """The demo clinics' key: apart from any real clinic's, and from the demo folder."""
+    from platformdirs import user_config_path
+
+    return user_config_path("threadlift", appauthor=False) / "demo-photo-vault.key"
 
 
 @dataclass(frozen=True)
@@ -27,11 +88,18 @@ class Settings:
     session_max_hours: int = 12
     timezone: str = "Europe/London"  # the clinic's clock, for the times shown on pages
     policy_overrides: dict[str, object] = field(default_factory=dict)
+    key_file: Path | None = None  # None: the platform default (see default_key_file)
+    key_text: str | None = field(default=None, repr=False)  # THREADLIFT_KEY: the key itself
+    pg_dump: str | None = None
+    log_level: str = "warning"
+    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
-        data_dir = Path(env.get("THREADLIFT_DATA_DIR", "threadlift-data")).resolve()
+        sources = {s.variable: "environment" if env.get(s.variable) else "default" for s in SETTINGS}
+        data_dir = Path(env["THREADLIFT_DATA_DIR"]).expanduser().resolve() if env.get("THREADLIFT_DATA_DIR") \
+            else default_data_dir()
         url = env.get("THREADLIFT_DATABASE_URL") or f"sqlite:///{data_dir / 'threadlift.db'}"
         try:
             jurisdiction = Jurisdiction(env.get("THREADLIFT_JURISDICTION", "UK").upper())
@@ -43,8 +111,15 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(f"THREADLIFT_TIMEZONE {zone!r} is not a time zone name (e.g. Europe/London, "
                                      "America/New_York)") from None
+        level = env.get("THREADLIFT_LOG_LEVEL", "warning").lower()
+        if level not in LOG_LEVELS:
+            raise ConfigurationError(f"THREADLIFT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        key_file = Path(env["THREADLIFT_KEY_FILE"]).expanduser().resolve() if env.get("THREADLIFT_KEY_FILE") else None
         return cls(data_dir=data_dir, database_url=normalise_database_url(url), jurisdiction=jurisdiction,
-                   timezone=zone)
+                   timezone=zone, session_idle_minutes=_bounded(env, "THREADLIFT_SESSION_IDLE_MINUTES", 30, 5, 480),
+                   session_max_hours=_bounded(env, "THREADLIFT_SESSION_MAX_HOURS", 12, 1, 24), key_file=key_file,
+                   key_text=env.get("THREADLIFT_KEY") or None, pg_dump=env.get("THREADLIFT_PG_DUMP") or None,
+                   log_level=level, sources=sources)
 
     @property
     def policy(self) -> ClinicPolicy:
@@ -54,11 +129,28 @@ class Settings:
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
 
+    @property
+    def key_path(self) -> Path:
+        return self.key_file or default_key_file()
+
     def ensure_data_dir(self) -> Path:
-        """The data folder, created private (0700): it holds the database file and the photo key."""
+        """The data folder, created private (0700): it holds the database file and the photos."""
         if not self.data_dir.exists():
             self.data_dir.mkdir(parents=True, mode=0o700)
         return self.data_dir
+
+
+def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be a whole number from {low} to {high} (it is {text!r})")
+    return value
 
 
 def normalise_database_url(url: str) -> str:
@@ -69,33 +161,119 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def vault_key(settings: Settings, environ: dict[str, str] | None = None) -> bytes:
-    """The 256-bit photo key: ``THREADLIFT_KEY`` (base64 or hex), or a key file made on first run (0600)."""
-    env = os.environ if environ is None else environ
-    configured = env.get("THREADLIFT_KEY")
-    if configured:
-        return _decode_key(configured)
-    path = settings.data_dir / KEY_FILE_NAME
+@dataclass(frozen=True)
+class VaultKeys:
+    ring: KeyRing
+    key_file: KeyFile | None  # None: the key came from THREADLIFT_KEY
+    created: Path | None = None  # the key file made by this run (first run of an empty clinic)
+
+
+def vault_keys(settings: Settings, *, create: bool = True) -> VaultKeys:
+    """The photo keys: ``THREADLIFT_KEY``, or the key file. An empty clinic's first run makes the key file
+    (0600, outside the data folder) and says where; a clinic with photos but no key refuses to start
+    rather than make a new key that could not open them."""
+    if settings.key_text:
+        keys = [decode_key(part.strip()) for part in settings.key_text.split(",") if part.strip()]
+        if not keys or any(k is None for k in keys):
+            raise ConfigurationError("THREADLIFT_KEY must be 32 bytes, base64 or hex encoded (e.g. from: python -c "
+                                     "'import os,base64;print(base64.b64encode(os.urandom(32)).decode())')")
+        return VaultKeys(KeyRing(tuple(k for k in keys if k is not None)), None)
+    path = settings.key_path
+    variable = "THREADLIFT_KEY_FILE" if settings.key_file else "the default THREADLIFT_KEY_FILE"
+    legacy = settings.data_dir / KEY_FILE_NAME
+    if _inside(path, settings.data_dir):
+        raise ConfigurationError(f"{variable} {path} is inside the data folder {settings.data_dir}: any copy of the "
+                                 "folder would carry the key. Keep the key elsewhere (e.g. /etc/threadlift/)")
     if path.exists():
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            raise ConfigurationError(f"{path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
-        return _decode_key(path.read_text().strip())
-    settings.ensure_data_dir()
-    key = os.urandom(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(base64.b64encode(key).decode() + "\n")
-    return key
-
-
-def _decode_key(text: str) -> bytes:
-    for decode in (base64.b64decode, bytes.fromhex, base64.urlsafe_b64decode):
+        source = KeyFile(path)
         try:
-            key = decode(text)
-        except (ValueError, binascii.Error):
-            continue
-        if len(key) == 32:
-            return key
-    raise ConfigurationError("THREADLIFT_KEY must be 32 bytes, base64 or hex encoded (e.g. from: "
-                             "python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())')")
+            return VaultKeys(source.load(), source)
+        except UnusableKey as error:
+            raise ConfigurationError(f"{variable}: {error}") from None
+    if legacy.exists():
+        raise ConfigurationError(f"the photo key is inside the data folder ({legacy}), where any copy of the folder "
+                                 f"carries it. Move it out: mkdir -p -m 700 {path.parent} && mv {legacy} {path} "
+                                 "(or set THREADLIFT_KEY_FILE to where you keep it)")
+    photos = _count_files(settings.photo_dir)
+    if photos:
+        raise ConfigurationError(f"{settings.photo_dir} holds {photos} photo file(s) but there is no photo key at "
+                                 f"{path}: set THREADLIFT_KEY_FILE (or THREADLIFT_KEY) to this clinic's key. A new "
+                                 "key would not open them, so none is made")
+    if not create:
+        raise ConfigurationError(f"no photo key at {path}: set THREADLIFT_KEY_FILE or THREADLIFT_KEY")
+    ring = KeyRing((new_key(),))
+    try:
+        write_key_file(path, ring, create_only=True)
+    except FileExistsError:  # another process of this clinic made it a moment ago
+        pass
+    except OSError as error:
+        raise ConfigurationError(f"cannot create the photo key at {path} ({error.strerror}): set "
+                                 "THREADLIFT_KEY_FILE to a file this service may write, or create one") from None
+    source = KeyFile(path)
+    log.warning("created the photo key at %s (0600); back it up apart from the data folder", path)
+    return VaultKeys(source.load(), source, created=path)
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    variable: str
+    value: str
+    source: str
+    help: str
+
+
+def describe_settings(settings: Settings) -> list[SettingRow]:
+    """What ``threadlift config show`` prints: each setting's value in use, secrets masked."""
+    from sqlalchemy.engine import make_url
+
+    key_note = "not set"
+    if settings.key_text:
+        ids = [key_id(k).hex() for k in (decode_key(p.strip()) for p in settings.key_text.split(",")) if k]
+        key_note = f"******** (key id {', '.join(ids) or 'invalid'})"
+    key_path = settings.key_path
+    try:
+        held = "key id " + ", ".join(k.hex() for k in read_key_file(key_path).by_id()) if key_path.exists() \
+            else "no file yet: made on the first run of an empty clinic"
+    except UnusableKey as error:
+        held = f"unusable: {error}"
+    values = {
+        "THREADLIFT_DATA_DIR": str(settings.data_dir),
+        "THREADLIFT_DATABASE_URL": make_url(settings.database_url).render_as_string(hide_password=True),
+        "THREADLIFT_KEY": key_note,
+        "THREADLIFT_KEY_FILE": ("(not used: THREADLIFT_KEY is set)" if settings.key_text else f"{key_path} ({held})"),
+        "THREADLIFT_JURISDICTION": settings.jurisdiction.value,
+        "THREADLIFT_TIMEZONE": settings.timezone,
+        "THREADLIFT_SESSION_IDLE_MINUTES": str(settings.session_idle_minutes),
+        "THREADLIFT_SESSION_MAX_HOURS": str(settings.session_max_hours),
+        "THREADLIFT_PG_DUMP": settings.pg_dump or "(found on the PATH when a backup needs it)",
+        "THREADLIFT_LOG_LEVEL": settings.log_level,
+    }
+    defaults = {"THREADLIFT_DATA_DIR": "default: the platform's data directory",
+                "THREADLIFT_KEY_FILE": "default: the platform's configuration directory",
+                "THREADLIFT_DATABASE_URL": "default: SQLite in the data folder"}
+    return [SettingRow(s.variable, values[s.variable],
+                       settings.sources.get(s.variable, "given") if settings.sources.get(s.variable) != "default"
+                       else defaults.get(s.variable, "default"), s.help) for s in SETTINGS]
+
+
+def read_keys_from(path: Path) -> KeyRing:
+    """A key file named on the command line (restore, rotation): the same checks as the clinic's own."""
+    try:
+        return read_key_file(path)
+    except UnusableKey as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _count_files(folder: Path) -> int:
+    if not folder.is_dir():
+        return 0
+    with os.scandir(folder) as entries:
+        return sum(1 for e in entries if e.name.isalnum() and e.is_file())

@@ -8,6 +8,7 @@ import sqlite3
 from typer.testing import CliRunner
 
 from threadlift.cli import app
+from threadlift.config import default_key_file
 from threadlift.store import migrate
 
 runner = CliRunner()
@@ -29,7 +30,8 @@ def test_migrate_create_users_and_verify_the_audit_trail(tmp_path, monkeypatch):
     bad_role = runner.invoke(app, ["admin", "create-user", "eve", "--role", "owner", "--display-name", "Eve"])
     assert bad_role.exit_code == 2
     assert runner.invoke(app, ["admin", "verify-audit"]).exit_code == 0
-    assert (tmp_path / "data" / "photo-vault.key").stat().st_mode & 0o777 == 0o600
+    key_file = default_key_file()  # outside the data folder
+    assert key_file.stat().st_mode & 0o777 == 0o600 and not (tmp_path / "data" / "photo-vault.key").exists()
     with sqlite3.connect(tmp_path / "data" / "threadlift.db") as connection:
         connection.execute("UPDATE audit_log SET user_id = 'someone-else' WHERE id = 1")
     broken = runner.invoke(app, ["admin", "verify-audit"])

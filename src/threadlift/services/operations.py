@@ -1,0 +1,96 @@
+"""Operating the clinic: rotating the photo key, and the checks a service and its health probe run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from threadlift.clinic.errors import DomainError
+from threadlift.config import ConfigurationError
+from threadlift.services.base import Services, record
+from threadlift.store.keys import KeyRing, new_key, write_key_file
+from threadlift.store.tables import PhotoRow
+
+
+class KeyRotationRefused(DomainError):
+    rule = "key_rotation"
+
+
+@dataclass(frozen=True)
+class Rotation:
+    new_key_id: str
+    old_key_ids: tuple[str, ...]
+    resealed: int
+    already: int
+    resumed: bool
+
+
+def rotate_photo_key(svc: Services, progress: Callable[[int, int], None] = lambda done, total: None) -> Rotation:
+    """Seal every photo again under a new key, file by file, each file replaced atomically.
+
+    The new key is written first, at the head of the key file, the old ones kept after it: from then on
+    every photo opens whether it was re-sealed yet or not, and a running server seals new photos with
+    the new key. Interrupted (killed, power lost), a second run carries on with the same new key and
+    skips the files already done. The old keys stay in the file until :func:`retire_old_keys`.
+    """
+    key_file = svc.vault.key_file
+    if key_file is None:
+        raise KeyRotationRefused("the photo key comes from THREADLIFT_KEY: keep it in a key file (THREADLIFT_KEY_FILE) "
+                                 "to rotate it, since the rotation writes the new key there")
+    ring = key_file.load()
+    resumed = len(ring.keys) > 1
+    if not resumed:
+        ring = KeyRing((new_key(), *ring.keys))
+        write_key_file(key_file.path, ring)
+    svc.vault.use(key_file.load())
+    for stale in svc.vault.directory.glob(".*.reseal"):
+        stale.unlink(missing_ok=True)  # a file of a killed run, never renamed into place
+    names = list(svc.vault.names())
+    resealed = 0
+    for done, name in enumerate(names, start=1):
+        resealed += svc.vault.reseal(name)
+        progress(done, len(names))
+    svc.vault.sync()
+    rotation = Rotation(svc.vault.ring.current_id.hex(), tuple(k.hex() for k in list(svc.vault.ring.by_id())[1:]),
+                        resealed, len(names) - resealed, resumed)
+    with svc.uow() as uow:
+        record(uow, svc, None, "key_rotate", "photo_vault", rotation.new_key_id, resealed=resealed,
+               already=rotation.already)
+        uow.commit()
+    return rotation
+
+
+def retire_old_keys(svc: Services) -> tuple[str, ...]:
+    """Drop the old keys from the key file once no photo needs them (checked file by file)."""
+    key_file = svc.vault.key_file
+    if key_file is None:
+        raise KeyRotationRefused("the photo key comes from THREADLIFT_KEY: there is no key file to retire keys from")
+    ring = key_file.load()
+    if len(ring.keys) == 1:
+        return ()
+    svc.vault.use(ring)
+    behind = sum(1 for name in svc.vault.names() if svc.vault.file_key_id(name) != ring.current_id)
+    if behind:
+        raise KeyRotationRefused(f"{behind} photo file(s) still need an old key: run threadlift admin rotate-key to "
+                                 "finish the rotation first")
+    retired = tuple(k.hex() for k in list(ring.by_id())[1:])
+    write_key_file(key_file.path, KeyRing((ring.current,)))
+    with svc.uow() as uow:
+        record(uow, svc, None, "key_retire", "photo_vault", ring.current_id.hex(), retired=len(retired))
+        uow.commit()
+    return retired
+
+
+def check_photos_present(svc: Services) -> None:
+    """Refuse to serve when the database lists photos that the data folder does not hold: the data folder
+    setting points elsewhere (another working directory, another volume) and every photo would fail."""
+    with svc.uow(read_only=True) as uow:
+        listed = uow.session.execute(select(func.count()).select_from(PhotoRow)).scalar_one()
+        newest = uow.session.execute(select(PhotoRow.stored_name).order_by(PhotoRow.uploaded_at.desc())
+                                     .limit(1)).scalar_one_or_none()
+    if listed and newest is not None and not (svc.vault.directory / newest).is_file():
+        raise ConfigurationError(
+            f"the database lists {listed} photo(s) but the photo folder {svc.vault.directory} does not hold them "
+            "(not even the newest): THREADLIFT_DATA_DIR probably names the wrong folder for this database")
