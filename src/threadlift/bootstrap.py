@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from threadlift.config import ConfigurationError, Settings, vault_keys
+from threadlift.services.backup import finish_interrupted_restore
 from threadlift.services.base import Services
 from threadlift.store.db import make_engine, session_factory
 from threadlift.store.vault import PhotoVault, VaultError
@@ -15,6 +16,7 @@ SAMPLED_PHOTOS = 3
 def build(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     settings.ensure_data_dir()
+    finish_interrupted_restore(settings)
     keys = vault_keys(settings)
     vault = PhotoVault(settings.photo_dir, keys.ring, keys.key_file)
     check_key_opens_vault(vault)

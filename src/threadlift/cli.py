@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from threadlift import __version__
 from threadlift.cli_admin import admin_app
+from threadlift.cli_backup import backup_app, restore
 from threadlift.cli_common import SafeGroup
 from threadlift.cli_common import err as _err
 from threadlift.cli_common import out as _out
@@ -143,6 +144,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(plan_app, name="plan")
 app.add_typer(config_app, name="config")
+app.add_typer(backup_app, name="backup")
 
 
 @app.command()
@@ -419,6 +421,7 @@ def _fmt(value: float | None) -> str:
 
 app.command()(demo)
 app.command()(serve)
+app.command()(restore)
 
 
 def main() -> None:

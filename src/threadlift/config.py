@@ -168,10 +168,10 @@ class VaultKeys:
     created: Path | None = None  # the key file made by this run (first run of an empty clinic)
 
 
-def vault_keys(settings: Settings, *, create: bool = True) -> VaultKeys:
+def vault_keys(settings: Settings, *, create: bool = True, replacing: bool = False) -> VaultKeys:
     """The photo keys: ``THREADLIFT_KEY``, or the key file. An empty clinic's first run makes the key file
     (0600, outside the data folder) and says where; a clinic with photos but no key refuses to start
-    rather than make a new key that could not open them."""
+    rather than make a new key that could not open them (``replacing``: a restore replaces them)."""
     if settings.key_text:
         keys = [decode_key(part.strip()) for part in settings.key_text.split(",") if part.strip()]
         if not keys or any(k is None for k in keys):
@@ -194,7 +194,7 @@ def vault_keys(settings: Settings, *, create: bool = True) -> VaultKeys:
         raise ConfigurationError(f"the photo key is inside the data folder ({legacy}), where any copy of the folder "
                                  f"carries it. Move it out: mkdir -p -m 700 {path.parent} && mv {legacy} {path} "
                                  "(or set THREADLIFT_KEY_FILE to where you keep it)")
-    photos = _count_files(settings.photo_dir)
+    photos = 0 if replacing else _count_files(settings.photo_dir)
     if photos:
         raise ConfigurationError(f"{settings.photo_dir} holds {photos} photo file(s) but there is no photo key at "
                                  f"{path}: set THREADLIFT_KEY_FILE (or THREADLIFT_KEY) to this clinic's key. A new "

@@ -152,6 +152,13 @@ def audit_trail(svc: Services, actor: User, *, after_id: int = 0, limit: int = 2
                 for r in rows]
 
 
+def record_operation(svc: Services, action: str, **detail: object) -> None:
+    """An operator's command on the server (a backup, a restore) in the audit trail; counts only."""
+    with svc.uow() as uow:
+        record(uow, svc, None, action, "clinic", None, **detail)
+        uow.commit()
+
+
 def verify_audit(svc: Services, actor: User | None) -> audit.AuditProblem | None:
     """``actor`` None is the command line run by the server's operator."""
     if actor is not None:

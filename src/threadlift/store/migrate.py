@@ -36,5 +36,10 @@ def current(url: str) -> str | None:
         engine.dispose()
 
 
+def known_revisions() -> set[str]:
+    """Every revision this version's migrations know (a backup at another one is from a newer version)."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+
+
 def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
