@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/backup.py
 
 clean:
 	rm -rf $(VENV) demo-clinic threadlift-sample test-artifacts .pytest_cache .mypy_cache .ruff_cache

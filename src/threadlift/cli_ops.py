@@ -79,22 +79,39 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    proxy_headers: Annotated[bool, typer.Option("--proxy-headers/--no-proxy-headers", help="Behind a reverse "
+                                                "proxy (Caddy, nginx): take the client's scheme and address from "
+                                                "X-Forwarded-Proto/-For, so sign-in works over HTTPS.")] = False,
+    forwarded_allow_ips: Annotated[str, typer.Option(help="Proxies trusted for those headers: addresses or "
+                                                     "networks, comma separated ('*': any, only when the app's "
+                                                     "port is reachable from the proxy alone).")] = "127.0.0.1",
+    log_level: Annotated[str | None, typer.Option(help="critical, error, warning, info (one line per request) or "
+                                                  "debug; default THREADLIFT_LOG_LEVEL or warning.")] = None,
+    log_format: Annotated[str, typer.Option(help="json (one object a line, with request ids) or text.")] = "json",
 ) -> None:
-    """Serve the JSON API (OpenAPI at /openapi.json). Migrates the database first."""
+    """Serve the clinic: web pages and the JSON API (OpenAPI at /openapi.json). Migrates the database first."""
     import uvicorn
 
+    from threadlift import logs
     from threadlift.bootstrap import build
-    from threadlift.config import Settings
+    from threadlift.config import LOG_LEVELS, Settings
     from threadlift.services.operations import check_photos_present
     from threadlift.store import migrate
 
     settings = Settings.from_env()
+    level = (log_level or settings.log_level).lower()
+    if level not in LOG_LEVELS:
+        fail(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
+    if log_format not in ("json", "text"):
+        fail("--log-format must be json or text")
     settings.ensure_data_dir()
     migrate.upgrade(settings.database_url)
     check_photos_present(build(settings))  # before a worker starts: one clear line, not a 500 per photo
-    plain(err, f"ThreadLift on http://{host}:{port}  (database: {redacted(settings.database_url)})")
-    uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, log_level="warning",
-                access_log=False)  # access logs would carry ids in URLs; the audit trail records access
+    plain(err, f"ThreadLift on http://{host}:{port}  (database: {redacted(settings.database_url)}; data: "
+               f"{settings.data_dir})")
+    uvicorn.run("threadlift.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=proxy_headers,
+                forwarded_allow_ips=forwarded_allow_ips, log_config=logs.uvicorn_config(level, log_format),
+                log_level=level, access_log=False, server_header=False)
 
 
 @db_app.command("upgrade")

@@ -136,3 +136,23 @@ def test_config_show_names_every_setting_its_value_and_source_with_secrets_maske
     assert rows["THREADLIFT_DATA_DIR"]["value"] == str(Path(os.environ["XDG_DATA_HOME"]) / "threadlift")
     table = threadlift("config", "show", env=env)
     assert table.returncode == 0 and "THREADLIFT_SESSION_IDLE_MINUTES" in table.stdout
+
+
+def test_the_health_probe_reports_a_key_that_became_unusable(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from threadlift.store import migrate
+    from threadlift.web.app import create_app
+
+    key = tmp_path / "keys" / "photo.key"
+    clinic = settings(tmp_path / "clinic", key_file=key)
+    clinic.ensure_data_dir()
+    migrate.upgrade(clinic.database_url)
+    client = TestClient(create_app(build(clinic)))
+    healthy = client.get("/api/health")
+    assert healthy.status_code == 200 and healthy.json()["photo_key"] == "ok" and healthy.json()["database"] == "ok"
+    key.chmod(0o644)
+    exposed = client.get("/api/health")
+    assert exposed.status_code == 503
+    assert exposed.json()["status"] == "unavailable" and exposed.json()["photo_key"].startswith("unusable")
+    assert len(exposed.headers["x-request-id"]) == 16

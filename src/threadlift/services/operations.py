@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from threadlift.clinic.errors import DomainError
 from threadlift.config import ConfigurationError
 from threadlift.services.base import Services, record
-from threadlift.store.keys import KeyRing, new_key, write_key_file
+from threadlift.store.keys import KeyRing, UnusableKey, new_key, write_key_file
 from threadlift.store.tables import PhotoRow
+from threadlift.store.vault import VaultError
 
 
 class KeyRotationRefused(DomainError):
@@ -94,3 +95,31 @@ def check_photos_present(svc: Services) -> None:
         raise ConfigurationError(
             f"the database lists {listed} photo(s) but the photo folder {svc.vault.directory} does not hold them "
             "(not even the newest): THREADLIFT_DATA_DIR probably names the wrong folder for this database")
+
+
+def health(svc: Services) -> dict[str, str]:
+    """``database`` and ``photo_key``: "ok", or what is wrong (no patient data, no secrets)."""
+    from threadlift.store import migrate
+
+    checks = {}
+    try:
+        with svc.uow(read_only=True) as uow:
+            revision = uow.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        checks["database"] = "ok" if revision == migrate.head() else f"schema at {revision}, expected {migrate.head()}"
+    except Exception as error:  # the probe reports; it must not fail itself
+        checks["database"] = f"unavailable ({type(error).__name__})"
+    checks["photo_key"] = _photo_key_state(svc)
+    return checks
+
+
+def _photo_key_state(svc: Services) -> str:
+    vault = svc.vault
+    try:
+        if vault.key_file is not None:
+            vault.key_file.load()  # still there, still private
+        name = next(iter(vault.names()), None)
+        if name is not None:
+            vault.get(name)
+    except (UnusableKey, VaultError, OSError) as error:
+        return f"unusable ({type(error).__name__})"
+    return "ok"

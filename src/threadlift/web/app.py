@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from threadlift import __version__
+from threadlift.logs import RequestLog
 from threadlift.services.base import Services
+from threadlift.services.operations import health as check_health
 from threadlift.web import errors, site
 from threadlift.web.routes import admin, auth, episodes, patients
 
@@ -16,13 +20,20 @@ def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None,
                   description="Clinical records for facial thread lifts: consultation to the last follow-up.")
     app.state.services = services
+    app.add_middleware(RequestLog)
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, admin.router):
         app.include_router(router)
     site.install(app)
 
-    @app.get("/api/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    @app.get("/api/health", tags=["health"], responses={503: {"description": "the database or the photo key "
+                                                                           "cannot be used"}})
+    async def health() -> JSONResponse:
+        """For load balancers and container health checks: the database answers at the expected schema
+        and the photo key opens the vault. No sign-in; no patient data."""
+        checks = await run_in_threadpool(check_health, services)
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "unavailable", "version": __version__, **checks},
+                            status_code=200 if healthy else 503)
 
     return app
