@@ -1,0 +1,40 @@
+"""Operating checks: a data folder that lacks the database's photos is refused; a PostgreSQL restore
+interrupted between its database transaction and its photo folder is finished by the next start."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from tests.helpers.backups import photos, staffed_clinic
+from threadlift.bootstrap import build
+from threadlift.config import ConfigurationError, Settings
+from threadlift.services.backup import PENDING_NOTE
+from threadlift.services.operations import check_photos_present
+
+
+def sqlite_clinic(folder, key):  # type: ignore[no-untyped-def]
+    return Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}", key_file=key)
+
+
+def test_a_data_folder_without_the_databases_photos_is_refused(tmp_path):
+    clinic = staffed_clinic(sqlite_clinic(tmp_path / "clinic", tmp_path / "clinic.key"), patients=1, photos_each=1)
+    check_photos_present(clinic)
+    elsewhere = replace(clinic.settings, data_dir=tmp_path / "started-from-another-directory")
+    with pytest.raises(ConfigurationError, match=r"lists 1 photo.*THREADLIFT_DATA_DIR probably names the wrong"):
+        check_photos_present(build(elsewhere))
+
+
+def test_an_interrupted_restore_is_finished_by_the_next_start(tmp_path):
+    settings = sqlite_clinic(tmp_path / "clinic", tmp_path / "clinic.key")
+    clinic = staffed_clinic(settings, patients=2, photos_each=1)
+    restored = photos(clinic)
+    staged = settings.data_dir / ".photos.restore-0001"
+    settings.photo_dir.rename(staged)  # the restored photos, staged beside the folder
+    settings.photo_dir.mkdir(mode=0o700)
+    (settings.photo_dir / ("0" * 48)).write_bytes(b"a photo of the clinic before the restore")
+    (settings.data_dir / PENDING_NOTE).write_text(json.dumps({"photos": staged.name}))  # killed right here
+    after = build(settings)
+    assert photos(after) == restored and not staged.exists() and not (settings.data_dir / PENDING_NOTE).exists()
