@@ -127,7 +127,8 @@ def seed_database(url: str, folder: Path, count: int) -> tuple[list[str], list[s
 
 
 def start_server(url: str, folder: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "THREADLIFT_DATABASE_URL": url, "THREADLIFT_DATA_DIR": str(folder)}
+    env = {**os.environ, "THREADLIFT_DATABASE_URL": url, "THREADLIFT_DATA_DIR": str(folder),
+           "THREADLIFT_KEY_FILE": str(folder.with_name(folder.name + ".key"))}  # never the real home's key
     command = [sys.executable, "-m", "uvicorn", "threadlift.web.asgi:app", "--port", str(port), "--workers",
                str(workers), "--log-level", "warning", "--no-access-log"]
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
