@@ -38,13 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from threadlift import seed  # noqa: E402
+from threadlift.bootstrap import services_on  # noqa: E402
 from threadlift.clinic.policy import ClinicPolicy  # noqa: E402
 from threadlift.clinic.roles import Role  # noqa: E402
+from threadlift.clinic.staff import StaffAccount  # noqa: E402
 from threadlift.config import Settings  # noqa: E402
-from threadlift.services import people, records  # noqa: E402
-from threadlift.services.base import Services  # noqa: E402
+from threadlift.services import consents, people  # noqa: E402
+from threadlift.services.commands import AddConsentDocument, CreateUser  # noqa: E402
 from threadlift.store import migrate  # noqa: E402
-from threadlift.store.db import make_engine, session_factory  # noqa: E402
+from threadlift.store.db import make_engine  # noqa: E402
 from threadlift.store.repository import name_token_rows  # noqa: E402
 from threadlift.store.tables import (  # noqa: E402
     EpisodeRow,
@@ -65,11 +67,11 @@ WARM_UP_S = 3.0
 def seed_database(url: str, folder: Path, count: int) -> tuple[list[str], list[str]]:
     """Returns search terms and episode ids to request."""
     migrate.upgrade(url)
-    services = Services(settings=Settings(data_dir=folder, database_url=url),
-                        sessions=session_factory(make_engine(url)),
-                        vault=PhotoVault(folder / "photos", secrets.token_bytes(32)))
-    people.create_user(services, None, "dr-bench", "Dr Bench", Role.CLINICIAN, PASSWORD)
-    records.add_consent_document(services, None, seed.CONSENT_DOCUMENT)
+    services = services_on(Settings(data_dir=folder, database_url=url),
+                           PhotoVault(folder / "photos", secrets.token_bytes(32)))
+    people.create_user(services, None, CreateUser(account=StaffAccount(
+        username="dr-bench", display_name="Dr Bench", role=Role.CLINICIAN, password=PASSWORD)))
+    consents.add_consent_document(services, None, AddConsentDocument(document=seed.CONSENT_DOCUMENT))
     rng = random.Random(2026)
     now = datetime.now(UTC)
     today = now.date()

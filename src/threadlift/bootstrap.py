@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from datetime import datetime
 
 from threadlift.config import ConfigurationError, Settings, vault_keys
 from threadlift.services.backup import finish_interrupted_restore
-from threadlift.services.base import Services
+from threadlift.services.base import Services, utc_now
 from threadlift.store.db import make_engine, session_factory
+from threadlift.store.unit_of_work import SqlUnitOfWorkFactory
 from threadlift.store.vault import PhotoVault, VaultError
 
 SAMPLED_PHOTOS = 3
@@ -20,8 +23,14 @@ def build(settings: Settings | None = None) -> Services:
     keys = vault_keys(settings)
     vault = PhotoVault(settings.photo_dir, keys.ring, keys.key_file)
     check_key_opens_vault(vault)
-    engine = make_engine(settings.database_url)
-    return Services(settings=settings, sessions=session_factory(engine), vault=vault)
+    return services_on(settings, vault)
+
+
+def services_on(settings: Settings, vault: PhotoVault, clock: Callable[[], datetime] = utc_now) -> Services:
+    """The services on ``settings``' database with ``vault`` (and, for tests and the demo, a clock)."""
+    units = SqlUnitOfWorkFactory(session_factory(make_engine(settings.database_url)))
+    return Services(settings=settings, uow_factory=units, vault=vault, clock=clock,
+                    database_in_process=units.in_process)
 
 
 def check_key_opens_vault(vault: PhotoVault) -> None:

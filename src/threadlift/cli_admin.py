@@ -11,7 +11,7 @@ from threadlift.cli_common import err, fail, out, plain, stdin_is_terminal
 
 if TYPE_CHECKING:
     from threadlift.services.base import Services
-    from threadlift.store.users import User
+    from threadlift.services.types import User
 
 EXIT_AUDIT_BROKEN = 11
 T = TypeVar("T")
@@ -55,7 +55,7 @@ def _clinic() -> Services:
 
 def _run(action: Callable[[], T]) -> T:
     """Run a user service with the command line's rights; a refused rule is one line, exit 2."""
-    from threadlift.clinic.errors import DomainError
+    from threadlift.services.types import DomainError
 
     try:
         return action()
@@ -64,8 +64,8 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _account(services: Services, username: str) -> User:
-    from threadlift.clinic.errors import NotFound
     from threadlift.services import people
+    from threadlift.services.types import NotFound
 
     try:
         return people.user_named(services, None, username)
@@ -81,17 +81,24 @@ def create_user(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a staff account; the password is asked for (not echoed, never on the command line)."""
-    from threadlift.clinic.roles import Role
+    from pydantic import ValidationError
+
+    from threadlift.services.commands import CreateUser
     from threadlift.services.people import create_user as create
+    from threadlift.services.types import Role, StaffAccount
 
     try:
         chosen = Role(role)
     except ValueError:
         fail("--role must be admin, clinician, nurse or reception")
     password = _password(password_stdin)
+    try:
+        account = StaffAccount(username=username, display_name=display_name, role=chosen, password=password)
+    except ValidationError as error:
+        fail("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()))
     services = _clinic()
-    _run(lambda: create(services, None, username, display_name, chosen, password))
-    plain(out, f"created {chosen.value} {username.lower()}")
+    _run(lambda: create(services, None, CreateUser(account=account)))
+    plain(out, f"created {chosen.value} {account.username}")
 
 
 @admin_app.command("set-password")
@@ -161,7 +168,7 @@ def list_users(
 def verify_audit() -> None:
     """Check the audit trail's hash chain; report the first edited, inserted or deleted row."""
     from threadlift.bootstrap import build
-    from threadlift.services.records import verify_audit as verify
+    from threadlift.services.audit import verify_audit as verify
 
     problem = verify(build(), None)
     if problem is None:
@@ -179,13 +186,13 @@ def rotate_key(
     """Seal every photo again under a new key, resumably (run it again after an interruption)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from threadlift.services.operations import retire_old_keys, rotate_photo_key
+    from threadlift.services.operations import encrypted_vault, retire_old_keys, rotate_photo_key
 
     services = _clinic()
     if retire:
         retired = _run(lambda: retire_old_keys(services))
         plain(out, f"retired key(s) {', '.join(retired)}; the key file holds key "
-                   f"{services.vault.ring.current_id.hex()} alone" if retired else "no old key to retire")
+                   f"{encrypted_vault(services).ring.current_id.hex()} alone" if retired else "no old key to retire")
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as progress:

@@ -53,14 +53,15 @@ def create(
 ) -> None:
     """A consistent backup while the clinic serves: database, photos and a manifest, sealed."""
     from threadlift.bootstrap import build
-    from threadlift.services import records
+    from threadlift.services import audit
     from threadlift.services.backup import create_backup
+    from threadlift.services.operations import encrypted_vault
 
     sealed_for = _recipient(passphrase_file, recipient)
     services = build()
     with _errors(), _progress("Backing up") as step:
-        result = create_backup(services.settings, services.vault, out_path.resolve(), sealed_for, step)
-    records.record_operation(services, "backup", photos=result.photos, bytes=result.bytes)
+        result = create_backup(services.settings, encrypted_vault(services), out_path.resolve(), sealed_for, step)
+    audit.record_operation(services, "backup", photos=result.photos, bytes=result.bytes)
     rows = sum(result.counts.values())
     plain(out, f"backup written to {result.path}: {rows} rows in {len(result.counts)} tables, {result.photos} "
                f"photo(s), {result.bytes / 1e6:.1f} MB, schema {result.revision}, in {result.seconds:.1f} s")
@@ -116,7 +117,7 @@ def restore(
     """Restore a backup: checks every hash before touching the target, migrates an older backup, puts
     it in place in one step, then verifies the audit trail."""
     from threadlift.bootstrap import build
-    from threadlift.services import records
+    from threadlift.services import audit
     from threadlift.services.backup import restore_backup, target_in_use
 
     target = _target(into, data_dir)
@@ -131,11 +132,11 @@ def restore(
     with _errors(), _progress("Restoring") as step:
         result = restore_backup(archive, secret, target, replace=bool(held), progress=step)
     services = build(target)
-    records.record_operation(services, "restore", photos=result.photos)
+    audit.record_operation(services, "restore", photos=result.photos)
     migrated = f", migrated from {result.migrated_from}" if result.migrated_from else ""
     plain(out, f"restored into {_where(target)}: {sum(result.counts.values())} rows, {result.photos} photo(s)"
                f"{migrated}, in {result.seconds:.1f} s")
-    problem = records.verify_audit(services, None)
+    problem = audit.verify_audit(services, None)
     if problem is not None:
         plain(err, f"audit trail broken at row {problem.row_id} ({problem.problem}): {problem.message}")
         raise typer.Exit(EXIT_AUDIT_BROKEN)

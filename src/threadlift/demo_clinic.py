@@ -25,16 +25,18 @@ from PIL import Image
 
 from threadlift import seed
 from threadlift.clinic.adverse import AdverseEvent, EventType, Intervention, Outcome
+from threadlift.clinic.consent import PhotoConsentGrant, PhotoScope
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.roles import Role
+from threadlift.clinic.staff import StaffAccount, User
 from threadlift.clinic.threads import Design, Material, ThreadLot
 from threadlift.face.analysis import default_analyzer
 from threadlift.face.load import load_photo
 from threadlift.face.simulate import simulate
 from threadlift.plan.suggest import PlanInput, suggest
-from threadlift.services import people, photos, records
+from threadlift.services import consents, people, photos
 from threadlift.services.base import Services
-from threadlift.store.users import User
+from threadlift.services.commands import AddConsentDocument, CreateUser, GivePhotoConsent, PhotoUpload
 
 ACCOUNTS_FILE = "demo-accounts.json"
 STAFF = (("admin", "Alex Admin", Role.ADMIN), ("dr.hale", "Dr Alice Hale", Role.CLINICIAN),
@@ -75,10 +77,11 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
     now = svc.clock()
     progress("staff accounts")
     accounts = [Account(u, n, r.value, secrets.token_urlsafe(12)) for u, n, r in STAFF]
-    users = {a.username: people.create_user(svc, None, a.username, a.display_name, Role(a.role), a.password)
+    users = {a.username: people.create_user(svc, None, CreateUser(account=StaffAccount(
+        username=a.username, display_name=a.display_name, role=Role(a.role), password=a.password)))
              for a in accounts}
     _write_accounts(svc.settings.data_dir, accounts)
-    records.add_consent_document(svc, None, seed.CONSENT_DOCUMENT)
+    consents.add_consent_document(svc, None, AddConsentDocument(document=seed.CONSENT_DOCUMENT))
     progress("thread stock")
     lots = _lots(rng, now.date())
     with svc.uow() as uow:
@@ -165,13 +168,15 @@ def _simulated_follow_up(sample: bytes, analysis: Any) -> bytes:
 
 def _photos(svc: Services, actor: User, episode: Episode, baseline: bytes, follow_up: bytes | None,
             start: datetime, *, with_follow_up: bool) -> None:
-    records.give_photo_consent(replace(svc, clock=lambda: start), actor, episode.patient_id, ["clinical_record"])
+    consents.give_photo_consent(replace(svc, clock=lambda: start), actor, GivePhotoConsent(
+        patient_id=episode.patient_id, grant=PhotoConsentGrant(scopes=frozenset({PhotoScope.CLINICAL_RECORD}))))
     at_consultation = replace(svc, clock=lambda: start + timedelta(minutes=20))
-    photos.upload(at_consultation, actor, episode.id, data=baseline, view="frontal", stage="baseline")
+    photos.upload(at_consultation, actor, PhotoUpload(episode_id=episode.id, data=baseline, view="frontal",
+                                                      stage="baseline"))
     if follow_up is not None and with_follow_up:
         later = start + timedelta(days=7 + 37)
-        photos.upload(replace(svc, clock=lambda: min(later, datetime.now(UTC))), actor, episode.id,
-                      data=follow_up, view="frontal", stage="follow_up")
+        photos.upload(replace(svc, clock=lambda: min(later, datetime.now(UTC))), actor,
+                      PhotoUpload(episode_id=episode.id, data=follow_up, view="frontal", stage="follow_up"))
 
 
 def _write_accounts(data_dir: Path, accounts: list[Account]) -> None:

@@ -23,7 +23,7 @@ from threadlift.clinic.episode import Episode, Plan, State
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.patient import Patient, Sex
 from threadlift.clinic.policy import ClinicPolicy
-from threadlift.clinic.procedure import ChecklistItem, Side
+from threadlift.clinic.procedure import ChecklistItem, ChecklistTick, Side, ThreadPlacement
 from threadlift.clinic.threads import Design, Material, ThreadLot
 
 FAMILY = ("Okafor", "Hale", "Novak", "Silva", "Tanaka", "Moreau", "Kowalski", "Haddad", "Lindqvist", "Osei",
@@ -123,8 +123,8 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
     episode.start_procedure(person, policy, clinician, clock)
     for item in ChecklistItem:
         if item is not ChecklistItem.TOPICAL_REMOVED:
-            episode.tick(item, clock + timedelta(minutes=2), nurse)
-    episode.tick(ChecklistItem.TOPICAL_REMOVED, clock + timedelta(minutes=35), nurse)
+            episode.tick(ChecklistTick(item=item), clock + timedelta(minutes=2), nurse)
+    episode.tick(ChecklistTick(item=ChecklistItem.TOPICAL_REMOVED), clock + timedelta(minutes=35), nurse)
     episode.inject(person, policy, Injection(concentration_percent=1.0, volume_ml=2.0 * len(areas),
                                              with_adrenaline=True, at=clock + timedelta(minutes=40),
                                              given_by=clinician))
@@ -133,8 +133,11 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
         raise ValueError(f"no thread lot in stock and in date on {clock.date().isoformat()}")
     for area in areas:
         for side in (Side.LEFT, Side.RIGHT):
-            episode.place_thread(rng.choice(usable), area=area.value, side=side, vector=f"{area.value} standard vector",
-                                 at=clock + timedelta(minutes=50), by=clinician)
+            lot = rng.choice(usable)
+            placement = ThreadPlacement(lot_id=lot.id, area=area.value, side=side, anchored=False,
+                                        vector=f"{area.value} standard vector",
+                                        entry_to_exit_mm=float(rng.randint(70, 95)))
+            episode.place_thread(lot, placement, clock + timedelta(minutes=50), clinician)
     if target < 5:
         return episode
     clock += timedelta(minutes=70)

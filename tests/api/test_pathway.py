@@ -92,7 +92,8 @@ def test_the_whole_pathway(clinic: Clinic):
     assert "50 mg lidocaine" in dose["topical_note"]  # PRO-04: noted, not in the total
     for lot, side in ((first, "left"), (second, "right")):
         ok(c.call("dr-hale", "POST", f"{e}/procedure/threads",
-                  json={"lot_id": lot["id"], "area": "jawline", "side": side, "vector": "pre-auricular -> jowl"}), 201)
+                  json={"lot_id": lot["id"], "area": "jawline", "side": side, "vector": "pre-auricular -> jowl",
+                        "anchored": False, "entry_to_exit_mm": 85}), 201)
     c.wait(minutes=25)
     ended = ok(c.call("dr-hale", "POST", f"{e}/procedure/end"))
     assert ended["ended_at"] and len(ended["threads"]) == 2
@@ -181,7 +182,8 @@ def test_refusals_answer_with_the_rule(clinic: Clinic):
     old = ok(c.call("nurse-ade", "POST", "/api/threads/lots", json={**LOT, "lot": "OLD-1", "expiry": "2026-10-01"}),
              201)
     refused(c.call("dr-hale", "POST", f"{e}/procedure/threads",
-                   json={"lot_id": old["id"], "area": "jawline", "side": "left", "vector": "a -> b"}), 409,
+                   json={"lot_id": old["id"], "area": "jawline", "side": "left", "vector": "a -> b",
+                         "anchored": False}), 409,
             "lot_expired")
     # the procedure cannot end without the asepsis checklist; discharge not before observation
     refused(c.call("dr-hale", "POST", f"{e}/procedure/end"), 409, "PRO-07")

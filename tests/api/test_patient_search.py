@@ -13,7 +13,7 @@ from threadlift.store import audit, migrate
 from threadlift.store.db import make_engine, session_factory
 from threadlift.store.repository import _after_prefix, name_tokens
 from threadlift.store.tables import AuditRow
-from threadlift.store.unit_of_work import UnitOfWork
+from threadlift.store.unit_of_work import SqlUnitOfWork as UnitOfWork
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 NAMES = [("Okafor", "Adaeze"), ("Okafor", "Daniel"), ("Smith-Jones", "Claire"), ("O'Neil", "Sean"),

@@ -15,11 +15,11 @@ from tests.helpers.clinic import patient
 from tests.helpers.records import Clinic
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import RecordLocked
-from threadlift.services.records import verify_audit
+from threadlift.services.audit import verify_audit
 from threadlift.store import audit, migrate
 from threadlift.store.db import make_engine, session_factory
 from threadlift.store.tables import AuditRow
-from threadlift.store.unit_of_work import UnitOfWork
+from threadlift.store.unit_of_work import SqlUnitOfWork as UnitOfWork
 from threadlift.store.vault import PhotoVault, VaultError
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ def test_tampering_with_the_audit_trail_is_found(database, tamper, row, problem)
 
 def test_verify_audit_through_the_service(clinic: Clinic):
     assert verify_audit(clinic.services, None) is None
-    with clinic.services.uow() as uow:
+    with UnitOfWork(clinic.services.uow_factory.sessions) as uow:  # type: ignore[attr-defined]
         uow.session.execute(update(AuditRow).where(AuditRow.id == 2).values(entity_id="someone-else"))
         uow.commit()
     problem = verify_audit(clinic.services, None)

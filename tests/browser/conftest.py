@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from tests.helpers.clinic import lot
-from tests.helpers.records import PASSWORD, Clinic, database_url, open_clinic
+from tests.helpers.clinic import lot_entry
+from tests.helpers.records import Clinic, database_url, open_clinic
 from threadlift.clinic.threads import Design, Material
-from threadlift.services import people, records
+from threadlift.services import stock
+from threadlift.services.commands import ReceiveLot
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -46,12 +47,13 @@ def _free_port() -> int:
 def site(request, tmp_path) -> Iterator[Site]:  # type: ignore[no-untyped-def]
     url, schema = database_url(request.param, tmp_path)
     clinic = open_clinic(url, tmp_path)
-    nurse = people.login(clinic.services, "nurse-ade", PASSWORD).user
-    records.receive_lot(clinic.services, nurse, lot().model_dump())
-    records.receive_lot(clinic.services, nurse, lot(lot="PDO-OLD-9", expiry=clinic.clock.now.date().replace(day=1),
-                                                    received_on=clinic.clock.now.date().replace(year=2025)).model_dump())
-    records.receive_lot(clinic.services, nurse, lot(lot="PCL-2026-B2", product="Cone 8 PCL", material=Material.PCL,
-                                                    design=Design.BARBED_UNIDIRECTIONAL).model_dump())
+    nurse = clinic.user("nurse-ade")
+    today = clinic.clock.now.date()
+    for entry in (lot_entry(), lot_entry(lot="PDO-OLD-9", expiry=today.replace(day=1),
+                                         received_on=today.replace(year=2025)),
+                  lot_entry(lot="PCL-2026-B2", product="Cone 8 PCL", material=Material.PCL,
+                            design=Design.BARBED_UNIDIRECTIONAL)):
+        stock.receive_lot(clinic.services, nurse, ReceiveLot(lot=entry))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(clinic.client.app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False))

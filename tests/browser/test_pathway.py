@@ -217,12 +217,12 @@ def test_a_clinician_takes_a_patient_through_the_whole_pathway(chromium, site: S
 
 def test_reception_gets_no_clinical_page_or_request(chromium, site: Site, tmp_path):  # type: ignore[no-untyped-def]
     from tests.web.test_clinical_pages import consented
-    from threadlift.services import people, photos
+    from threadlift.services import photos
+    from threadlift.services.commands import PhotoUpload
 
     person, episode = consented(site.clinic)
-    hale = people.login(site.clinic.services, "dr-hale", PASSWORD).user
-    stored = photos.upload(site.clinic.services, hale, episode, data=jpeg_bytes(read_rgb("obama3.jpg")),
-                           view="frontal", stage="baseline")
+    stored = photos.upload(site.clinic.services, site.clinic.user("dr-hale"), PhotoUpload(
+        episode_id=episode, data=jpeg_bytes(read_rgb("obama3.jpg")), view="frontal", stage="baseline"))
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, site, "reception-kim")
     expect(page.get_by_role("link", name="Registers")).to_have_count(0)

@@ -20,7 +20,7 @@ from tests.helpers.backups import PASSPHRASE, passphrase_file, photos, staffed_c
 from threadlift.bootstrap import build
 from threadlift.cli import app
 from threadlift.config import Settings
-from threadlift.services import records
+from threadlift.services import audit
 from threadlift.services.base import Services
 from threadlift.store import migrate
 
@@ -185,7 +185,7 @@ def test_kill_9_during_backup_and_restore_leaves_the_clinic_whole(tmp_path):
     leftovers = set(after) - set(before)  # the killed run's private copy of the database, and nothing else
     assert {k: v for k, v in after.items() if k not in leftovers} == before
     assert all(name.startswith(".backup-database.") for name in leftovers)
-    assert records.verify_audit(source, None) is None
+    assert audit.verify_audit(source, None) is None
     assert subprocess.run([PROGRAM, "backup", str(out), "--passphrase-file", secret], env=env,
                           stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
     assert not [p for p in (tmp_path / "source").iterdir() if p.name.startswith(".backup-database.")]
@@ -212,7 +212,7 @@ def test_kill_9_during_backup_and_restore_leaves_the_clinic_whole(tmp_path):
         assert killed or moment is swapped, f"the restore finished before {moment.__name__}"
         now = build(Settings.from_env(target_env))
         assert photos(now) == expected  # the old clinic or the restored one, never a mixture
-        assert records.verify_audit(now, None) is None
+        assert audit.verify_audit(now, None) is None
     finished = subprocess.run([PROGRAM, "restore", str(out), "--passphrase-file", secret, "--replace", "--yes"],
                               env=target_env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr

@@ -15,12 +15,15 @@ from uuid import uuid4
 from PIL import Image
 from sqlalchemy import create_engine, select, text
 
-from tests.helpers.clinic import CONSENT_DOCUMENT, patient
+from tests.helpers.clinic import CONSENT_DOCUMENT, details
 from tests.helpers.records import PASSWORD, STAFF
 from threadlift.bootstrap import build
+from threadlift.clinic.photos import PhotoRecord, PhotoStage
+from threadlift.clinic.staff import StaffAccount
 from threadlift.config import Settings
-from threadlift.services import episodes, people, records
+from threadlift.services import consents, episodes, people
 from threadlift.services.base import Services
+from threadlift.services.commands import AddConsentDocument, CreateUser, OpenEpisode, RegisterPatient
 from threadlift.store import migrate
 from threadlift.store.tables import Base, PhotoRow
 
@@ -42,8 +45,9 @@ def staffed_clinic(settings: Settings, patients: int, photos_each: int) -> Servi
     migrate.upgrade(settings.database_url)
     services = build(settings)
     for username, role in STAFF.items():
-        people.create_user(services, None, username, username.title(), role, PASSWORD)
-    records.add_consent_document(services, None, CONSENT_DOCUMENT)
+        people.create_user(services, None, CreateUser(account=StaffAccount(
+            username=username, display_name=username.title(), role=role, password=PASSWORD)))
+    consents.add_consent_document(services, None, AddConsentDocument(document=CONSENT_DOCUMENT))
     add_patients(services, patients, photos_each=photos_each)
     return services
 
@@ -51,20 +55,19 @@ def staffed_clinic(settings: Settings, patients: int, photos_each: int) -> Servi
 def add_patients(svc: Services, count: int, photos_each: int = 1, start: int = 0) -> list[str]:
     """Patients with an open episode and photos stored as the upload service stores them (sealed in the
     vault, a row with the stored bytes' hash)."""
-    actor = people.login(svc, "reception-kim", "correct horse battery staple").user
+    actor = people.user_named(svc, None, "reception-kim")
     ids = []
     for n in range(start, start + count):
-        person = people.register_patient(svc, actor, patient(family_name=f"Family{n}", given_name=f"Given{n}",
-                                                             date_of_birth=date(1970, 1, 1 + n % 28))
-                                         .model_dump(exclude={"id"}))
-        episode = episodes.open_episode(svc, actor, person.id)
+        person = people.register_patient(svc, actor, RegisterPatient(details=details(
+            family_name=f"Family{n}", given_name=f"Given{n}", date_of_birth=date(1970, 1, 1 + n % 28))))
+        episode = episodes.open_episode(svc, actor, OpenEpisode(patient_id=person.id))
         for k in range(photos_each):
             data = jpeg(n * 100 + k)
             name = svc.vault.put(data)
             with svc.uow() as uow:
-                uow.photos.add(PhotoRow(
-                    id=str(uuid4()), patient_id=str(person.id), episode_id=str(episode.id), view="frontal",
-                    stage="baseline", stored_name=name, original_sha256=hashlib.sha256(data).hexdigest(),
+                uow.photos.add(PhotoRecord(
+                    id=uuid4(), patient_id=person.id, episode_id=episode.id, view="frontal",
+                    stage=PhotoStage.BASELINE, stored_name=name, original_sha256=hashlib.sha256(data).hexdigest(),
                     stored_sha256=hashlib.sha256(data).hexdigest(), content_type="image/jpeg", size_bytes=len(data),
                     location_removed=False, uploaded_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC), uploaded_by=actor.id,
                     quality_ok=True, analysis={}))
@@ -96,8 +99,12 @@ def _plain(value: Any) -> Any:
 
 def photos(svc: Services) -> dict[str, str]:
     """SHA-256 of every photo's bytes, by stored name, read through the vault."""
-    with svc.uow(read_only=True) as uow:
-        names = list(uow.session.execute(select(PhotoRow.stored_name)).scalars())
+    engine = create_engine(svc.settings.database_url)
+    try:
+        with engine.connect() as connection:
+            names = list(connection.execute(select(PhotoRow.stored_name)).scalars())
+    finally:
+        engine.dispose()
     return {name: hashlib.sha256(svc.vault.get(name)).hexdigest() for name in names}
 
 

@@ -9,11 +9,19 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from threadlift.clinic.consent import ConsentDocument
-from threadlift.clinic.consultation import AreaOfConcern, BddqAs, Consultation, MedicalHistory, Risk, TreatmentArea
+from threadlift.clinic.consent import ConsentDocument, PhotoConsentGrant, PhotoScope
+from threadlift.clinic.consultation import (
+    AreaOfConcern,
+    BddqAs,
+    Consultation,
+    ConsultationEntry,
+    MedicalHistory,
+    Risk,
+    TreatmentArea,
+)
 from threadlift.clinic.discharge import Criterion
-from threadlift.clinic.patient import Patient, Sex
-from threadlift.clinic.threads import Design, Material, ThreadLot
+from threadlift.clinic.patient import Patient, PatientDetails, Sex
+from threadlift.clinic.threads import Design, Material, ThreadLot, ThreadLotEntry
 
 TODAY = date(2026, 11, 2)
 NOON = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -68,6 +76,22 @@ def lot(**changes: Any) -> ThreadLot:
     return ThreadLot.model_validate({**values, **changes})
 
 
+def details(**changes: Any) -> PatientDetails:
+    """The standard patient as reception registers her."""
+    return PatientDetails.model_validate(patient(**changes).model_dump(exclude={"id"}))
+
+
+def consultation_entry(**changes: Any) -> ConsultationEntry:
+    """The standard consultation as the clinician records it."""
+    return ConsultationEntry.model_validate(consultation(**changes).model_dump(exclude={"clinician_id"}))
+
+
+def lot_entry(**changes: Any) -> ThreadLotEntry:
+    """The standard lot as received from its packet."""
+    return ThreadLotEntry.model_validate(lot(**changes).model_dump(exclude={"id"}))
+
+
+CLINICAL_PHOTOS = PhotoConsentGrant(scopes=frozenset({PhotoScope.CLINICAL_RECORD}))
 ALL_CRITERIA = {criterion: True for criterion in Criterion}
 
 

@@ -12,12 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from tests.helpers.clinic import CONSENT_DOCUMENT
+from threadlift.bootstrap import services_on
 from threadlift.clinic.roles import Role
+from threadlift.clinic.staff import StaffAccount, User
 from threadlift.config import Settings
-from threadlift.services import people, records
+from threadlift.services import consents, people
 from threadlift.services.base import Services
+from threadlift.services.commands import AddConsentDocument, CreateUser
 from threadlift.store import migrate
-from threadlift.store.db import make_engine, session_factory
 from threadlift.store.vault import PhotoVault
 from threadlift.web.app import create_app
 
@@ -72,6 +74,11 @@ class Clinic:
     clock: Clock
     tokens: dict[str, str]
     url: str
+    staff: dict[str, User]
+
+    def user(self, username: str) -> User:
+        """A member of staff, for calling the use cases directly (no sign-in needed)."""
+        return self.staff[username]
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -106,11 +113,11 @@ def open_clinic(url: str, folder: Path, jurisdiction: str = "UK") -> Clinic:
     settings = Settings(data_dir=folder, database_url=url, jurisdiction=jurisdiction,  # type: ignore[arg-type]
                         policy_overrides={"cooling_off_days": 0})
     clock = Clock()
-    services = Services(settings=settings, sessions=session_factory(make_engine(url)),
-                        vault=PhotoVault(folder / "photos", secrets.token_bytes(32)), clock=clock)
-    for username, role in STAFF.items():
-        people.create_user(services, None, username, username.replace("-", " ").title(), role, PASSWORD)
-    records.add_consent_document(services, None, CONSENT_DOCUMENT)
-    clinic = Clinic(services, TestClient(create_app(services)), clock, {}, url)
+    services = services_on(settings, PhotoVault(folder / "photos", secrets.token_bytes(32)), clock=clock)
+    staff = {username: people.create_user(services, None, CreateUser(account=StaffAccount(
+        username=username, display_name=username.replace("-", " ").title(), role=role, password=PASSWORD)))
+        for username, role in STAFF.items()}
+    consents.add_consent_document(services, None, AddConsentDocument(document=CONSENT_DOCUMENT))
+    clinic = Clinic(services, TestClient(create_app(services)), clock, {}, url, staff)
     clinic.sign_in_all()
     return clinic

@@ -28,7 +28,7 @@ from tests.helpers.backups import (
 from tests.helpers.records import POSTGRES_URL
 from threadlift.bootstrap import build
 from threadlift.config import Settings
-from threadlift.services import records
+from threadlift.services import audit
 from threadlift.services.backup import create_backup, restore_backup
 from threadlift.services.base import Services
 from threadlift.store.archive import Passphrase
@@ -150,7 +150,7 @@ def test_a_backup_while_writes_go_on_restores_to_a_consistent_clinic(places, tmp
                               replace=False)
     assert restored.counts == result.counts and restored.photos == result.photos
     target = build(target_place.settings())
-    assert records.verify_audit(target, None) is None
+    assert audit.verify_audit(target, None) is None
     target_photos, source_photos = photos(target), photos(source)
     assert len(target_photos) == result.photos and target_photos.items() <= source_photos.items()
     restored_rows, source_rows = table_contents(target_place.url), table_contents(source_place.url)

@@ -11,12 +11,16 @@ from uuid import UUID
 import pytest
 from PIL import Image
 
-from tests.helpers.clinic import consultation, lot, signature_png
+from tests.helpers.clinic import lot_entry, signature_png
 from tests.helpers.photos import jpeg_bytes, read_rgb
-from tests.helpers.records import PASSWORD, Clinic
+from tests.helpers.records import Clinic
 from tests.helpers.web import PageUser, error_for, location
-from tests.web.test_pages import registered
-from threadlift.services import episodes, people, records
+from tests.web.test_pages import record_consultation, registered
+from threadlift.clinic.consent import ConsentSignature, PhotoConsentWithdrawal
+from threadlift.clinic.consultation import TreatmentArea
+from threadlift.services import consents, consultation, episodes, planning, procedure, stock
+from threadlift.services.commands import DecideSuitability, ReceiveLot, SignConsent, WithdrawPhotoConsent
+from threadlift.services.planning import PlanSubmission
 
 pytestmark = pytest.mark.mediapipe
 
@@ -27,11 +31,13 @@ def photo_form(data: bytes, name: str = "face.jpg", view: str = "frontal", stage
 
 def consented(clinic: Clinic) -> tuple[UUID, UUID]:
     person, episode = registered(clinic)
-    hale = people.login(clinic.services, "dr-hale", PASSWORD).user
-    episodes.record_consultation(clinic.services, hale, episode, consultation().model_dump(exclude={"clinician_id"}))
-    episodes.decide_suitability(clinic.services, hale, episode)
-    episodes.sign_consent(clinic.services, hale, episode, procedure_type="thread_lift", document_version="2026.1",
-                          typed_name="Adaeze Okafor", signature_png_base64=signature_png(), client_address="test")
+    hale = clinic.user("dr-hale")
+    record_consultation(clinic, episode)
+    consultation.decide_suitability(clinic.services, hale, DecideSuitability(episode_id=episode))
+    signature = ConsentSignature(document_version="2026.1", typed_name="Adaeze Okafor",
+                                 signature_png_base64=signature_png())
+    consents.sign_consent(clinic.services, hale, SignConsent(episode_id=episode, signature=signature,
+                                                             client_address="test"))
     return person, episode
 
 
@@ -74,10 +80,11 @@ def test_a_photo_is_checked_before_it_is_accepted_then_shown_with_its_analysis(c
 
 def test_a_photo_without_photo_consent_is_refused(clinic: Clinic):
     _, episode = registered(clinic)
-    hale = people.login(clinic.services, "dr-hale", PASSWORD).user
+    hale = clinic.user("dr-hale")
     person = episodes.get_episode(clinic.services, hale, episode).patient_id
-    consent = records.photo_consents(clinic.services, hale, person)[0]
-    records.withdraw_photo_consent(clinic.services, hale, consent.id, "changed her mind")
+    consent = consents.photo_consents(clinic.services, hale, person)[0]
+    consents.withdraw_photo_consent(clinic.services, hale, WithdrawPhotoConsent(
+        consent_id=consent.id, withdrawal=PhotoConsentWithdrawal(reason="changed her mind")))
     nurse = PageUser(clinic, "nurse-ade")
     form = photo_form(jpeg_bytes(read_rgb("obama3.jpg")))
     refused = nurse.post(f"/episodes/{episode}/photos", form["data"], files=form["files"])
@@ -139,16 +146,17 @@ def _zones(plan: dict):  # type: ignore[no-untyped-def]
 
 def test_the_procedure_page_refuses_an_expired_lot_and_a_dose_over_the_maximum(clinic: Clinic):
     _, episode = consented(clinic)
-    hale_user = people.login(clinic.services, "dr-hale", PASSWORD).user
-    episodes.record_plan(clinic.services, hale_user, episode, ["jawline"], "2 per side")
-    nurse_user = people.login(clinic.services, "nurse-ade", PASSWORD).user
-    fresh = records.receive_lot(clinic.services, nurse_user, lot().model_dump())
-    expired = records.receive_lot(clinic.services, nurse_user, lot(lot="PDO-OLD-9", expiry=date(2026, 10, 1),
-                                                                   received_on=date(2025, 1, 1)).model_dump())
+    planning.submit(clinic.services, clinic.user("dr-hale"), episode,
+                    PlanSubmission(areas=[TreatmentArea.JAWLINE], note="2 per side"))
+    nurse_user = clinic.user("nurse-ade")
+    fresh = stock.receive_lot(clinic.services, nurse_user, ReceiveLot(lot=lot_entry()))
+    expired = stock.receive_lot(clinic.services, nurse_user, ReceiveLot(lot=lot_entry(
+        lot="PDO-OLD-9", expiry=date(2026, 10, 1), received_on=date(2025, 1, 1))))
     hale = PageUser(clinic, "dr-hale")
     assert hale.post(f"/episodes/{episode}/procedure/start").status_code == 303
     nurse = PageUser(clinic, "nurse-ade")
-    thread = {"lot_id": str(expired.id), "area": "jawline", "side": "left", "vector": "gonion to jowl"}
+    thread = {"lot_id": str(expired.id), "area": "jawline", "side": "left", "vector": "gonion to jowl",
+              "anchored": "no"}
     refused = nurse.post(f"/episodes/{episode}/procedure/threads", thread)
     assert refused.status_code == 409 and "expired on 2026-10-01" in (error_for(refused.text, "lot_id") or "")
     assert nurse.post(f"/episodes/{episode}/procedure/threads", {**thread, "lot_id": str(fresh.id)}).status_code == 303
@@ -197,3 +205,32 @@ def test_the_outcome_page_compares_a_follow_up_photo_with_the_baseline(clinic: C
     assert nurse.get(f"/episodes/{episode}/compare/{before_id}/{after_id}/after.jpg").status_code == 200
     reception = PageUser(clinic, "reception-kim")
     assert reception.get(f"/episodes/{episode}/compare/{before_id}/{after_id}").status_code == 403
+
+
+def test_a_planned_thread_is_recorded_as_done_only_once_the_clinician_confirms_its_values(clinic: Clinic):
+    _, episode = consented(clinic)
+    hale_user = clinic.user("dr-hale")
+    nurse = PageUser(clinic, "nurse-ade")
+    nurse.post(f"/episodes/{episode}/photos", **photo_form(jpeg_bytes(read_rgb("obama3.jpg"))))
+    suggestion = planning.current(clinic.services, hale_user, episode).plan
+    anchored = suggestion.model_copy(update={"threads": [t.model_copy(update={"anchored": True})
+                                                          for t in suggestion.threads]})
+    planning.submit(clinic.services, hale_user, episode, PlanSubmission(marking_map=anchored))
+    first = anchored.threads[0]
+    lot = stock.receive_lot(clinic.services, clinic.user("nurse-ade"), ReceiveLot(lot=lot_entry()))
+    hale = PageUser(clinic, "dr-hale")
+    assert hale.post(f"/episodes/{episode}/procedure/start").status_code == 303
+    # Choosing the planned thread and the lot alone records nothing: the plan's values come back to confirm.
+    blank = nurse.post(f"/episodes/{episode}/procedure/threads", {"planned": first.id, "lot_id": str(lot.id)})
+    assert blank.status_code == 422 and "From the plan: confirm this value" in (error_for(blank.text, "anchored") or "")
+    assert f'value="{first.area}"' in blank.text and 'value="yes" selected' in blank.text
+    assert "No thread recorded yet" in blank.text
+    # The clinician changes what was done differently: floating, not anchored; a measured length.
+    done = nurse.post(f"/episodes/{episode}/procedure/threads", {
+        "planned": first.id, "lot_id": str(lot.id), "area": first.area, "side": first.side.value,
+        "vector": "as marked", "entry_to_exit_mm": "71", "anchored": "no"})
+    assert done.status_code == 303
+    [placed] = procedure.procedure_view(clinic.services, hale_user, episode).record.threads
+    assert (placed.anchored, placed.entry_to_exit_mm, placed.planned_thread) == (False, 71, first.id)
+    page = nurse.get(f"/episodes/{episode}/procedure").text
+    assert "planned anchored" in page and "71.0 mm" in page

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from tests.helpers.clinic import consultation, lot, patient
+from tests.helpers.clinic import CLINICAL_PHOTOS, consultation_entry, details, lot_entry
 from tests.helpers.records import Clinic
 from tests.helpers.web import PageUser, error_for, location
-from threadlift.services import episodes, people, records
+from threadlift.services import consents, episodes, people, stock
+from threadlift.services import consultation as consulting
+from threadlift.services.commands import (
+    DecideSuitability,
+    GivePhotoConsent,
+    OpenEpisode,
+    ReceiveLot,
+    RecordConsultation,
+    RegisterPatient,
+)
 
 
 def registered(clinic: Clinic) -> tuple[UUID, UUID]:
     """A patient with an open episode and photo consent, registered by reception through the services."""
     c = clinic
-    reception = people.login(c.services, "reception-kim", "correct horse battery staple").user
-    person = people.register_patient(c.services, reception, patient().model_dump(exclude={"id"}))
-    episode = episodes.open_episode(c.services, reception, person.id)
-    records.give_photo_consent(c.services, reception, person.id, ["clinical_record"])
+    reception = c.user("reception-kim")
+    person = people.register_patient(c.services, reception, RegisterPatient(details=details()))
+    episode = episodes.open_episode(c.services, reception, OpenEpisode(patient_id=person.id))
+    consents.give_photo_consent(c.services, reception, GivePhotoConsent(patient_id=person.id, grant=CLINICAL_PHOTOS))
     return person.id, episode.id
+
+
+def record_consultation(clinic: Clinic, episode: UUID, **changes: object) -> None:
+    """Dr Hale records the standard consultation, with ``changes``, through the use case."""
+    consulting.record_consultation(clinic.services, clinic.user("dr-hale"),
+                                   RecordConsultation(episode_id=episode, consultation=consultation_entry(**changes)))
 
 
 def test_pages_need_a_session_and_the_cookie_is_locked_down(clinic: Clinic):
@@ -38,8 +53,7 @@ def test_state_changes_need_the_csrf_token_and_this_origin(clinic: Clinic):
     assert forged.status_code == 403 and "security token" in forged.text
     elsewhere = nurse.post("/patients", {"family_name": "X"}, headers={"Origin": "https://evil.example"})
     assert elsewhere.status_code == 403
-    assert people.search_patients(clinic.services, people.login(
-        clinic.services, "nurse-ade", "correct horse battery staple").user, "")[1] == 0
+    assert people.search_patients(clinic.services, clinic.user("nurse-ade"), "")[1] == 0
 
 
 def test_a_patient_form_with_missing_fields_shows_each_error_next_to_its_field_and_saves_nothing(clinic: Clinic):
@@ -66,9 +80,7 @@ def test_patient_search_is_a_post_so_names_never_reach_an_address(clinic: Clinic
 
 def test_reception_sees_no_medical_history_or_photos_in_any_page_or_request(clinic: Clinic):
     person, episode = registered(clinic)
-    hale = people.login(clinic.services, "dr-hale", "correct horse battery staple").user
-    episodes.record_consultation(clinic.services, hale, episode, consultation(
-        history={"conditions": ["hypothyroidism"]}).model_dump(exclude={"clinician_id"}))
+    record_consultation(clinic, episode, history={"conditions": ["hypothyroidism"]})
     reception = PageUser(clinic, "reception-kim")
     patient_page = reception.get(f"/patients/{person}")
     assert patient_page.status_code == 200 and "Okafor" in patient_page.text
@@ -111,10 +123,8 @@ def test_the_consultation_form_shows_errors_next_to_fields_then_decides_suitabil
 
 def test_a_consent_needs_a_drawn_signature_and_is_locked_once_signed(clinic: Clinic):
     _, episode = registered(clinic)
-    hale_user = people.login(clinic.services, "dr-hale", "correct horse battery staple").user
-    episodes.record_consultation(clinic.services, hale_user, episode, consultation().model_dump(
-        exclude={"clinician_id"}))
-    episodes.decide_suitability(clinic.services, hale_user, episode)
+    record_consultation(clinic, episode)
+    consulting.decide_suitability(clinic.services, clinic.user("dr-hale"), DecideSuitability(episode_id=episode))
     hale = PageUser(clinic, "dr-hale")
     blank = hale.post(f"/episodes/{episode}/consent", {"typed_name": "Adaeze Okafor", "document_version": "2026.1",
                                                         "signature": ""})
@@ -139,8 +149,7 @@ def test_stock_refuses_a_lot_with_missing_fields_and_the_register_filters(clinic
     assert refused.status_code == 422
     assert error_for(refused.text, "lot") and error_for(refused.text, "expiry")
     assert error_for(refused.text, "quantity_received")
-    records.receive_lot(clinic.services, people.login(clinic.services, "nurse-ade",
-                                                      "correct horse battery staple").user, lot().model_dump())
+    stock.receive_lot(clinic.services, clinic.user("nurse-ade"), ReceiveLot(lot=lot_entry()))
     assert "PDO-2026-A1" in nurse.get("/stock").text
     register = nurse.get("/registers/complications?type=infection&area=jawline")
     assert register.status_code == 200 and "No event matches" in register.text

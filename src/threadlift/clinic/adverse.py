@@ -64,9 +64,10 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-class AdverseEvent(BaseModel):
+class AdverseEventReport(BaseModel):
+    """An adverse event as the clinician reports it (AE-01)."""
+
     model_config = ConfigDict(frozen=True)
-    id: UUID = Field(default_factory=uuid4)
     type: EventType
     description: str | None = Field(default=None, max_length=2000)
     area: str | None = Field(default=None, max_length=40)
@@ -81,15 +82,19 @@ class AdverseEvent(BaseModel):
     lot_ids: list[UUID] = Field(default_factory=list)
     pus_present: bool = False
     pulsatile_lump: bool = False
-    recorded_by: str = ""
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> AdverseEvent:
+    def _dates_in_order(self) -> AdverseEventReport:
         if self.resolved_on is not None and self.resolved_on < self.onset_on:
             raise ValueError("the event cannot resolve before its onset")
         if self.outcome in (Outcome.RESOLVED, Outcome.RESOLVED_WITH_SEQUELAE) and self.resolved_on is None:
             raise ValueError("give the date the event resolved")
         return self
+
+
+class AdverseEvent(AdverseEventReport):
+    id: UUID = Field(default_factory=uuid4)
+    recorded_by: str = ""
 
     @property
     def clavien_dindo(self) -> str:

@@ -33,16 +33,22 @@ class Agent(StrEnum):
         return True
 
 
-class Injection(BaseModel):
+class InjectionEntry(BaseModel):
+    """An injection as the clinician records it; the time and the giver are the record's."""
+
     model_config = ConfigDict(frozen=True)
     agent: Agent = Agent.LIDOCAINE
     concentration_percent: float = Field(gt=0, le=4)
     volume_ml: float = Field(gt=0, le=60)
     with_adrenaline: bool
     site: str | None = Field(default=None, max_length=80)
+    override_reason: str | None = Field(default=None, max_length=1000,
+                                        description="why the maximum dose may be passed (PRO-04)")
+
+
+class Injection(InjectionEntry):
     at: datetime
     given_by: str
-    override_reason: str | None = Field(default=None, max_length=1000)
 
     @property
     def mg(self) -> float:

@@ -13,9 +13,10 @@ import hashlib
 import json
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from threadlift.clinic.errors import InvalidInput, RecordLocked
 
@@ -35,6 +36,34 @@ class ConsentDocument(BaseModel):
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
+def _a_real_drawing(value: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        raise ValueError("the signature must be a base64-encoded PNG image") from None
+    if not raw.startswith(_PNG_MAGIC):
+        raise ValueError("the signature must be a PNG image drawn on the signature pad")
+    if len(raw) > MAX_SIGNATURE_BYTES:
+        raise ValueError(f"the signature image is larger than {MAX_SIGNATURE_BYTES // 1024} KB")
+    return value
+
+
+SignatureImage = Annotated[str, Field(max_length=4 * -(-MAX_SIGNATURE_BYTES // 3),
+                                      description="the drawn signature, a PNG image, base64-encoded"),
+                           AfterValidator(_a_real_drawing)]
+TypedName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+
+
+class ConsentSignature(BaseModel):
+    """What the patient signs with: the document they read, their typed name and their drawn signature."""
+
+    model_config = ConfigDict(frozen=True)
+    procedure_type: str = Field(default="thread_lift", min_length=1, max_length=80)
+    document_version: str = Field(min_length=1, max_length=20)
+    typed_name: TypedName
+    signature_png_base64: SignatureImage
+
+
 class SignedConsent(BaseModel):
     """A procedure consent as signed. Frozen: nothing in it can be changed after signing."""
 
@@ -43,25 +72,12 @@ class SignedConsent(BaseModel):
     procedure_type: str
     document_version: str
     document_sha256: str
-    typed_name: str = Field(min_length=2, max_length=200)
-    signature_png_base64: str
+    typed_name: TypedName
+    signature_png_base64: SignatureImage
     signed_at: datetime
     client_address: str = Field(max_length=100)
     taken_by: str  # the practitioner who will perform the procedure (SEL-15)
     content_sha256: str = ""
-
-    @field_validator("signature_png_base64")
-    @classmethod
-    def _a_real_drawing(cls, value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except ValueError:
-            raise ValueError("the signature must be a base64-encoded PNG image") from None
-        if not raw.startswith(_PNG_MAGIC):
-            raise ValueError("the signature must be a PNG image drawn on the signature pad")
-        if len(raw) > MAX_SIGNATURE_BYTES:
-            raise ValueError("the signature image is larger than 512 KB")
-        return value
 
     def expected_hash(self) -> str:
         payload = self.model_dump(mode="json", exclude={"content_sha256", "id"})
@@ -94,15 +110,29 @@ class PhotoScope(StrEnum):
     MARKETING = "marketing"  # needs its own authorisation in the US (45 CFR 164.508) [records-standards S84]
 
 
+PhotoScopes = Annotated[frozenset[PhotoScope], Field(min_length=1, description="the uses the patient agrees to")]
+WithdrawalReason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class PhotoConsentGrant(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    scopes: PhotoScopes
+
+
+class PhotoConsentWithdrawal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    reason: WithdrawalReason | None = None
+
+
 class PhotoConsent(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: UUID = Field(default_factory=uuid4)
-    scopes: frozenset[PhotoScope] = Field(min_length=1)
+    scopes: PhotoScopes
     given_at: datetime
     recorded_by: str
     withdrawn_at: datetime | None = None
     withdrawn_by: str | None = None
-    withdrawal_reason: str | None = None
+    withdrawal_reason: WithdrawalReason | None = None
 
     def allows(self, scope: PhotoScope, at: datetime) -> bool:
         if scope not in self.scopes:

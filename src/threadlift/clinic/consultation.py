@@ -147,8 +147,9 @@ class Risk(StrEnum):
 REQUIRED_RISKS = frozenset(Risk)  # all are discussed before consent; the clinic may not drop one silently
 
 
-class Consultation(BaseModel):
-    """One consultation. ``laxity_grade`` is the Alexiades-Armenakas grade 0-4 in half steps [AA]."""
+class ConsultationEntry(BaseModel):
+    """A consultation as the clinician records it. ``laxity_grade`` is the Alexiades-Armenakas grade 0-4
+    in half steps [AA]."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -160,8 +161,11 @@ class Consultation(BaseModel):
     laxity_grade: float | None = Field(default=None, ge=0, le=4, multiple_of=0.5)
     heavy_lower_face: bool = False
     consulted_on: date
-    clinician_id: str
 
     @property
     def risks_not_discussed(self) -> list[Risk]:
         return sorted(REQUIRED_RISKS - set(self.risks_discussed))
+
+
+class Consultation(ConsultationEntry):
+    clinician_id: str

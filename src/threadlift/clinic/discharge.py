@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from threadlift.clinic.policy import ClinicPolicy
 
 
-class ObservationRecord(BaseModel):
+class ObservationEntry(BaseModel):
+    """Observations as the nurse or clinician records them after the procedure."""
+
     model_config = ConfigDict(frozen=True)
-    at: datetime
-    by: str
     pulse_bpm: int | None = Field(default=None, ge=20, le=250)
     systolic_mmhg: int | None = Field(default=None, ge=50, le=260)
     diastolic_mmhg: int | None = Field(default=None, ge=20, le=160)
@@ -22,6 +22,11 @@ class ObservationRecord(BaseModel):
     expanding_swelling: bool = False
     last_symptoms: bool = False  # perioral numbness, tinnitus, metallic taste, agitation (§4.2 LAST)
     note: str | None = Field(default=None, max_length=1000)
+
+
+class ObservationRecord(ObservationEntry):
+    at: datetime
+    by: str
 
 
 class Criterion(StrEnum):
@@ -64,10 +69,15 @@ Call the clinic the same day, or seek urgent care, if you have:
 AFTERCARE_SHEETS = {AFTERCARE_V1.version: AFTERCARE_V1}
 
 
-class DischargeRecord(BaseModel):
+class DischargeDecision(BaseModel):
+    """The discharge as the clinician records it: each criterion checked, the aftercare sheet given."""
+
     model_config = ConfigDict(frozen=True)
     criteria: dict[Criterion, bool]
-    aftercare_version: str
+    aftercare_version: str = Field(min_length=1, max_length=20)
+
+
+class DischargeRecord(DischargeDecision):
     discharged_at: datetime
     by: str
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from threadlift.clinic import anaesthetic, suitability
 from threadlift.clinic.adverse import AdverseEvent
@@ -42,10 +42,12 @@ from threadlift.clinic.procedure import (
     REQUIRED_BEFORE_INJECTION,
     ChecklistEntry,
     ChecklistItem,
+    ChecklistTick,
     EventKind,
     ProcedureEvent,
+    ProcedureEventEntry,
     ProcedureRecord,
-    Side,
+    ThreadPlacement,
     ThreadUse,
     check_thread,
 )
@@ -80,6 +82,20 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 
+# A cancelled episode says why; a closed one says why only when follow-ups are still scheduled.
+CancelReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+CloseReason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+PlanNote = Annotated[str, Field(max_length=4000)]
+
+
+class Cancellation(BaseModel):
+    reason: CancelReason
+
+
+class Closure(BaseModel):
+    reason: CloseReason | None = None
+
+
 class StateChange(BaseModel):
     from_state: State
     to_state: State
@@ -93,7 +109,7 @@ class Plan(BaseModel):
     validated by the planning service before it is stored; the domain keeps it as data)."""
 
     areas: list[TreatmentArea] = Field(min_length=1)
-    note: str = Field(default="", max_length=4000)
+    note: PlanNote = ""
     planned_by: str
     planned_at: datetime
     marking_map: dict[str, Any] | None = None
@@ -210,16 +226,15 @@ class Episode(BaseModel):
             raise RecordLocked("the procedure has ended; its record can no longer change")
         return self.procedure
 
-    def tick(self, item: ChecklistItem, at: datetime, by: str, amount_g: float | None = None) -> None:
+    def tick(self, tick: ChecklistTick, at: datetime, by: str) -> None:
         record = self._open_procedure()
-        if amount_g is not None and item is not ChecklistItem.TOPICAL_APPLIED:
-            raise InvalidInput("an amount in grams goes only with the topical anaesthetic when it is applied")
+        item = tick.item
         if record.ticked(item):
             raise InvalidInput(f"'{item}' is already ticked at "
                                f"{next(e.at for e in record.checklist if e.item is item).isoformat()}")
         if item is ChecklistItem.TOPICAL_REMOVED and not record.ticked(ChecklistItem.TOPICAL_APPLIED):
             raise InvalidInput("the topical anaesthetic was never recorded as applied")
-        record.checklist.append(ChecklistEntry(item=item, at=at, by=by, amount_g=amount_g))
+        record.checklist.append(ChecklistEntry(item=item, amount_g=tick.amount_g, at=at, by=by))
 
     def inject(self, patient: Patient, policy: ClinicPolicy, injection: Injection) -> DoseStatus:
         record = self._open_procedure()
@@ -236,23 +251,27 @@ class Episode(BaseModel):
             self.dose_warnings.append(f"{injection.at.isoformat()}: {status.warning}")
         return status
 
-    def place_thread(self, lot: ThreadLot, *, area: str, side: Side, vector: str, at: datetime, by: str,
-                     anchored: bool = False, entry_to_exit_mm: float | None = None) -> ThreadUse:
+    def place_thread(self, lot: ThreadLot, placement: ThreadPlacement, at: datetime, by: str) -> ThreadUse:
+        """Record a thread placed from ``lot``, as the clinician recorded it (never filled in from the plan)."""
         record = self._open_procedure()
+        if placement.lot_id != lot.id:
+            raise InvalidInput("the placement names another lot than the one given")
         allergies = set()
         if self.consultation is not None:
             allergies = {(a.material or a.substance).lower() for a in self.consultation.history.allergies
                          if a.kind is AllergyKind.THREAD_POLYMER}
-        warnings = check_thread(lot, on=at.date(), polymer_allergies=allergies, entry_to_exit_mm=entry_to_exit_mm)
-        use = ThreadUse(lot_id=lot.id, lot=lot.lot, product=lot.product, material=lot.material, design=lot.design,
-                        gauge=lot.gauge, length_mm=lot.length_mm, area=area, side=side, vector=vector,
-                        anchored=anchored, at=at, by=by)
+        warnings = check_thread(lot, on=at.date(), polymer_allergies=allergies,
+                                entry_to_exit_mm=placement.entry_to_exit_mm)
+        use = ThreadUse(lot=lot.lot, product=lot.product, material=lot.material, design=lot.design, gauge=lot.gauge,
+                        length_mm=lot.length_mm, at=at, by=by, **placement.model_dump())
         record.threads.append(use)
         self.thread_warnings += [w for w in warnings if w not in self.thread_warnings]
         return use
 
-    def record_event(self, kind: EventKind, at: datetime, by: str, note: str | None = None) -> None:
-        self._open_procedure().events.append(ProcedureEvent(kind=kind, at=at, by=by, note=note))
+    def record_event(self, event: ProcedureEventEntry, at: datetime, by: str) -> ProcedureEvent:
+        recorded = ProcedureEvent(**event.model_dump(), at=at, by=by)
+        self._open_procedure().events.append(recorded)
+        return recorded
 
     def end_procedure(self, at: datetime, by: str) -> None:
         record = self._open_procedure()

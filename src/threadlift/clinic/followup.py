@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from threadlift.clinic.policy import ClinicPolicy
 
@@ -17,6 +18,24 @@ class FollowUpStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+FollowUpNote = Annotated[str, Field(max_length=2000)]
+
+
+class FollowUpOutcome(BaseModel):
+    """How a scheduled follow-up went, as recorded."""
+
+    model_config = ConfigDict(frozen=True)
+    status: FollowUpStatus
+    note: FollowUpNote | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _not_scheduled_again(cls, value: FollowUpStatus) -> FollowUpStatus:
+        if value is FollowUpStatus.SCHEDULED:
+            raise ValueError("a follow-up is recorded as done, missed or cancelled")
+        return value
+
+
 class FollowUp(BaseModel):
     model_config = ConfigDict(frozen=True)
     name: str
@@ -25,7 +44,7 @@ class FollowUp(BaseModel):
     status: FollowUpStatus = FollowUpStatus.SCHEDULED
     completed_at: datetime | None = None
     completed_by: str | None = None
-    note: str | None = Field(default=None, max_length=2000)
+    note: FollowUpNote | None = None
     reason: str | None = None  # why it was added (e.g. a neurological review after shock-like pain)
 
     def overdue_on(self, day: date) -> bool:

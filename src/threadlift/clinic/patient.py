@@ -31,30 +31,73 @@ class Sex(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Patient(BaseModel):
+# Each field's limits, declared once: the record, the API and the forms all take them from here.
+FamilyName = Annotated[str, Field(min_length=1, max_length=100)]
+GivenName = Annotated[str, Field(min_length=1, max_length=100)]
+Phone = Annotated[str, Field(max_length=40)]
+WeightKg = Annotated[float, Field(gt=20, lt=400, description="kilograms")]
+HeightCm = Annotated[float, Field(gt=100, lt=250, description="centimetres")]
+
+
+def _born_in_the_past(value: date) -> date:
+    if value >= date.today():
+        raise ValueError("date of birth must be in the past")
+    if value.year < 1900:
+        raise ValueError("date of birth before 1900; check the year")
+    return value
+
+
+DateOfBirth = Annotated[date, AfterValidator(_born_in_the_past)]
+
+
+class PatientDetails(BaseModel):
+    """What is recorded about a patient when they register."""
+
     model_config = ConfigDict(frozen=True)
 
-    id: UUID = Field(default_factory=uuid4)
-    family_name: str = Field(min_length=1, max_length=100)
-    given_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
+    family_name: FamilyName
+    given_name: GivenName
+    date_of_birth: DateOfBirth
     sex: Sex
-    phone: str | None = Field(default=None, max_length=40)
+    phone: Phone | None = None
     email: Email | None = None
-    weight_kg: float | None = Field(default=None, gt=20, lt=400, description="actual body weight, kilograms")
-    height_cm: float | None = Field(default=None, gt=100, lt=250)
+    weight_kg: WeightKg | None = Field(default=None, description="actual body weight, kilograms")
+    height_cm: HeightCm | None = None
     # Local anaesthetic limits use ideal, not actual, body weight in obese patients [BNF-LIDO]; the
     # clinician enters it rather than the software guessing a formula.
-    dosing_weight_kg: float | None = Field(default=None, gt=20, lt=400)
+    dosing_weight_kg: WeightKg | None = None
 
-    @field_validator("date_of_birth")
+
+class PatientChanges(BaseModel):
+    """What may change after registration: names, contact and weights. The date of birth and sex are
+    identity and stay as registered (a correction is a new registration, not an edit)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    family_name: FamilyName | None = None
+    given_name: GivenName | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    weight_kg: WeightKg | None = None
+    height_cm: HeightCm | None = None
+    dosing_weight_kg: WeightKg | None = None
+
+    @field_validator("family_name", "given_name")
     @classmethod
-    def _born_in_the_past(cls, value: date) -> date:
-        if value >= date.today():
-            raise ValueError("date of birth must be in the past")
-        if value.year < 1900:
-            raise ValueError("date of birth before 1900; check the year")
+    def _names_stay(cls, value: str | None) -> str:
+        """Left out, a name is unchanged; given as blank, it is refused (every patient has both names)."""
+        if value is None:
+            raise ValueError("a patient's name cannot be blank")
         return value
+
+
+class Patient(PatientDetails):
+    id: UUID = Field(default_factory=uuid4)
+
+    def changed(self, changes: PatientChanges) -> Patient:
+        """This patient with ``changes`` applied: the fields it sets (to a value or to blank), and no other."""
+        return Patient.model_validate({**self.model_dump(), **changes.model_dump(exclude_unset=True),
+                                       "id": self.id})
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from threadlift.clinic.anaesthetic import Injection
 from threadlift.clinic.errors import ContraindicatedProduct, ExpiredLot, InvalidInput
@@ -29,14 +30,31 @@ ASEPSIS = (ChecklistItem.SKIN_PREPARED, ChecklistItem.DRAPES_AND_CAP, ChecklistI
 REQUIRED_BEFORE_INJECTION = (ChecklistItem.LAST_KIT_PRESENT,)
 
 
-class ChecklistEntry(BaseModel):
+# The most topical cream a record accepts: a bound on plausible entries, far above the ~2 g usual for
+# a minor skin procedure [EMLA-SMPC], which only raises a remark (see anaesthetic.topical_note).
+TOPICAL_MAX_G = 30.0
+
+
+class ChecklistTick(BaseModel):
+    """A checklist item ticked by the clinician."""
+
     model_config = ConfigDict(frozen=True)
     item: ChecklistItem
-    at: datetime
-    by: str
     # With topical_anaesthetic_applied only: grams of lidocaine 2.5%/prilocaine 2.5% cream, for the
     # exposure note beside the injected total (PRO-04 [EMLA-SMPC]).
-    amount_g: float | None = Field(default=None, gt=0, le=30)
+    amount_g: float | None = Field(default=None, gt=0, le=TOPICAL_MAX_G,
+                                   description="grams of topical cream, with topical_anaesthetic_applied only")
+
+    @model_validator(mode="after")
+    def _grams_only_for_the_cream(self) -> ChecklistTick:
+        if self.amount_g is not None and self.item is not ChecklistItem.TOPICAL_APPLIED:
+            raise ValueError("an amount in grams goes only with the topical anaesthetic when it is applied")
+        return self
+
+
+class ChecklistEntry(ChecklistTick):
+    at: datetime
+    by: str
 
 
 class Side(StrEnum):
@@ -45,8 +63,31 @@ class Side(StrEnum):
     MIDLINE = "midline"
 
 
+AreaName = Annotated[str, Field(min_length=1, max_length=40)]
+VectorAsMarked = Annotated[str, Field(min_length=1, max_length=200,
+                                      description="entry -> exit (or anchor), as marked on the skin")]
+EntryToExitMm = Annotated[float, Field(gt=0, le=400, description="entry to exit along the skin, mm, as measured")]
+
+
+class ThreadPlacement(BaseModel):
+    """A thread as the clinician records it placed (PRO-01). Every value is what was done: a plan's
+    values are only offered as defaults, so ``anchored`` has no default here, and the entry-to-exit
+    length is refused blank where a rule needs it (coned threads, PRO-02)."""
+
+    model_config = ConfigDict(frozen=True)
+    lot_id: UUID
+    area: AreaName
+    side: Side
+    vector: VectorAsMarked
+    anchored: bool
+    entry_to_exit_mm: EntryToExitMm | None = None
+    planned_thread: str | None = Field(default=None, max_length=40,
+                                       description="the plan's thread id this placement carries out, if any")
+
+
 class ThreadUse(BaseModel):
-    """One thread placed (PRO-01): the lot's product details copied at the time of use."""
+    """One thread placed (PRO-01): the lot's product details copied at the time of use, and the
+    placement as recorded."""
 
     model_config = ConfigDict(frozen=True)
     lot_id: UUID
@@ -56,10 +97,12 @@ class ThreadUse(BaseModel):
     design: Design
     gauge: str
     length_mm: float
-    area: str = Field(min_length=1, max_length=40)
+    area: AreaName
     side: Side
-    vector: str = Field(min_length=1, max_length=200, description="entry -> exit (or anchor), as marked")
+    vector: VectorAsMarked
     anchored: bool = False
+    entry_to_exit_mm: EntryToExitMm | None = None  # None: not measured (records from before it was asked)
+    planned_thread: str | None = None
     at: datetime
     by: str
 
@@ -74,12 +117,15 @@ class EventKind(StrEnum):
     EXPOSED_CONE_OR_KNOT = "exposed_cone_or_knot"
 
 
-class ProcedureEvent(BaseModel):
+class ProcedureEventEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: EventKind
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ProcedureEvent(ProcedureEventEntry):
     at: datetime
     by: str
-    note: str | None = Field(default=None, max_length=1000)
 
 
 # PRO-02: coned sutures need a minimum entry-to-exit length of 6/9/11 cm for 8/12/16 cones [SSIFU].
@@ -127,9 +173,9 @@ def check_thread(lot: ThreadLot, *, on: date, polymer_allergies: set[str], entry
     if lot.design is Design.CONED and lot.cones in CONED_MINIMUM_LENGTH_MM:
         minimum = CONED_MINIMUM_LENGTH_MM[lot.cones]
         if entry_to_exit_mm is None:
-            warnings.append(f"PRO-02: record the entry-to-exit length; {lot.cones}-cone sutures need at least "
-                            f"{minimum / 10:g} cm [SSIFU]")
-        elif entry_to_exit_mm < minimum:
+            raise InvalidInput(f"record the entry-to-exit length: {lot.cones}-cone sutures need at least "
+                               f"{minimum / 10:g} cm between entry and exit (PRO-02 [SSIFU])", rule="PRO-02")
+        if entry_to_exit_mm < minimum:
             raise InvalidInput(f"a {lot.cones}-cone suture needs at least {minimum / 10:g} cm between entry and exit; "
                                f"{entry_to_exit_mm / 10:g} cm is too short (PRO-02 [SSIFU])", rule="PRO-02")
     return warnings

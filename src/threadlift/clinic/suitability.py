@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from threadlift.clinic.consultation import (
     AllergyKind,
@@ -54,10 +55,23 @@ class Finding(BaseModel):
     needs_acknowledgement: bool = False
 
 
+RuleId = Annotated[str, Field(pattern=r"^[A-Z]{2,3}-\d{2}$", description="the rule's id, e.g. SEL-06")]
+# A reason a second reader can act on: ten characters rules out "ok" and "see notes".
+OverrideReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+
+
+class OverrideEntry(BaseModel):
+    """A clinician's override of one finding, with the reason that goes on the record."""
+
+    model_config = ConfigDict(frozen=True)
+    rule: RuleId
+    reason: OverrideReason
+
+
 class Override(BaseModel):
     model_config = ConfigDict(frozen=True)
     rule: str
-    reason: str = Field(min_length=10, max_length=2000)
+    reason: OverrideReason
     clinician_id: str
     at: datetime
     confirmed_by: str | None = None  # second clinician, needed for a block

@@ -35,11 +35,10 @@ class Design(StrEnum):
     CONED = "coned"
 
 
-class ThreadLot(BaseModel):
-    """A lot received into stock."""
+class ThreadLotEntry(BaseModel):
+    """A lot as received into stock, from its packet."""
 
     model_config = ConfigDict(frozen=True)
-    id: UUID = Field(default_factory=uuid4)
     product: str = Field(min_length=1, max_length=120)
     manufacturer: str | None = Field(default=None, max_length=120)
     material: Material
@@ -49,8 +48,12 @@ class ThreadLot(BaseModel):
     cones: int | None = Field(default=None, ge=0, le=40)
     lot: str = Field(min_length=1, max_length=60)
     expiry: date
-    quantity_received: int = Field(gt=0)
+    quantity_received: int = Field(gt=0, le=100_000)
     received_on: date
+
+
+class ThreadLot(ThreadLotEntry):
+    id: UUID = Field(default_factory=uuid4)
 
     def expired_on(self, day: date) -> bool:
         return day > self.expiry

@@ -36,6 +36,9 @@ class Reason(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
 
+DEPTH_PLANES = ("subdermal", "subcutaneous", "smas", "sub_smas")
+
+
 class Vector(BaseModel):
     """Entry point, optional fixation/anchor point, exit or end point; and the plane the thread runs in."""
 

@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from threadlift.clinic.errors import DomainError
 from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
+from threadlift.clinic.staff import User
 from threadlift.config import Settings
-from threadlift.store.unit_of_work import UnitOfWork
-from threadlift.store.users import User
-from threadlift.store.vault import PhotoVault
+from threadlift.services.ports import PhotoStore, UnitOfWork, UnitOfWorkFactory
 
 
 class PermissionDenied(DomainError):
@@ -55,26 +52,26 @@ class LruCache:
 
 @dataclass
 class Services:
-    """The composition of real adapters (see :mod:`threadlift.bootstrap`); tests build it the same way."""
+    """What the use cases run on: real adapters from :mod:`threadlift.bootstrap`, or the tests' fakes.
+
+    ``database_in_process``: the database is a file this process reads itself (SQLite), with no
+    network between; see :func:`threadlift.web.deps.quick_read` for what that allows.
+    """
 
     settings: Settings
-    sessions: sessionmaker[Session]
-    vault: PhotoVault
+    uow_factory: UnitOfWorkFactory
+    vault: PhotoStore
     clock: Callable[[], datetime] = utc_now
     derived: LruCache = field(default_factory=LruCache)
+    database_in_process: bool = False
 
     @property
     def policy(self) -> ClinicPolicy:
         return self.settings.policy
 
-    @property
-    def database_in_process(self) -> bool:
-        """SQLite: the database is a file this process reads itself, with no network between."""
-        return bool(self.sessions.kw["bind"].dialect.name == "sqlite")
-
     def uow(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork:
         """A unit of work. ``logs_reads``: it changes nothing but the audit trail (a read being logged)."""
-        return UnitOfWork(self.sessions, read_only=read_only, logs_reads=logs_reads)
+        return self.uow_factory(read_only=read_only, logs_reads=logs_reads)
 
 
 def require(actor: User, permission: Permission) -> None:

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import or_, select
-
 from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.registers import FollowUpDue, LotStock, NamedEpisode, RegisterEntry, RegisterFilter
 from threadlift.clinic.roles import Permission, allowed
-from threadlift.services import episodes, records
+from threadlift.clinic.staff import User
 from threadlift.services.base import Services, record, require
-from threadlift.store.tables import EpisodeRow, PatientRow
-from threadlift.store.users import User
 
 LIST_LIMIT = 25
+IN_CLINIC_LIMIT = 200
 SERIOUS_EVENTS_DAYS = 90
+FOLLOW_UPS_WITHIN_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -44,58 +42,54 @@ class Dashboard:
     planned: list[ActiveEpisode] = field(default_factory=list)
     planned_total: int = 0
     in_observation: list[ActiveEpisode] = field(default_factory=list)
-    follow_ups: list[episodes.FollowUpDue] = field(default_factory=list)
-    serious_events: list[dict[str, Any]] | None = None
-    expiring_lots: list[records.LotStock] | None = None
+    follow_ups: list[FollowUpDue] = field(default_factory=list)
+    serious_events: list[RegisterEntry] | None = None
+    expiring_lots: list[LotStock] | None = None
     expiry_warning_days: int = 60
 
 
 def dashboard(svc: Services, actor: User) -> Dashboard:
+    """The board for ``actor``, read in one unit of work (one audit row for what it disclosed)."""
     require(actor, Permission.EPISODE_STATUS_READ)
     now = svc.clock()
     today = now.date()
     clinical = allowed(actor.role, Permission.MEDICAL_READ)
     board = Dashboard(today=today, now=now, expiry_warning_days=svc.policy.lot_expiry_warning_days)
-    start_of_day = datetime.combine(today, time.min, tzinfo=now.tzinfo)
     with svc.uow(logs_reads=True) as uow:
-        active_states = [State.PROCEDURE.value, State.OBSERVATION.value]
-        rows = uow.session.execute(
-            select(EpisodeRow, PatientRow.given_name, PatientRow.family_name)
-            .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
-            .where(or_(EpisodeRow.state.in_(active_states),
-                       (EpisodeRow.state == State.DISCHARGED.value) & (EpisodeRow.updated_at >= start_of_day)))
-            .order_by(EpisodeRow.updated_at.desc()).limit(200)).all()
-        for row, given, family in rows:
-            episode = Episode.model_validate(row.document)
-            item = _item(episode, f"{given} {family}", clinical)
-            if episode.state is State.PROCEDURE:
-                board.in_procedure.append(item)
-            elif episode.state is State.OBSERVATION:
-                board.in_observation.append(item)
-            elif episode.procedure and episode.procedure.started_at.date() == today:
-                board.done_today.append(item)
-        planned = uow.session.execute(
-            select(EpisodeRow.id, EpisodeRow.patient_id, PatientRow.given_name, PatientRow.family_name)
-            .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
-            .where(EpisodeRow.state == State.PLANNED.value).order_by(EpisodeRow.updated_at.desc())).all()
+        in_clinic = uow.registers.in_clinic(datetime.combine(today, time.min, tzinfo=now.tzinfo), IN_CLINIC_LIMIT)
+        _place(board, in_clinic, clinical)
+        planned = uow.registers.planned()
         board.planned_total = len(planned)
-        board.planned = [ActiveEpisode(UUID(e), UUID(p), f"{g} {f}", State.PLANNED) for e, p, g, f in
-                         planned[:LIST_LIMIT]]
-        record(uow, svc, actor, "read", "dashboard", None, episodes=len(rows) + len(planned))
+        board.planned = [ActiveEpisode(p.episode_id, p.patient_id, p.patient_name, State.PLANNED)
+                         for p in planned[:LIST_LIMIT]]
+        if allowed(actor.role, Permission.FOLLOW_UP_SCHEDULE_READ):
+            due = today + timedelta(days=FOLLOW_UPS_WITHIN_DAYS)
+            board.follow_ups = uow.registers.follow_ups_due(today, due)[:LIST_LIMIT * 2]
+        if allowed(actor.role, Permission.REGISTER_READ) and clinical:
+            since = today - timedelta(days=SERIOUS_EVENTS_DAYS)
+            board.serious_events = [e for e in uow.registers.adverse_events(RegisterFilter(serious_only=True))
+                                    if e.onset_on >= since][:LIST_LIMIT]
+        if allowed(actor.role, Permission.LOTS_READ):
+            horizon = today + timedelta(days=svc.policy.lot_expiry_warning_days)
+            board.expiring_lots = sorted((s for s in uow.lots.all() if s.available > 0 and s.lot.expiry <= horizon),
+                                         key=lambda s: s.lot.expiry)[:LIST_LIMIT]
+        record(uow, svc, actor, "read", "dashboard", None, episodes=len(in_clinic) + len(planned),
+               serious_events=len(board.serious_events or []))
         uow.commit()
-    board.in_observation.sort(key=lambda e: e.ended_at or now)
-    if allowed(actor.role, Permission.FOLLOW_UP_SCHEDULE_READ):
-        board.follow_ups = episodes.follow_ups_due(svc, actor, on=today)[:LIST_LIMIT * 2]
-    if allowed(actor.role, Permission.REGISTER_READ) and clinical:
-        since = today - timedelta(days=SERIOUS_EVENTS_DAYS)
-        board.serious_events = [e for e in records.adverse_events(svc, actor, serious_only=True)
-                                if date.fromisoformat(e["onset_on"]) >= since][:LIST_LIMIT]
-    if allowed(actor.role, Permission.LOTS_READ):
-        horizon = today + timedelta(days=svc.policy.lot_expiry_warning_days)
-        board.expiring_lots = sorted((s for s in records.lots(svc, actor)
-                                      if s.available > 0 and s.lot.expiry <= horizon),
-                                     key=lambda s: s.lot.expiry)[:LIST_LIMIT]
     return board
+
+
+def _place(board: Dashboard, in_clinic: list[NamedEpisode], clinical: bool) -> None:
+    for named in in_clinic:
+        episode = named.episode
+        item = _item(episode, named.patient_name, clinical)
+        if episode.state is State.PROCEDURE:
+            board.in_procedure.append(item)
+        elif episode.state is State.OBSERVATION:
+            board.in_observation.append(item)
+        elif episode.procedure and episode.procedure.started_at.date() == board.today:
+            board.done_today.append(item)
+    board.in_observation.sort(key=lambda e: e.ended_at or board.now)
 
 
 def _item(episode: Episode, name: str, clinical: bool) -> ActiveEpisode:

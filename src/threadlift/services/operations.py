@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
-
 from threadlift.clinic.errors import DomainError
 from threadlift.config import ConfigurationError
 from threadlift.services.base import Services, record
 from threadlift.store.keys import KeyRing, UnusableKey, new_key, write_key_file
-from threadlift.store.tables import PhotoRow
-from threadlift.store.vault import VaultError
+from threadlift.store.vault import PhotoVault, VaultError
 
 
 class KeyRotationRefused(DomainError):
@@ -36,7 +33,8 @@ def rotate_photo_key(svc: Services, progress: Callable[[int, int], None] = lambd
     the new key. Interrupted (killed, power lost), a second run carries on with the same new key and
     skips the files already done. The old keys stay in the file until :func:`retire_old_keys`.
     """
-    key_file = svc.vault.key_file
+    vault = encrypted_vault(svc)
+    key_file = vault.key_file
     if key_file is None:
         raise KeyRotationRefused("the photo key comes from THREADLIFT_KEY: keep it in a key file (THREADLIFT_KEY_FILE) "
                                  "to rotate it, since the rotation writes the new key there")
@@ -45,16 +43,16 @@ def rotate_photo_key(svc: Services, progress: Callable[[int, int], None] = lambd
     if not resumed:
         ring = KeyRing((new_key(), *ring.keys))
         write_key_file(key_file.path, ring)
-    svc.vault.use(key_file.load())
-    for stale in svc.vault.directory.glob(".*.reseal"):
+    vault.use(key_file.load())
+    for stale in vault.directory.glob(".*.reseal"):
         stale.unlink(missing_ok=True)  # a file of a killed run, never renamed into place
-    names = list(svc.vault.names())
+    names = list(vault.names())
     resealed = 0
     for done, name in enumerate(names, start=1):
-        resealed += svc.vault.reseal(name)
+        resealed += vault.reseal(name)
         progress(done, len(names))
-    svc.vault.sync()
-    rotation = Rotation(svc.vault.ring.current_id.hex(), tuple(k.hex() for k in list(svc.vault.ring.by_id())[1:]),
+    vault.sync()
+    rotation = Rotation(vault.ring.current_id.hex(), tuple(k.hex() for k in list(vault.ring.by_id())[1:]),
                         resealed, len(names) - resealed, resumed)
     with svc.uow() as uow:
         record(uow, svc, None, "key_rotate", "photo_vault", rotation.new_key_id, resealed=resealed,
@@ -65,14 +63,15 @@ def rotate_photo_key(svc: Services, progress: Callable[[int, int], None] = lambd
 
 def retire_old_keys(svc: Services) -> tuple[str, ...]:
     """Drop the old keys from the key file once no photo needs them (checked file by file)."""
-    key_file = svc.vault.key_file
+    vault = encrypted_vault(svc)
+    key_file = vault.key_file
     if key_file is None:
         raise KeyRotationRefused("the photo key comes from THREADLIFT_KEY: there is no key file to retire keys from")
     ring = key_file.load()
     if len(ring.keys) == 1:
         return ()
-    svc.vault.use(ring)
-    behind = sum(1 for name in svc.vault.names() if svc.vault.file_key_id(name) != ring.current_id)
+    vault.use(ring)
+    behind = sum(1 for name in vault.names() if vault.file_key_id(name) != ring.current_id)
     if behind:
         raise KeyRotationRefused(f"{behind} photo file(s) still need an old key: run threadlift admin rotate-key to "
                                  "finish the rotation first")
@@ -87,13 +86,12 @@ def retire_old_keys(svc: Services) -> tuple[str, ...]:
 def check_photos_present(svc: Services) -> None:
     """Refuse to serve when the database lists photos that the data folder does not hold: the data folder
     setting points elsewhere (another working directory, another volume) and every photo would fail."""
+    vault = encrypted_vault(svc)
     with svc.uow(read_only=True) as uow:
-        listed = uow.session.execute(select(func.count()).select_from(PhotoRow)).scalar_one()
-        newest = uow.session.execute(select(PhotoRow.stored_name).order_by(PhotoRow.uploaded_at.desc())
-                                     .limit(1)).scalar_one_or_none()
-    if listed and newest is not None and not (svc.vault.directory / newest).is_file():
+        listed, newest = uow.photos.count(), uow.photos.newest()
+    if listed and newest is not None and not (vault.directory / newest.stored_name).is_file():
         raise ConfigurationError(
-            f"the database lists {listed} photo(s) but the photo folder {svc.vault.directory} does not hold them "
+            f"the database lists {listed} photo(s) but the photo folder {vault.directory} does not hold them "
             "(not even the newest): THREADLIFT_DATA_DIR probably names the wrong folder for this database")
 
 
@@ -104,7 +102,7 @@ def health(svc: Services) -> dict[str, str]:
     checks = {}
     try:
         with svc.uow(read_only=True) as uow:
-            revision = uow.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+            revision = uow.schema_revision()
         checks["database"] = "ok" if revision == migrate.head() else f"schema at {revision}, expected {migrate.head()}"
     except Exception as error:  # the probe reports; it must not fail itself
         checks["database"] = f"unavailable ({type(error).__name__})"
@@ -113,7 +111,7 @@ def health(svc: Services) -> dict[str, str]:
 
 
 def _photo_key_state(svc: Services) -> str:
-    vault = svc.vault
+    vault = encrypted_vault(svc)
     try:
         if vault.key_file is not None:
             vault.key_file.load()  # still there, still private
@@ -123,3 +121,10 @@ def _photo_key_state(svc: Services) -> str:
     except (UnusableKey, VaultError, OSError) as error:
         return f"unusable ({type(error).__name__})"
     return "ok"
+
+
+def encrypted_vault(svc: Services) -> PhotoVault:
+    """The clinic's encrypted photo folder: these operations work on its files and keys themselves."""
+    if not isinstance(svc.vault, PhotoVault):
+        raise ConfigurationError("these services store photos elsewhere than in an encrypted photo folder")
+    return svc.vault

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from uuid import UUID
+from typing import Literal
 
-from threadlift.clinic.errors import InvalidInput
+from PIL import Image
+
+from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
 from threadlift.face.compare import Comparison, compare
+from threadlift.face.compare_draw import aligned_pair, render_comparison
 from threadlift.face.compare_report import comparison_to_dict
 from threadlift.services import photos
 from threadlift.services.base import Services, record, require
-from threadlift.store.users import User
+from threadlift.services.commands import ComparePhotos
+
+Picture = Literal["before", "after", "arrows"]
 
 
 @dataclass(frozen=True)
@@ -22,24 +29,40 @@ class Outcome:
     document: dict[str, object]
 
 
-def compare_photos(svc: Services, actor: User, before_id: UUID, after_id: UUID, *, force: bool = False) -> Outcome:
-    """Compare two stored photos of one episode's patient (a refused pair comes back with its reasons)."""
+def compare_photos(svc: Services, actor: User, command: ComparePhotos) -> Outcome:
+    """Compare two stored photos of one patient (a refused pair comes back with its reasons). With
+    ``command.episode_id``, both photos must belong to that episode."""
     require(actor, Permission.PHOTO_READ)
-    if before_id == after_id:
+    if command.before_id == command.after_id:
         raise InvalidInput("choose two different photos to compare", rule="compare")
-    before, before_analysis = photos.analysis_of(svc, actor, before_id)
-    after, after_analysis = photos.analysis_of(svc, actor, after_id)
+    before, before_analysis = photos.analysis_of(svc, actor, command.before_id)
+    after, after_analysis = photos.analysis_of(svc, actor, command.after_id)
+    if command.episode_id is not None and {before.episode_id, after.episode_id} != {command.episode_id}:
+        raise NotFound("these photos are not both of this episode", rule="compare")
     with svc.uow(read_only=True) as uow:
         patients = {uow.episodes.get(p.episode_id).patient_id for p in (before, after)}
     if len(patients) != 1:
         raise InvalidInput("the two photos belong to different patients", rule="compare")
     comparison = svc.derived.get_or_make(
-        ("compare", str(before_id), str(after_id), force),
-        lambda: compare(before_analysis, after_analysis, force=force))
+        ("compare", str(command.before_id), str(command.after_id), command.force),
+        lambda: compare(before_analysis, after_analysis, force=command.force))
     days = None
     if before.uploaded_at and after.uploaded_at:
         days = (after.uploaded_at.date() - before.uploaded_at.date()).days
     with svc.uow(logs_reads=True) as uow:
-        record(uow, svc, actor, "compare", "photo", after_id, before=str(before_id))
+        record(uow, svc, actor, "compare", "photo", command.after_id, before=str(command.before_id))
         uow.commit()
     return Outcome(before, after, comparison, comparison_to_dict(comparison, days_since_baseline=days))
+
+
+def comparison_jpeg(svc: Services, actor: User, command: ComparePhotos, picture: Picture) -> bytes:
+    """One picture of a comparison: the aligned before or after photo, or the arrows in mm."""
+    outcome = compare_photos(svc, actor, command)
+    if picture == "arrows":
+        image = render_comparison(outcome.comparison)
+    else:
+        before, after = aligned_pair(outcome.comparison)
+        image = Image.fromarray(before if picture == "before" else after)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=88)
+    return buffer.getvalue()

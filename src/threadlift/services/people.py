@@ -1,19 +1,22 @@
-"""Use cases for staff and patients: login, users, patient registration and search."""
+"""Use cases for staff and patients: signing in, staff accounts, patient registration and search."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.passwords import WeakPassword, check_password
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.roles import Permission, Role
+from threadlift.clinic.staff import User
 from threadlift.services.base import PermissionDenied, Services, record, require
-from threadlift.store.unit_of_work import UnitOfWork
-from threadlift.store.users import User
+from threadlift.services.commands import CreateUser, Login, RegisterPatient, UpdatePatient
+from threadlift.services.ports import UnitOfWork
+
+MAX_SEARCH_CHARACTERS = 200
+MAX_PAGE = 200
 
 
 class LoginFailed(PermissionDenied):
@@ -31,9 +34,9 @@ class LoginResult:
     user: User
 
 
-def login(svc: Services, username: str, password: str) -> LoginResult:
+def login(svc: Services, command: Login) -> LoginResult:
     with svc.uow() as uow:
-        user = uow.users.authenticate(username, password)
+        user = uow.users.authenticate(command.username, command.password)
         if user is None:
             record(uow, svc, None, "login_failed", "user")  # no user name stored: it may be a patient's typo
             uow.commit()
@@ -64,17 +67,17 @@ def logout(svc: Services, actor: User, token: str) -> None:
         uow.commit()
 
 
-def create_user(svc: Services, actor: User | None, username: str, display_name: str, role: Role,
-                password: str) -> User:
+def create_user(svc: Services, actor: User | None, command: CreateUser) -> User:
     """Create a staff account. ``actor`` None is the command line's bootstrap of the first admin."""
     if actor is not None:
         require(actor, Permission.USERS_MANAGE)
-    check_password(password, username)
+    account = command.account
+    check_password(account.password, account.username)
     with svc.uow() as uow:
-        if uow.users.by_username(username) is not None:
-            raise InvalidInput(f"the user name {username} is taken", rule="unique_username")
-        user = uow.users.create(username, display_name, role, password, svc.clock())
-        record(uow, svc, actor, "create", "user", user.id, role=role.value)
+        if uow.users.by_username(account.username) is not None:
+            raise InvalidInput(f"the user name {account.username} is taken", rule="unique_username")
+        user = uow.users.create(account.username, account.display_name, account.role, account.password, svc.clock())
+        record(uow, svc, actor, "create", "user", user.id, role=account.role.value)
         uow.commit()
         return user
 
@@ -163,9 +166,9 @@ def _managed(uow: UnitOfWork, actor: User | None, user_id: str) -> User:
     return user
 
 
-def register_patient(svc: Services, actor: User, fields: dict[str, Any]) -> Patient:
+def register_patient(svc: Services, actor: User, command: RegisterPatient) -> Patient:
     require(actor, Permission.DEMOGRAPHICS_WRITE)
-    patient = Patient.model_validate(fields)
+    patient = Patient(**command.details.model_dump())
     with svc.uow() as uow:
         uow.patients.add(patient)
         record(uow, svc, actor, "create", "patient", patient.id)
@@ -173,13 +176,13 @@ def register_patient(svc: Services, actor: User, fields: dict[str, Any]) -> Pati
     return patient
 
 
-def update_patient(svc: Services, actor: User, patient_id: UUID, changes: dict[str, Any]) -> Patient:
+def update_patient(svc: Services, actor: User, command: UpdatePatient) -> Patient:
     require(actor, Permission.DEMOGRAPHICS_WRITE)
     with svc.uow() as uow:
-        current = uow.patients.get(patient_id)
-        updated = Patient.model_validate({**current.model_dump(), **changes, "id": current.id})
+        updated = uow.patients.get(command.patient_id).changed(command.changes)
         uow.patients.update(updated)
-        record(uow, svc, actor, "update", "patient", patient_id, fields=sorted(changes))
+        record(uow, svc, actor, "update", "patient", command.patient_id,
+               fields=sorted(command.changes.model_fields_set))
         uow.commit()
         return updated
 
@@ -196,8 +199,10 @@ def get_patient(svc: Services, actor: User, patient_id: UUID) -> Patient:
 def search_patients(svc: Services, actor: User, text: str, limit: int = 50,
                     offset: int = 0) -> tuple[list[Patient], int]:
     require(actor, Permission.DEMOGRAPHICS_READ)
-    if len(text) > 200:
-        raise InvalidInput("the search text is longer than 200 characters")
+    if len(text) > MAX_SEARCH_CHARACTERS:
+        raise InvalidInput(f"the search text is longer than {MAX_SEARCH_CHARACTERS} characters")
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidInput(f"ask for 1 to {MAX_PAGE} patients from an offset of 0 or more")
     with svc.uow(logs_reads=True) as uow:
         found, total = uow.patients.search(text, limit=limit, offset=offset)
         record(uow, svc, actor, "search", "patient", None, results=len(found))  # the query itself may be a name

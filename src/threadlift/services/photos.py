@@ -1,31 +1,40 @@
-"""Photos: consent checked, analysed, location removed, encrypted into the vault, read back by permitted roles."""
+"""Photos: consent checked, analysed, location removed, encrypted into the vault, read back by permitted
+roles, and drawn on (the landmark overlay) for the pages."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from threadlift.clinic.consent import PhotoScope
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import ConsentMissing, InvalidInput
+from threadlift.clinic.photos import PhotoRecord, PhotoStage
 from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
 from threadlift.face.analysis import FaceAnalysis, default_analyzer
 from threadlift.face.load import load_photo
+from threadlift.face.metrics import MEASURES_BY_NAME
+from threadlift.face.overlay import render_overlay
 from threadlift.face.pose import View
 from threadlift.services.base import Services, record, require
+from threadlift.services.commands import PhotoUpload
+from threadlift.services.ports import UnitOfWork
 from threadlift.store.exif import strip_location
-from threadlift.store.tables import PhotoRow
-from threadlift.store.users import User
 
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
-STAGES = ("baseline", "procedure_day", "follow_up")
+VIEWS = tuple(v.value for v in View)
+STAGES = tuple(s.value for s in PhotoStage)
 
 
 @dataclass(frozen=True)
 class StoredPhoto:
+    """A stored photo as the pages and the API show it (never the vault's file name)."""
+
     id: UUID
     episode_id: UUID
     view: str
@@ -36,34 +45,49 @@ class StoredPhoto:
     analysis: dict[str, Any]
     uploaded_at: datetime | None = None
 
+    @property
+    def measurement_rows(self) -> list[dict[str, Any]]:
+        return measurement_rows(self.analysis)
 
-def _check_upload(svc: Services, actor: User, episode_id: UUID, data: bytes, view: str, stage: str) -> Episode:
+
+@dataclass(frozen=True)
+class PhotoCheck:
+    """A photo analysed but not stored: its analysis document and the landmark overlay (JPEG)."""
+
+    document: dict[str, Any]
+    overlay_jpeg: bytes
+
+    @property
+    def measurement_rows(self) -> list[dict[str, Any]]:
+        return measurement_rows(self.document)
+
+
+def _check_upload(svc: Services, actor: User, upload: PhotoUpload) -> Episode:
     require(actor, Permission.PHOTO_WRITE)
-    if view not in {v.value for v in View}:
-        raise InvalidInput(f"view must be one of {', '.join(v.value for v in View)}", rule="view")
-    if stage not in STAGES:
+    if upload.view not in VIEWS:
+        raise InvalidInput(f"view must be one of {', '.join(VIEWS)}", rule="view")
+    if upload.stage not in STAGES:
         raise InvalidInput(f"stage must be one of {', '.join(STAGES)}", rule="stage")
-    if not data:
+    if not upload.data:
         raise InvalidInput("choose a photo file (or take one with the camera) first", rule="file")
-    if len(data) > MAX_UPLOAD_BYTES:
+    if len(upload.data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; export a smaller copy",
                            rule="too_large")
-    with svc.uow() as uow:
-        episode = uow.episodes.get(episode_id)
+    with svc.uow(read_only=True) as uow:
+        episode = uow.episodes.get(upload.episode_id)
         consents = uow.consents.photo_consents(episode.patient_id)
-        now = svc.clock()
-        if not any(c.allows(PhotoScope.CLINICAL_RECORD, now) for c in consents):
-            raise ConsentMissing("the patient has no active consent to clinical photography; record it first",
-                                 rule="photo_consent")
+    now = svc.clock()
+    if not any(c.allows(PhotoScope.CLINICAL_RECORD, now) for c in consents):
+        raise ConsentMissing("the patient has no active consent to clinical photography; record it first",
+                             rule="photo_consent")
     return episode
 
 
-def check(svc: Services, actor: User, episode_id: UUID, *, data: bytes, view: str,
-          stage: str = "baseline") -> tuple[FaceAnalysis, dict[str, Any]]:
+def check(svc: Services, actor: User, upload: PhotoUpload) -> PhotoCheck:
     """Analyse a photo without storing it, so quality problems are seen before it is accepted."""
-    _check_upload(svc, actor, episode_id, data, view, stage)
-    analysis = default_analyzer().analyze(load_photo(data))  # raises PhotoError for unusable files
-    return analysis, _document(analysis, view)
+    _check_upload(svc, actor, upload)
+    analysis = default_analyzer().analyze(load_photo(upload.data))  # raises PhotoError for unusable files
+    return PhotoCheck(_document(analysis, upload.view), _jpeg_overlay(analysis, quality=85))
 
 
 def _document(analysis: FaceAnalysis, view: str) -> dict[str, Any]:
@@ -75,69 +99,94 @@ def _document(analysis: FaceAnalysis, view: str) -> dict[str, Any]:
     return document
 
 
-def upload(svc: Services, actor: User, episode_id: UUID, *, data: bytes, view: str, stage: str) -> StoredPhoto:
+def upload(svc: Services, actor: User, upload: PhotoUpload) -> StoredPhoto:
     """Store a photo for an episode. The photo is analysed first: a file that is not a usable photo is
     refused with its reason (:class:`threadlift.face.errors.PhotoError`) and nothing is stored."""
-    episode = _check_upload(svc, actor, episode_id, data, view, stage)
-    analysis = default_analyzer().analyze(load_photo(data))  # raises PhotoError for unusable files
-    document = _document(analysis, view)
-    stored, content_type, removed = strip_location(data)
-    name = svc.vault.put(stored)
-    row = PhotoRow(id=str(uuid4()), patient_id=str(episode.patient_id), episode_id=str(episode_id), view=view,
-                   stage=stage, stored_name=name, original_sha256=hashlib.sha256(data).hexdigest(),
-                   stored_sha256=hashlib.sha256(stored).hexdigest(), content_type=content_type, size_bytes=len(stored),
-                   location_removed=removed, uploaded_at=svc.clock(), uploaded_by=actor.id,
-                   quality_ok=bool(document["quality"]["ok"]), analysis=document)
+    episode = _check_upload(svc, actor, upload)
+    analysis = default_analyzer().analyze(load_photo(upload.data))  # raises PhotoError for unusable files
+    document = _document(analysis, upload.view)
+    stored, content_type, removed = strip_location(upload.data)
+    photo = PhotoRecord(patient_id=episode.patient_id, episode_id=episode.id, view=upload.view,
+                        stage=PhotoStage(upload.stage), stored_name=svc.vault.put(stored),
+                        original_sha256=hashlib.sha256(upload.data).hexdigest(),
+                        stored_sha256=hashlib.sha256(stored).hexdigest(), content_type=content_type,
+                        size_bytes=len(stored), location_removed=removed, uploaded_at=svc.clock(),
+                        uploaded_by=actor.id, quality_ok=bool(document["quality"]["ok"]), analysis=document)
     with svc.uow() as uow:
-        uow.photos.add(row)
-        record(uow, svc, actor, "create", "photo", row.id, episode=str(episode_id), view=view)
+        uow.photos.add(photo)
+        record(uow, svc, actor, "create", "photo", photo.id, episode=str(episode.id), view=upload.view)
         uow.commit()
-    return _stored(row)
+    return shown(photo)
 
 
 def photos_of(svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]:
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
-        rows = uow.photos.for_episode(episode_id)
-        record(uow, svc, actor, "read", "photo", None, episode=str(episode_id), count=len(rows))
+        found = stored_photos(uow, svc, actor, episode_id)
         uow.commit()
-        return [_stored(r) for r in rows]
+        return found
+
+
+def stored_photos(uow: UnitOfWork, svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]:
+    """Inside a use case's unit of work: the episode's photos, the read logged."""
+    rows = uow.photos.for_episode(episode_id)
+    record(uow, svc, actor, "read", "photo", None, episode=str(episode_id), count=len(rows))
+    return [shown(r) for r in rows]
 
 
 def photo_record(svc: Services, actor: User, photo_id: UUID) -> StoredPhoto:
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
-        row = uow.photos.get(photo_id)
+        photo = uow.photos.get(photo_id)
         record(uow, svc, actor, "read", "photo", photo_id, content="analysis")
         uow.commit()
-        return _stored(row)
+        return shown(photo)
 
 
 def photo_bytes(svc: Services, actor: User, photo_id: UUID) -> tuple[bytes, str]:
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
-        row = uow.photos.get(photo_id)
-        data = svc.vault.get(row.stored_name)
-        if hashlib.sha256(data).hexdigest() != row.stored_sha256:
+        photo = uow.photos.get(photo_id)
+        data = svc.vault.get(photo.stored_name)
+        if hashlib.sha256(data).hexdigest() != photo.stored_sha256:
             raise InvalidInput("the stored photo does not match its recorded hash; it has been altered",
                                rule="photo_integrity")
         record(uow, svc, actor, "read", "photo", photo_id, content="image")
         uow.commit()
-        return data, row.content_type
+        return data, photo.content_type
 
 
 def analysis_of(svc: Services, actor: User, photo_id: UUID) -> tuple[StoredPhoto, FaceAnalysis]:
     """A stored photo with its full analysis (landmarks, pixels), for drawing. Audited as a read."""
     data, _ = photo_bytes(svc, actor, photo_id)
     with svc.uow(read_only=True) as uow:
-        row = uow.photos.get(photo_id)
-        stored = _stored(row)
+        stored = shown(uow.photos.get(photo_id))
     analysis = svc.derived.get_or_make(("analysis", str(photo_id)),
                                        lambda: default_analyzer().analyze(load_photo(data)))
     return stored, analysis
 
 
-def _stored(row: PhotoRow) -> StoredPhoto:
-    return StoredPhoto(UUID(row.id), UUID(row.episode_id), row.view, row.stage, row.original_sha256,
-                       row.location_removed, row.quality_ok, dict(row.analysis), row.uploaded_at)
+def overlay_jpeg(svc: Services, actor: User, photo_id: UUID) -> bytes:
+    """The stored photo with its landmarks and measurements drawn on it."""
+    _, analysis = analysis_of(svc, actor, photo_id)
+    return _jpeg_overlay(analysis, quality=88)
 
+
+def _jpeg_overlay(analysis: FaceAnalysis, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    render_overlay(analysis).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def measurement_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """An analysis document's measurements as table rows: name, area, one value or left and right."""
+    rows = []
+    for name, value in document.get("measurements", {}).items():
+        measure = MEASURES_BY_NAME.get(name)
+        rows.append({"name": name, "area": measure.area if measure else "", "sided": "left" in value, **value})
+    return rows
+
+
+def shown(photo: PhotoRecord) -> StoredPhoto:
+    return StoredPhoto(photo.id, photo.episode_id, photo.view, photo.stage.value, photo.original_sha256,
+                       photo.location_removed, photo.quality_ok, dict(photo.analysis), photo.uploaded_at)

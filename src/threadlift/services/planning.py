@@ -1,8 +1,9 @@
-"""Plans on the record: suggested from the episode's baseline frontal photo, edited, checked, saved.
+"""Plans on the record: suggested from the episode's baseline frontal photo, edited, checked, saved, drawn.
 
 The plan document (:mod:`threadlift.plan`) is validated here before the episode stores it; the
 domain keeps it as data. The consultation supplies the areas of concern, the laxity grade and
-polymer allergies (SEL-09); the patient record supplies age and dosing weight.
+polymer allergies (SEL-09); the patient record supplies age and dosing weight. Edits are the typed
+ones of :mod:`threadlift.plan.edit`, whoever makes them: the plan page, the JSON API, the command line.
 """
 
 from __future__ import annotations
@@ -12,23 +13,51 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from threadlift.clinic.consultation import AllergyKind
-from threadlift.clinic.episode import Episode, Plan
+from pydantic import BaseModel, Field
+
+from threadlift.clinic.catalogue import catalogue
+from threadlift.clinic.consultation import AllergyKind, TreatmentArea
+from threadlift.clinic.episode import Episode, Plan, PlanNote
 from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
 from threadlift.face.analysis import FaceAnalysis
+from threadlift.plan.checks import injection_points
+from threadlift.plan.draw import Row, panel_rows, png_bytes, to_svg
+from threadlift.plan.edit import CheckedPlan, PlanEdit, checked
+from threadlift.plan.model import DEPTH_PLANES, ZoneFlag
 from threadlift.plan.model import Plan as PlanDocument
 from threadlift.plan.scene import Scene, build_scene
 from threadlift.plan.suggest import PlanInput, suggest
-from threadlift.plan.validate import PlanInvalid, parse, validate
-from threadlift.services import episodes, photos
+from threadlift.plan.validate import PlanInvalid, parse
+from threadlift.reports.marking_sheet import marking_sheet_pdf
+from threadlift.services import photos
 from threadlift.services.base import Services, require
-from threadlift.services.people import get_patient
-from threadlift.store.users import User
+from threadlift.services.episodes import EpisodeRecord, change_episode, clinical_record, read_record
+from threadlift.services.ports import UnitOfWork
 
 
 class NoPlanningPhoto(NotFound):
     rule = "planning_photo"
+
+
+class PlanSubmission(BaseModel):
+    """A plan to save: a marking map (validated, its areas taken from its threads), or only areas."""
+
+    areas: list[TreatmentArea] = Field(default_factory=list, description="the areas, when no marking map is given")
+    note: PlanNote = ""
+    marking_map: PlanDocument | None = Field(default=None, description="a plan document "
+                                             "(threadlift/plan/data/plan.schema.json)")
+
+
+class PlanEdits(BaseModel):
+    """Edits to a plan, checked together; with ``save``, the result is saved when it has no problems."""
+
+    plan: PlanDocument | None = Field(default=None, description="the plan to edit (default: the episode's saved "
+                                      "plan, else the suggestion)")
+    edits: list[PlanEdit] = Field(default_factory=list, max_length=500)
+    save: bool = False
+    note: PlanNote = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,42 @@ class PlanView:
 
     def scene(self) -> Scene:
         return build_scene(self.plan, self.analysis)
+
+
+@dataclass(frozen=True)
+class EditedPlan:
+    checked: CheckedPlan
+    saved: bool  # saved on the record by this edit
+
+    @property
+    def plan(self) -> PlanDocument:
+        return self.checked.plan
+
+    @property
+    def problems(self) -> list[str]:
+        return self.checked.problems
+
+
+@dataclass(frozen=True)
+class PlanDrawing:
+    """A plan drawn on its photo for the editor: the map, its legend, and the flags by level."""
+
+    plan: PlanDocument
+    svg: str
+    legend: list[Row]
+    numbers: dict[str, int]  # thread id -> its number on the map (T1, T2...)
+    warnings: list[ZoneFlag]
+    cautions: list[ZoneFlag]
+
+
+@dataclass(frozen=True)
+class MarkingSheet:
+    """The plan as printed: each thread's numbered entry and exit points, as on the map."""
+
+    record: EpisodeRecord
+    plan: PlanDocument
+    saved: bool
+    points: dict[str, tuple[int, int]]  # thread id -> (entry point number, exit point number)
 
 
 def planning_photo(svc: Services, actor: User, episode_id: UUID, sha256: str | None = None) -> photos.StoredPhoto:
@@ -60,23 +125,21 @@ def planning_photo(svc: Services, actor: User, episode_id: UUID, sha256: str | N
 def current(svc: Services, actor: User, episode_id: UUID) -> PlanView:
     """The saved plan of the episode, or a fresh suggestion when none is saved yet."""
     require(actor, Permission.MEDICAL_READ)
-    episode = episodes.clinical_episode(svc, actor, episode_id, "plan")
-    saved = episode.plan.marking_map if episode.plan else None
+    found = clinical_record(svc, actor, episode_id, "plan")
+    saved = found.episode.plan.marking_map if found.episode.plan else None
     if saved:
-        document = validate(PlanDocument.model_validate(saved))
-        photo = planning_photo(svc, actor, episode_id, document.photo.sha256 if document.photo else None)
-        _, analysis = photos.analysis_of(svc, actor, photo.id)
-        return PlanView(document, photo, analysis, saved=True)
-    return suggested(svc, actor, episode)
+        document = checked(PlanDocument.model_validate(saved)).plan
+        return _on_photo(svc, actor, episode_id, document, saved=True)
+    return _suggested(svc, actor, found)
 
 
-def suggested(svc: Services, actor: User, episode: Episode) -> PlanView:
+def _suggested(svc: Services, actor: User, found: EpisodeRecord) -> PlanView:
+    episode, patient = found.episode, found.patient
     if episode.consultation is None:
         raise InvalidInput("record the consultation first: the plan starts from its areas of concern",
                            rule="consultation")
     photo = planning_photo(svc, actor, episode.id)
     stored, analysis = photos.analysis_of(svc, actor, photo.id)
-    patient = get_patient(svc, actor, episode.patient_id)
     consultation = episode.consultation
     concerns = [a.area.value for a in consultation.areas_of_concern] or ["midface"]
     avoid = [a.material or a.substance for a in consultation.history.allergies
@@ -89,30 +152,124 @@ def suggested(svc: Services, actor: User, episode: Episode) -> PlanView:
     return PlanView(document, stored, analysis, saved=False)
 
 
-def check(svc: Services, actor: User, episode_id: UUID, text: str) -> PlanView:
-    """Validate an edited plan (raises :class:`PlanInvalid` listing the problems) and recompute its checks."""
-    require(actor, Permission.MEDICAL_READ)
-    document = validate(parse(text))
-    photo = planning_photo(svc, actor, episode_id, document.photo.sha256 if document.photo else None)
+def _on_photo(svc: Services, actor: User, episode_id: UUID, plan: PlanDocument, *, saved: bool) -> PlanView:
+    photo = planning_photo(svc, actor, episode_id, plan.photo.sha256 if plan.photo else None)
     _, analysis = photos.analysis_of(svc, actor, photo.id)
-    return PlanView(document, photo, analysis, saved=False)
+    return PlanView(plan, photo, analysis, saved=saved)
 
 
-def save(svc: Services, actor: User, episode_id: UUID, text: str, note: str = "") -> Plan:
-    """Store the checked plan on the episode (moves a consented episode to 'planned')."""
+def edit(svc: Services, actor: User, episode_id: UUID, request: PlanEdits) -> EditedPlan:
+    """Apply the edits to the given plan (default: the current one), check it, and save it when asked
+    and valid. Problems come back with the plan and its zone flags, never as a refusal: a plan being
+    edited may be invalid on its way to a valid one."""
+    require(actor, Permission.MEDICAL_READ)
+    base = request.plan if request.plan is not None else current(svc, actor, episode_id).plan
+    result = edit_document(base, request.edits)
+    if request.save and result.valid:
+        save_checked(svc, actor, episode_id, result.plan, request.note)
+        return EditedPlan(result, saved=True)
+    return EditedPlan(result, saved=False)
+
+
+def edit_document(plan: PlanDocument, edits: list[PlanEdit]) -> CheckedPlan:
+    """Edits on a plan document alone (no record): the command line's ``plan edit``."""
     try:
-        document = validate(parse(text))
-    except PlanInvalid as error:
-        raise InvalidInput(str(error), rule="plan") from None
-    areas = sorted({t.area for t in document.threads}) or sorted(document.concerns)
-    return episodes.record_plan(svc, actor, episode_id, areas, note,
-                                marking_map=json.loads(document.model_dump_json(exclude_none=True)))
+        return checked(plan, edits)
+    except PlanInvalid as error:  # an edit that cannot apply (an unknown thread) leaves the plan as it was
+        unedited = checked(plan)
+        return CheckedPlan(unedited.plan, [*error.problems, *unedited.problems])
+
+
+def submit(svc: Services, actor: User, episode_id: UUID, submission: PlanSubmission) -> Plan:
+    """Save a marking map (checked first), or a plan of areas only."""
+    if submission.marking_map is not None:
+        result = checked(submission.marking_map)
+        if not result.valid:
+            raise InvalidInput(str(PlanInvalid(result.problems)), rule="plan")
+        return save_checked(svc, actor, episode_id, result.plan, submission.note)
+    if not submission.areas:
+        raise InvalidInput("give the plan's areas, or a marking map", rule="plan")
+    return _record(svc, actor, episode_id, [a.value for a in submission.areas], submission.note, None)
+
+
+def save_checked(svc: Services, actor: User, episode_id: UUID, plan: PlanDocument, note: str) -> Plan:
+    """Store a plan that :func:`checked` found valid (moves a consented episode to 'planned')."""
+    areas = sorted({t.area for t in plan.threads}) or sorted(plan.concerns)
+    return _record(svc, actor, episode_id, areas, note, json.loads(plan.model_dump_json(exclude_none=True)))
+
+
+def _record(svc: Services, actor: User, episode_id: UUID, areas: list[str], note: str,
+            marking_map: dict[str, object] | None) -> Plan:
+    plan = Plan.model_validate({"areas": areas, "note": note, "planned_by": actor.id, "planned_at": svc.clock(),
+                                "marking_map": marking_map})
+
+    def change(uow: UnitOfWork, episode: Episode) -> Plan:
+        episode.record_plan(plan)
+        return plan
+
+    return change_episode(svc, actor, episode_id, Permission.MEDICAL_WRITE, "plan", change)
+
+
+def drawing(svc: Services, actor: User, episode_id: UUID, plan: PlanDocument) -> PlanDrawing:
+    """``plan`` drawn on the episode's planning photo, with draggable points, for the editor."""
+    scene = _on_photo(svc, actor, episode_id, plan, saved=False).scene()
+    flags = plan.danger_flags
+    return PlanDrawing(plan, to_svg(scene, editable=True, panel=False), panel_rows(scene),
+                       {t.id: i + 1 for i, t in enumerate(plan.threads)},
+                       [f for f in flags if f.level == "warning"], [f for f in flags if f.level == "caution"])
+
+
+def map_png(svc: Services, actor: User, episode_id: UUID) -> bytes:
+    return png_bytes(current(svc, actor, episode_id).scene())
+
+
+def sheet_pdf(svc: Services, actor: User, episode_id: UUID) -> bytes:
+    """The A4 marking sheet: map, thread list with empty lot and expiry cells, anaesthetic plan."""
+    view = current(svc, actor, episode_id)
+    return marking_sheet_pdf(view.plan, view.scene(), printed_at=svc.clock())
+
+
+def marking_sheet(svc: Services, actor: User, episode_id: UUID) -> MarkingSheet:
+    view = current(svc, actor, episode_id)
+    with svc.uow(logs_reads=True) as uow:
+        found = read_record(uow, svc, actor, episode_id, "plan")
+        uow.commit()
+    numbers = {point: i + 1 for i, point in enumerate(injection_points(view.plan))}
+    return MarkingSheet(found, view.plan, view.saved,
+                        {t.id: (_nearest(numbers, t.vector.entry.xy()), _nearest(numbers, t.vector.exit.xy()))
+                         for t in view.plan.threads})
+
+
+def parse_document(text: str) -> PlanDocument:
+    """A plan document from its JSON text; raises :class:`PlanInvalid` with every schema problem."""
+    return parse(text)
+
+
+def as_text(plan: PlanDocument) -> str:
+    return plan.model_dump_json(exclude_none=True)
+
+
+def _nearest(numbers: dict[tuple[float, float], int], xy: tuple[float, float]) -> int:
+    return min(numbers.items(), key=lambda kv: (kv[0][0] - xy[0]) ** 2 + (kv[0][1] - xy[1]) ** 2)[1]
 
 
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def as_text(plan: PlanDocument) -> str:
-    return plan.model_dump_json(exclude_none=True)
+@dataclass(frozen=True)
+class CatalogueChoices:
+    """What the forms offer, from the thread catalogue (threadlift/clinic/data/thread_catalogue.json)."""
 
+    areas: list[str]
+    designs: list[str]
+    materials: list[str]
+    gauges: list[str]
+    lengths_mm: list[float]
+    depths: list[str]
+
+
+def choices() -> CatalogueChoices:
+    cat = catalogue()
+    return CatalogueChoices(list(cat.areas), [d.value for d in cat.designs], [m.value for m in cat.materials],
+                            list(cat.gauges.values), list(cat.lengths_mm.typical), list(DEPTH_PLANES))

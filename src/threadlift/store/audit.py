@@ -100,6 +100,20 @@ def append(session: Session, *, at: datetime, user_id: str | None, action: str, 
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One row of the trail as shown to an auditor (no patient data: ids and counts only)."""
+
+    id: int
+    at: datetime
+    user_id: str | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    detail: dict[str, object]
+    hash: str
+
+
+@dataclass(frozen=True)
 class AuditProblem:
     row_id: int
     problem: str  # "edited", "inserted", "deleted"
@@ -107,12 +121,20 @@ class AuditProblem:
 
 
 def verify(session: Session, batch: int = 5000) -> AuditProblem | None:
-    """Walk the chain from the first row; return the first problem, or None when the trail is intact."""
+    """Walk the chain from the first row; return the first problem, or None when the trail is intact.
+
+    The head is read first and the walk stops at it, so rows appended while it runs (each moves the
+    head in its own transaction) are left for the next check; it needs no snapshot and no lock, and
+    writers are never held up. A row beyond the head as read at the end was not appended by the
+    trail's own protocol."""
+    start = session.get(AuditHeadRow, 1)
+    last_id = start.last_id if start is not None else None
     expected_id, previous = 1, GENESIS
-    last_seen = 0
     while True:
-        rows = session.execute(select(AuditRow).where(AuditRow.id > last_seen).order_by(AuditRow.id)
-                               .limit(batch)).scalars().all()
+        query = select(AuditRow).where(AuditRow.id >= expected_id).order_by(AuditRow.id).limit(batch)
+        if last_id is not None:
+            query = query.where(AuditRow.id <= last_id)
+        rows = session.execute(query).scalars().all()
         if not rows:
             break
         for row in rows:
@@ -126,11 +148,41 @@ def verify(session: Session, batch: int = 5000) -> AuditProblem | None:
             if row.hash != row_hash(row.prev_hash, row.id, at, row.user_id, row.action, row.entity_type,
                                     row.entity_id, dict(row.detail)):
                 return AuditProblem(row.id, "edited", f"row {row.id} was changed after it was written")
-            previous, expected_id, last_seen = row.hash, row.id + 1, row.id
-    head = session.get(AuditHeadRow, 1)
-    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != previous):
+            previous, expected_id = row.hash, row.id + 1
+    if start is not None and (start.last_id != expected_id - 1 or start.last_hash != previous):
         return AuditProblem(expected_id, "deleted",
-                            f"the trail ends at row {expected_id - 1} but row {head.last_id} was written: "
+                            f"the trail ends at row {expected_id - 1} but row {start.last_id} was written: "
                             "rows were deleted from its end")
+    session.expire_all()
+    end = session.get(AuditHeadRow, 1)
+    stray = None if end is None else session.execute(
+        select(AuditRow.id).where(AuditRow.id > end.last_id).order_by(AuditRow.id).limit(1)).scalar()
+    if stray is not None:
+        return AuditProblem(stray, "inserted", f"row {stray} lies beyond the trail's head: it was not appended "
+                                               "by ThreadLift")
     return None
 
+
+class AuditLog:
+    """The trail, read: for the audit pages and the API (appends go through :func:`append`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def entries(self, *, after_id: int = 0, limit: int = 200) -> list[AuditEntry]:
+        rows = self.session.execute(select(AuditRow).where(AuditRow.id > after_id).order_by(AuditRow.id)
+                                    .limit(limit)).scalars()
+        return [_entry(r) for r in rows]
+
+    def recent(self, count: int) -> list[AuditEntry]:
+        """The newest ``count`` rows, newest first."""
+        rows = self.session.execute(select(AuditRow).order_by(AuditRow.id.desc()).limit(count)).scalars()
+        return [_entry(r) for r in rows]
+
+    def verify(self) -> AuditProblem | None:
+        return verify(self.session)
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)  # SQLite drops the zone; we wrote UTC
+    return AuditEntry(row.id, at, row.user_id, row.action, row.entity_type, row.entity_id, dict(row.detail), row.hash)

@@ -16,6 +16,8 @@ from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.patient import STORED, Patient
+from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.registers import LotStock
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store.tables import (
     AdverseEventLotRow,
@@ -39,7 +41,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class PatientRepository:
+class SqlPatientRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -168,7 +170,7 @@ _EPISODE_BY_ID = select(EpisodeRow.version, cast(EpisodeRow.document, Text).labe
     EpisodeRow.id == bindparam("id"))
 
 
-class EpisodeRepository:
+class SqlEpisodeRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._versions: dict[str, int] = {}
@@ -241,7 +243,7 @@ class EpisodeRepository:
         self.session.flush()
 
 
-class LotRepository:
+class SqlLotRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -256,31 +258,24 @@ class LotRepository:
             raise NotFound(f"no thread lot {lot_id}")
         return _lot(row)
 
-    def find(self, lot_number: str) -> list[ThreadLot]:
-        rows = self.session.execute(select(ThreadLotRow).where(ThreadLotRow.lot == lot_number)).scalars().all()
-        return [_lot(r) for r in rows]
-
     def used(self, lot_id: UUID | str) -> int:
         return int(self.session.execute(select(func.count()).select_from(ThreadUseRow)
                                         .where(ThreadUseRow.lot_id == str(lot_id))).scalar_one())
 
-    def all(self) -> list[tuple[ThreadLot, int]]:
+    def all(self) -> list[LotStock]:
         used = dict(self.session.execute(select(ThreadUseRow.lot_id, func.count()).group_by(ThreadUseRow.lot_id)).all())
         rows = self.session.execute(select(ThreadLotRow).order_by(ThreadLotRow.expiry)).scalars().all()
-        return [(_lot(r), int(used.get(r.id, 0))) for r in rows]
+        return [LotStock(_lot(r), int(used.get(r.id, 0))) for r in rows]
 
-    def recipients(self, lot_number: str) -> list[ThreadUseRow]:
-        """Every placement of threads from lots numbered ``lot_number`` (recall): one indexed query."""
-        return list(self.session.execute(
-            select(ThreadUseRow).join(ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id)
-            .where(ThreadLotRow.lot == lot_number).order_by(ThreadUseRow.placed_at)).scalars().all())
+    def products(self) -> list[str]:
+        return sorted(set(self.session.execute(select(ThreadLotRow.product)).scalars()))
 
 
 def _lot(row: ThreadLotRow) -> ThreadLot:
     return ThreadLot.model_validate({c: getattr(row, c) for c in ThreadLot.model_fields})
 
 
-class ConsentRepository:
+class SqlConsentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -323,19 +318,33 @@ class ConsentRepository:
         return [PhotoConsent.model_validate(r.document) for r in rows.scalars()]
 
 
-class PhotoRepository:
+class SqlPhotoRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, row: PhotoRow) -> None:
-        self.session.add(row)
+    def add(self, photo: PhotoRecord) -> None:
+        values = photo.model_dump(mode="python")
+        self.session.add(PhotoRow(**{**values, "id": str(photo.id), "patient_id": str(photo.patient_id),
+                                     "episode_id": str(photo.episode_id), "stage": photo.stage.value}))
 
-    def get(self, photo_id: UUID | str) -> PhotoRow:
+    def get(self, photo_id: UUID | str) -> PhotoRecord:
         row = self.session.get(PhotoRow, str(photo_id))
         if row is None:
             raise NotFound(f"no photo {photo_id}")
-        return row
+        return _photo(row)
 
-    def for_episode(self, episode_id: UUID | str) -> list[PhotoRow]:
-        return list(self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
-                                         .order_by(PhotoRow.uploaded_at)).scalars())
+    def for_episode(self, episode_id: UUID | str) -> list[PhotoRecord]:
+        rows = self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
+                                    .order_by(PhotoRow.uploaded_at)).scalars()
+        return [_photo(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(PhotoRow)).scalar_one())
+
+    def newest(self) -> PhotoRecord | None:
+        row = self.session.execute(select(PhotoRow).order_by(PhotoRow.uploaded_at.desc()).limit(1)).scalar()
+        return None if row is None else _photo(row)
+
+
+def _photo(row: PhotoRow) -> PhotoRecord:
+    return PhotoRecord.model_validate({column: getattr(row, column) for column in PhotoRecord.model_fields})

@@ -9,22 +9,24 @@ from functools import partial
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from threadlift.store import audit
+from threadlift.store.registers import SqlRegisters
 from threadlift.store.repository import (
-    ConsentRepository,
-    EpisodeRepository,
-    LotRepository,
-    PatientRepository,
-    PhotoRepository,
+    SqlConsentRepository,
+    SqlEpisodeRepository,
+    SqlLotRepository,
+    SqlPatientRepository,
+    SqlPhotoRepository,
 )
 from threadlift.store.users import UserRepository
 
 _SQLITE_WRITER = threading.RLock()  # re-entrant: a nested unit in one thread times out instead of hanging
 
 
-class UnitOfWork:
+class SqlUnitOfWork:
     """``read_only``: reads only, queueing for no write lock: on SQLite in a deferred transaction, on
     PostgreSQL in autocommit (each statement sees the latest commits; no BEGIN and ROLLBACK).
 
@@ -53,12 +55,14 @@ class UnitOfWork:
             self.session.connection(execution_options={"read_only": True})
         else:
             self._take_writer()
-        self.patients = PatientRepository(self.session)
-        self.episodes = EpisodeRepository(self.session)
-        self.lots = LotRepository(self.session)
-        self.consents = ConsentRepository(self.session)
-        self.photos = PhotoRepository(self.session)
+        self.patients = SqlPatientRepository(self.session)
+        self.episodes = SqlEpisodeRepository(self.session)
+        self.lots = SqlLotRepository(self.session)
+        self.consents = SqlConsentRepository(self.session)
+        self.photos = SqlPhotoRepository(self.session)
         self.users = UserRepository(self.session)
+        self.registers = SqlRegisters(self.session)
+        self.audit = audit.AuditLog(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -100,6 +104,10 @@ class UnitOfWork:
             self._release_writer()
         self._pending_audit.clear()
 
+    def schema_revision(self) -> str | None:
+        revision = self.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        return None if revision is None else str(revision)
+
     def _take_writer(self) -> None:
         if self._dialect == "sqlite" and not self._holds_writer:
             # SQLite has one writer at a time; threads that wait on its lock sleep in growing steps
@@ -111,3 +119,18 @@ class UnitOfWork:
         if self._holds_writer:
             self._holds_writer = False
             _SQLITE_WRITER.release()
+
+
+class SqlUnitOfWorkFactory:
+    """Units of work on one database (the composition root makes one per engine)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def __call__(self, *, read_only: bool = False, logs_reads: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, read_only=read_only, logs_reads=logs_reads)
+
+    @property
+    def in_process(self) -> bool:
+        """SQLite: the database is a file this process reads itself, with no network between."""
+        return bool(self.sessions.kw["bind"].dialect.name == "sqlite")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -14,18 +13,10 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.roles import Role
+from threadlift.clinic.staff import User
 from threadlift.store.tables import SessionRow, UserRow
 
 _hasher = PasswordHasher()
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    username: str
-    display_name: str
-    role: Role
-    active: bool
 
 
 def _user(row: UserRow) -> User:

@@ -11,7 +11,7 @@ from threadlift.logs import RequestLog
 from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
 from threadlift.web import errors, site
-from threadlift.web.routes import admin, auth, episodes, patients
+from threadlift.web.routes import admin, auth, episodes, followups, patients, photos, plans, procedure
 
 
 def create_app(services: Services) -> FastAPI:
@@ -22,7 +22,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.add_middleware(RequestLog)
     errors.install(app)
-    for router in (auth.router, patients.router, episodes.router, admin.router):
+    for router in (auth.router, patients.router, episodes.router, plans.router, photos.router, procedure.router,
+                   followups.router, admin.router):
         app.include_router(router)
     site.install(app)
 

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from threadlift.services.base import Services
 from threadlift.services.people import authenticate
-from threadlift.store.users import User
+from threadlift.services.types import User
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -7,11 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from threadlift.clinic.errors import DomainError, NotFound
-from threadlift.clinic.passwords import WeakPassword
-from threadlift.face.errors import PhotoError
-from threadlift.services.base import PermissionDenied
 from threadlift.services.people import LoginFailed
+from threadlift.services.types import DomainError, NotFound, PermissionDenied, PhotoError, WeakPassword
 
 
 def install(app: FastAPI) -> None:

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from tests.helpers.clinic import (
     ALL_CRITERIA,
@@ -32,7 +33,15 @@ from threadlift.clinic.errors import (
 )
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.policy import ClinicPolicy
-from threadlift.clinic.procedure import ChecklistItem, EventKind, Side
+from threadlift.clinic.procedure import (
+    ChecklistItem,
+    ChecklistTick,
+    EventKind,
+    ProcedureEventEntry,
+    Side,
+    ThreadPlacement,
+)
+from threadlift.clinic.threads import Design, ThreadLot
 
 POLICY = ClinicPolicy.for_jurisdiction("UK", cooling_off_days=0)
 PATIENT = patient()
@@ -49,6 +58,12 @@ def planned_episode(**consultation_changes) -> Episode:
     return episode
 
 
+def placement(thread_lot: ThreadLot, side: Side = Side.LEFT, **changes) -> ThreadPlacement:
+    values = {"lot_id": thread_lot.id, "area": "jawline", "side": side, "vector": "pre-auricular entry -> jowl",
+              "anchored": False}
+    return ThreadPlacement.model_validate({**values, **changes})
+
+
 def in_procedure(*, acknowledge: str | None = None, **changes) -> Episode:
     episode = planned_episode(**changes)
     if acknowledge:
@@ -56,8 +71,8 @@ def in_procedure(*, acknowledge: str | None = None, **changes) -> Episode:
     episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
     for item in ChecklistItem:
         if item is not ChecklistItem.TOPICAL_REMOVED:
-            episode.tick(item, later(11), "nurse-ade")
-    episode.tick(ChecklistItem.TOPICAL_REMOVED, later(40), "nurse-ade")
+            episode.tick(ChecklistTick(item=item), later(11), "nurse-ade")
+    episode.tick(ChecklistTick(item=ChecklistItem.TOPICAL_REMOVED), later(40), "nurse-ade")
     return episode
 
 
@@ -68,8 +83,7 @@ def test_the_whole_pathway_from_consultation_to_closure():
     assert status.total_mg == pytest.approx(40.0)
     first, second = lot(), lot(lot="PDO-2026-B2")
     for thread_lot, side in ((first, Side.LEFT), (second, Side.RIGHT)):
-        episode.place_thread(thread_lot, area="jawline", side=side, vector="pre-auricular entry -> jowl",
-                             at=later(50), by="dr-hale")
+        episode.place_thread(thread_lot, placement(thread_lot, side), later(50), "dr-hale")
     episode.end_procedure(later(95), "dr-hale")
     assert episode.procedure.duration_minutes == pytest.approx(85)
     episode.observe(ObservationRecord(at=later(120), by="nurse-ade", pulse_bpm=72, pain_score=2))
@@ -132,15 +146,16 @@ def test_cooling_off_period_is_enforced():
 def test_an_expired_lot_is_refused():
     episode = in_procedure()
     with pytest.raises(ExpiredLot, match="expired"):
-        episode.place_thread(lot(expiry=TODAY - timedelta(days=1)), area="jawline", side=Side.LEFT, vector="a -> b",
-                             at=later(50), by="dr-hale")
+        expired = lot(expiry=TODAY - timedelta(days=1))
+        episode.place_thread(expired, placement(expired), later(50), "dr-hale")
 
 
 def test_a_thread_of_an_allergenic_polymer_is_refused():
     episode = in_procedure(acknowledge="SEL-09", history={"allergies": [
         Allergy(substance="PDO", kind=AllergyKind.THREAD_POLYMER, material="PDO")]})
     with pytest.raises(ContraindicatedProduct):
-        episode.place_thread(lot(), area="jawline", side=Side.LEFT, vector="a -> b", at=later(50), by="dr-hale")
+        allergenic = lot()
+        episode.place_thread(allergenic, placement(allergenic), later(50), "dr-hale")
 
 
 def test_no_injection_before_the_last_kit_is_confirmed():
@@ -159,7 +174,7 @@ def test_the_procedure_cannot_end_without_asepsis_and_cannot_change_after_it_end
     episode = in_procedure()
     episode.end_procedure(later(60), "dr-hale")
     with pytest.raises(InvalidTransition):
-        episode.tick(ChecklistItem.MARKED, later(61), "dr-hale")
+        episode.tick(ChecklistTick(item=ChecklistItem.MARKED), later(61), "dr-hale")
 
 
 def test_no_discharge_before_the_observation_criteria_are_met():
@@ -181,7 +196,8 @@ def test_no_discharge_before_the_observation_criteria_are_met():
 
 def test_shock_like_pain_adds_a_neurological_review():
     episode = in_procedure()
-    episode.record_event(EventKind.SHOCK_LIKE_PAIN, later(55), "dr-hale", "electric pain at the left jowl")
+    episode.record_event(ProcedureEventEntry(kind=EventKind.SHOCK_LIKE_PAIN, note="electric pain at the left jowl"),
+                         later(55), "dr-hale")
     episode.end_procedure(later(60), "dr-hale")
     episode.observe(ObservationRecord(at=later(80), by="nurse-ade"))
     follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
@@ -208,3 +224,38 @@ def test_an_adverse_event_names_only_lots_used_in_the_episode():
     with pytest.raises(InvalidInput, match="not used"):
         episode.add_adverse_event(AdverseEvent(type=EventType.INFECTION, onset_on=TODAY, severity=2,
                                                intervention=Intervention.DRUG, lot_ids=[other.id]))
+
+
+def test_a_thread_is_recorded_as_placed_not_as_planned():
+    episode = in_procedure()
+    thread_lot = lot()
+    used = episode.place_thread(thread_lot, placement(thread_lot, anchored=False, entry_to_exit_mm=82.5,
+                                                      planned_thread="L-jawline-1"), later(50), "dr-hale")
+    assert (used.anchored, used.entry_to_exit_mm, used.planned_thread) == (False, 82.5, "L-jawline-1")
+    assert (used.lot, used.product, used.by) == (thread_lot.lot, thread_lot.product, "dr-hale")
+
+
+def test_a_placement_must_say_whether_the_thread_was_anchored():
+    thread_lot = lot()
+    with pytest.raises(ValidationError, match="anchored"):
+        ThreadPlacement.model_validate({"lot_id": thread_lot.id, "area": "jawline", "side": "left", "vector": "a -> b"})
+
+
+def test_a_coned_thread_without_its_entry_to_exit_length_is_refused():
+    episode = in_procedure()
+    coned = lot(design=Design.CONED, cones=8)
+    with pytest.raises(InvalidInput, match="record the entry-to-exit length") as refused:
+        episode.place_thread(coned, placement(coned), later(50), "dr-hale")
+    assert refused.value.rule == "PRO-02"
+    with pytest.raises(InvalidInput, match="too short"):
+        episode.place_thread(coned, placement(coned, entry_to_exit_mm=55), later(50), "dr-hale")
+    placed = episode.place_thread(coned, placement(coned, entry_to_exit_mm=64), later(50), "dr-hale")
+    assert placed.entry_to_exit_mm == 64 and episode.procedure.threads == [placed]
+
+
+def test_grams_of_cream_go_only_with_the_topical_anaesthetic():
+    with pytest.raises(ValidationError, match="grams"):
+        ChecklistTick(item=ChecklistItem.CLEANED, amount_g=2)
+    with pytest.raises(ValidationError):
+        ChecklistTick(item=ChecklistItem.TOPICAL_APPLIED, amount_g=31)
+    assert ChecklistTick(item=ChecklistItem.TOPICAL_APPLIED, amount_g=2).amount_g == 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
-from threadlift.clinic.passwords import WeakPassword
 from threadlift.services import people
-from threadlift.web.pages.common import COOKIE, PageDep, domain_message, form_values
+from threadlift.services.types import WeakPassword
+from threadlift.web.pages.common import COOKIE, FormDep, PageDep, domain_message, form_values
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -18,8 +18,8 @@ def password_form(page: PageDep) -> Response:
 
 
 @router.post("/account/password")
-async def change_password(page: PageDep) -> Response:
-    values = form_values(await page.request.form())
+def change_password(page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     errors: dict[str, str] = {}
     if values.get("new_password", "") != values.get("repeat_password", ""):
         errors["repeat_password"] = "The two new passwords differ; type the same one twice."

@@ -6,13 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from fastapi.responses import Response
+from pydantic import ValidationError
 
-from threadlift.clinic.errors import DomainError, NotFound
-from threadlift.clinic.passwords import WeakPassword
-from threadlift.clinic.roles import Role
-from threadlift.services import people, records
-from threadlift.services.base import PermissionDenied
-from threadlift.web.pages.common import PageDep, domain_message, form_values
+from threadlift.services import audit, people
+from threadlift.services.commands import CreateUser
+from threadlift.services.types import DomainError, NotFound, PermissionDenied, Role, StaffAccount, WeakPassword
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors, form_values
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -20,7 +19,7 @@ router = page_router()
 
 def _admin(page: PageDep, status: int = 200, **extra: Any) -> Response:
     users = people.list_users(page.services, page.user)
-    trail = records.recent_audit(page.services, page.user, 50)
+    trail = audit.recent_audit(page.services, page.user, 50)
     names = {u.id: u.username for u in users}
     return page.render("admin.html", status, users=users, roles=[r.value for r in Role], trail=trail, names=names,
                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
@@ -32,24 +31,16 @@ def admin(page: PageDep) -> Response:
 
 
 @router.post("/admin/users")
-async def create_user(page: PageDep) -> Response:
-    values = form_values(await page.request.form())
-    errors = {}
-    username = values.get("username", "").strip()
-    if not username or not all(ch.isalnum() or ch in "._-" for ch in username):
-        errors["username"] = "Use letters, digits, dot, dash or underscore."
-    if not values.get("display_name", "").strip():
-        errors["display_name"] = "Enter the person's name as it should appear on records."
-    if values.get("role") not in [r.value for r in Role]:
-        errors["role"] = "Choose a role."
-    if not errors:
-        try:
-            people.create_user(page.services, page.user, username, values["display_name"].strip(),
-                               Role(values["role"]), values["password"])
-            return page.redirect("/admin#users")
-        except DomainError as error:
-            field = "username" if error.rule == "unique_username" else "password"
-            errors[field] = domain_message(error)
+def create_user(page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
+    try:
+        account = StaffAccount.model_validate({name: values.get(name, "") for name in StaffAccount.model_fields})
+        people.create_user(page.services, page.user, CreateUser(account=account))
+        return page.redirect("/admin#users")
+    except ValidationError as error:
+        errors = field_errors(error)
+    except DomainError as error:
+        errors = {"username" if error.rule == "unique_username" else "password": domain_message(error)}
     values.pop("password", None)
     return _admin(page, 422, errors=errors, values=values)
 
@@ -72,8 +63,8 @@ def reactivate(user_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/admin/users/{user_id}/password")
-async def set_password(user_id: UUID, page: PageDep) -> Response:
-    values = form_values(await page.request.form())
+def set_password(user_id: UUID, page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     try:
         people.set_password(page.services, page.user, str(user_id), values.get("password", ""))
     except WeakPassword as error:
@@ -83,5 +74,5 @@ async def set_password(user_id: UUID, page: PageDep) -> Response:
 
 @router.post("/admin/audit/verify")
 def verify(page: PageDep) -> Response:
-    problem = records.verify_audit(page.services, page.user)
+    problem = audit.verify_audit(page.services, page.user)
     return _admin(page, verification=problem or "intact")

@@ -6,6 +6,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from threadlift.services import people
+from threadlift.services.commands import Login
 from threadlift.web.deps import ServicesDep
 from threadlift.web.pages.common import COOKIE, PageDep, templates
 from threadlift.web.pages.routing import page_router
@@ -34,7 +35,7 @@ def login(request: Request, services: ServicesDep, username: Annotated[str, Form
     if not username or not password:
         return _login_page(request, services, 422, "Enter your user name and password.", username)
     try:
-        result = people.login(services, username, password)
+        result = people.login(services, Login(username=username, password=password))
     except people.LoginFailed:
         return _login_page(request, services, 401, "Wrong user name or password.", username)
     response = RedirectResponse("/", status_code=303)

@@ -1,9 +1,13 @@
 """What every page needs: templates, the signed-in user from the session cookie, CSRF, form errors.
 
-Pages call the same services as the JSON API. The session lives in an HttpOnly, SameSite=Strict
-cookie; every state-changing request also carries a CSRF token (a form field, or the header that
-htmx sends from ``<body hx-headers>``) derived from the session token, and its Origin, when sent,
-must be this site.
+Pages call the same services as the JSON API and only translate: a form in, HTML out. The session
+lives in an HttpOnly, SameSite=Strict cookie; every state-changing request also carries a CSRF token
+(a form field, or the header that htmx sends from ``<body hx-headers>``) derived from the session
+token, and its Origin, when sent, must be this site.
+
+Page handlers are plain functions, run on the thread pool: they read the database and draw images.
+What must be awaited (the session check on PostgreSQL, the form's body) is done by the async
+dependencies here, before the handler runs.
 """
 
 from __future__ import annotations
@@ -20,13 +24,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
-from threadlift.clinic.errors import DomainError
-from threadlift.clinic.roles import Permission, allowed
 from threadlift.services.base import Services, require
 from threadlift.services.people import authenticate
-from threadlift.store.users import User
-from threadlift.web.deps import get_services
+from threadlift.services.types import DomainError, Permission, User, allowed
+from threadlift.web.deps import get_services, quick_read
 
 COOKIE = "threadlift_session"
 CSRF_FIELD = "csrf"
@@ -90,7 +93,7 @@ class Page:
 
 async def page(request: Request, services: Annotated[Services, Depends(get_services)]) -> Page:
     token = request.cookies.get(COOKIE)
-    user = authenticate(services, token) if token else None
+    user = await quick_read(services, authenticate, services, token) if token else None
     if user is None or token is None:
         raise LoginRequired()
     if request.method not in ("GET", "HEAD"):
@@ -110,6 +113,14 @@ async def page(request: Request, services: Annotated[Services, Depends(get_servi
 PageDep = Annotated[Page, Depends(page)]
 
 
+async def posted_form(request: Request) -> FormData:
+    """The request's form, parsed on the event loop (Starlette parses it once; CSRF read it already)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
 def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
     """Pydantic errors by form field name (``history.pregnant``), in words a user can act on."""
     found: dict[str, str] = {}
@@ -117,6 +128,8 @@ def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
         location = ".".join(str(part) for part in item["loc"] if part != "__root__")
         name = f"{prefix}{location}" if location else prefix.rstrip(".") or "form"
         message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "fill this in: the record needs it"
         found.setdefault(name, message[0].upper() + message[1:] if message else "this value is not valid")
     return found
 
@@ -128,3 +141,13 @@ def domain_message(error: DomainError) -> str:
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str) and key != CSRF_FIELD}
+
+
+def filled(values: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str | None]:
+    """Form fields as an entry model's fields: a blank field is "not recorded" (None), never ""."""
+    return {name: (values.get(name) or "").strip() or None for name in names}
+
+
+def ticked(values: Mapping[str, str], name: str) -> bool:
+    """An HTML checkbox: sent ("on") when ticked, absent when not."""
+    return values.get(name) == "on"

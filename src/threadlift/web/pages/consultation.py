@@ -9,11 +9,12 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from threadlift.clinic import consultation as c
-from threadlift.clinic.errors import DomainError
-from threadlift.clinic.suitability import clearance_problems, effective_decision
-from threadlift.services import episodes, people
-from threadlift.web.pages.common import PageDep, domain_message, field_errors
+from threadlift.services import consultation as use_case
+from threadlift.services import episodes
+from threadlift.services import types as c
+from threadlift.services.commands import DecideSuitability, OverrideFinding, RecordConsultation
+from threadlift.services.types import ConsultationEntry, DomainError, OverrideEntry
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -47,36 +48,34 @@ def choices() -> dict[str, Any]:
 
 @router.get("/episodes/{episode_id}/consultation")
 def consultation_page(episode_id: UUID, page: PageDep) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "consultation")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
+    found = episodes.clinical_record(page.services, page.user, episode_id, "consultation")
+    episode = found.episode
     values = _values_of(episode.consultation) if episode.consultation else {
         "consulted_on": page.services.clock().date().isoformat()}
-    return page.render("consultation.html", episode=episode, patient=patient, values=values, errors={},
+    return page.render("consultation.html", episode=episode, patient=found.patient, values=values, errors={},
                        editable=episode.state.value == "consultation" and page.may("medical:write"), **choices())
 
 
 @router.post("/episodes/{episode_id}/consultation")
-async def save_consultation(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
-    fields = parse(form)
+def save_consultation(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    """Save; with "Save and decide suitability", decide it in the same transaction."""
+    decide = bool(form.get("decide"))
     try:
-        episodes.record_consultation(page.services, page.user, episode_id, fields)
-        if form.get("decide") and page.may("suitability:decide"):
-            episodes.decide_suitability(page.services, page.user, episode_id)
-            return page.redirect(f"/episodes/{episode_id}/suitability")
+        entry = ConsultationEntry.model_validate(parse(form))
+        use_case.record_consultation(page.services, page.user, RecordConsultation(
+            episode_id=episode_id, consultation=entry, decide_suitability=decide))
     except ValidationError as error:
         return _again(page, episode_id, form, field_errors(error))
     except DomainError as error:
         return _again(page, episode_id, form, {"form": domain_message(error)})
-    return page.redirect(f"/episodes/{episode_id}")
+    return page.redirect(f"/episodes/{episode_id}/suitability" if decide else f"/episodes/{episode_id}")
 
 
 def _again(page: PageDep, episode_id: UUID, form: FormData, errors: dict[str, str]) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "consultation")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
+    found = episodes.clinical_record(page.services, page.user, episode_id, "consultation")
     values = {k: form.getlist(k) if k in ("risks", "areas") else v for k, v in form.items()}
-    return page.render("consultation.html", 422, episode=episode, patient=patient, values=values, errors=errors,
-                       editable=True, **choices())
+    return page.render("consultation.html", 422, episode=found.episode, patient=found.patient, values=values,
+                       errors=errors, editable=True, **choices())
 
 
 def parse(form: FormData) -> dict[str, Any]:
@@ -149,32 +148,32 @@ def suitability_page(episode_id: UUID, page: PageDep) -> Response:
 
 
 def _suitability(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "suitability")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    result = episode.suitability
-    return page.render("suitability.html", status, episode=episode, patient=patient, result=result,
-                       effective=effective_decision(result, episode.overrides) if result else None,
-                       problems=clearance_problems(result, episode.overrides) if result else [],
+    found = episodes.clinical_record(page.services, page.user, episode_id, "suitability")
+    episode = found.episode
+    view = use_case.view_of_suitability(episode) if episode.suitability else None
+    return page.render("suitability.html", status, episode=episode, patient=found.patient,
+                       result=view.result if view else None, effective=view.effective_decision if view else None,
+                       problems=view.problems_before_procedure if view else [],
                        overrides={o.rule: o for o in episode.overrides}, **extra)
 
 
 @router.post("/episodes/{episode_id}/suitability")
 def decide(episode_id: UUID, page: PageDep) -> Response:
     try:
-        episodes.decide_suitability(page.services, page.user, episode_id)
+        use_case.decide_suitability(page.services, page.user, DecideSuitability(episode_id=episode_id))
     except DomainError as error:
         return _suitability(page, episode_id, 409, error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/suitability")
 
 
 @router.post("/episodes/{episode_id}/suitability/override")
-async def override(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
-    rule, reason = str(form.get("rule", "")), str(form.get("reason", "")).strip()
-    if len(reason) < 10:
-        return _suitability(page, episode_id, 422, override_errors={rule: "Give the reason in at least 10 characters."})
+def override(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    rule = str(form.get("rule", ""))
     try:
-        episodes.override_finding(page.services, page.user, episode_id, rule, reason)
+        entry = OverrideEntry.model_validate({"rule": rule, "reason": str(form.get("reason", ""))})
+        use_case.override_finding(page.services, page.user, OverrideFinding(episode_id=episode_id, override=entry))
+    except ValidationError as error:
+        return _suitability(page, episode_id, 422, override_errors={rule: "; ".join(field_errors(error).values())})
     except DomainError as error:
         return _suitability(page, episode_id, 409, override_errors={rule: domain_message(error)})
     return page.redirect(f"/episodes/{episode_id}/suitability")

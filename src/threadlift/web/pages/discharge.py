@@ -8,10 +8,17 @@ from uuid import UUID
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from threadlift.clinic.discharge import AFTERCARE_SHEETS, Criterion
-from threadlift.clinic.errors import DomainError, NotFound
-from threadlift.services import episodes, people
-from threadlift.web.pages.common import PageDep, domain_message, field_errors, form_values
+from threadlift.services import aftercare, episodes
+from threadlift.services.commands import Discharge, RecordObservation
+from threadlift.services.types import (
+    AFTERCARE_SHEETS,
+    Criterion,
+    DischargeDecision,
+    DomainError,
+    NotFound,
+    ObservationEntry,
+)
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors, filled, form_values, ticked
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -20,9 +27,8 @@ OBSERVATION_FLAGS = ("active_bleeding", "expanding_swelling", "last_symptoms")
 
 
 def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "observations")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    return page.render("discharge.html", status, episode=episode, patient=patient,
+    found = episodes.clinical_record(page.services, page.user, episode_id, "observations")
+    return page.render("discharge.html", status, episode=found.episode, patient=found.patient,
                        criteria=[c.value for c in Criterion], sheets=list(AFTERCARE_SHEETS),
                        minimum=page.services.policy.minimum_observation_minutes,
                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
@@ -34,12 +40,12 @@ def discharge_page(episode_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/episodes/{episode_id}/observations")
-async def observe(episode_id: UUID, page: PageDep) -> Response:
-    values = form_values(await page.request.form())
-    fields: dict[str, Any] = {name: values.get(name) or None for name in OBSERVATION_FIELDS}
-    fields.update({flag: values.get(flag) == "on" for flag in OBSERVATION_FLAGS})
+def observe(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     try:
-        episodes.observe(page.services, page.user, episode_id, fields)
+        entry = ObservationEntry.model_validate({**filled(values, OBSERVATION_FIELDS),
+                                                 **{flag: ticked(values, flag) for flag in OBSERVATION_FLAGS}})
+        aftercare.observe(page.services, page.user, RecordObservation(episode_id=episode_id, observation=entry))
     except ValidationError as error:
         return _page(page, episode_id, 422, errors=field_errors(error), values=values)
     except DomainError as error:
@@ -48,22 +54,25 @@ async def observe(episode_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/episodes/{episode_id}/discharge")
-async def discharge(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
-    ticked = {str(v) for v in form.getlist("criteria")}
-    criteria = {c: c.value in ticked for c in Criterion}
+def discharge(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    chosen = {str(v) for v in form.getlist("criteria")}
     try:
-        episodes.discharge(page.services, page.user, episode_id, criteria, str(form.get("aftercare_version", "")))
+        decision = DischargeDecision.model_validate({
+            "criteria": {c.value: c.value in chosen for c in Criterion},
+            "aftercare_version": str(form.get("aftercare_version", ""))})
+        aftercare.discharge(page.services, page.user, Discharge(episode_id=episode_id, decision=decision))
+    except ValidationError as error:
+        return _page(page, episode_id, 422, discharge_error="; ".join(field_errors(error).values()), ticked=chosen)
     except DomainError as error:
-        return _page(page, episode_id, 409, discharge_error=domain_message(error), ticked=ticked)
+        return _page(page, episode_id, 409, discharge_error=domain_message(error), ticked=chosen)
     return page.redirect(f"/episodes/{episode_id}/follow-up")
 
 
 @router.get("/episodes/{episode_id}/aftercare")
-def aftercare(episode_id: UUID, page: PageDep, version: str | None = None) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "aftercare")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
+def aftercare_sheet(episode_id: UUID, page: PageDep, version: str | None = None) -> Response:
+    found = episodes.clinical_record(page.services, page.user, episode_id, "aftercare")
+    episode = found.episode
     chosen = version or (episode.discharge.aftercare_version if episode.discharge else list(AFTERCARE_SHEETS)[-1])
     if chosen not in AFTERCARE_SHEETS:
         raise NotFound(f"no aftercare sheet {chosen}")
-    return page.render("aftercare.html", episode=episode, patient=patient, sheet=AFTERCARE_SHEETS[chosen])
+    return page.render("aftercare.html", episode=episode, patient=found.patient, sheet=AFTERCARE_SHEETS[chosen])

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from fastapi.responses import Response
+from pydantic import ValidationError
 
-from threadlift.clinic.episode import Episode, State
-from threadlift.clinic.errors import InvalidInput
-from threadlift.services import episodes, people
-from threadlift.web.pages.common import PageDep
+from threadlift.services import episodes
+from threadlift.services.commands import CancelEpisode
+from threadlift.services.types import Cancellation, Episode, InvalidInput, State
+from threadlift.web.pages.common import FormDep, PageDep, filled, form_values
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -54,8 +55,8 @@ def steps(episode: Episode, page: PageDep) -> list[Step]:
 
 @router.get("/episodes/{episode_id}")
 def hub(episode_id: UUID, page: PageDep) -> Response:
-    found = episodes.get_episode(page.services, page.user, episode_id)
-    patient = people.get_patient(page.services, page.user, found.patient_id)
+    seen = episodes.overview(page.services, page.user, episode_id)
+    found, patient = seen.episode, seen.patient
     if not isinstance(found, Episode):  # reception: state and dates only
         return page.render("episode_status.html", status=found, patient=patient)
     return page.render("episode.html", episode=found, patient=patient, steps=steps(found, page),
@@ -63,10 +64,10 @@ def hub(episode_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/episodes/{episode_id}/cancel")
-async def cancel(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
-    reason = str(form.get("reason", "")).strip()
-    if len(reason) < 3:
-        raise InvalidInput("give a reason to cancel (at least 3 characters)", rule="cancel")
-    episodes.cancel(page.services, page.user, episode_id, reason)
+def cancel(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    try:
+        cancellation = Cancellation.model_validate(filled(form_values(form), ("reason",)))
+    except ValidationError:
+        raise InvalidInput("give a reason to cancel (at least 3 characters)", rule="cancel") from None
+    episodes.cancel(page.services, page.user, CancelEpisode(episode_id=episode_id, cancellation=cancellation))
     return page.redirect(f"/episodes/{episode_id}")

@@ -2,42 +2,42 @@
 
 from __future__ import annotations
 
-import io
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi.responses import Response
-from PIL import Image
 from pydantic import ValidationError
 
-from threadlift.clinic.adverse import EventType, Intervention, Outcome
-from threadlift.clinic.errors import DomainError
-from threadlift.clinic.followup import FollowUpStatus
-from threadlift.face.compare_draw import aligned_pair, render_comparison
-from threadlift.services import episodes, outcomes, people, photos
-from threadlift.web.pages.common import PageDep, domain_message, field_errors, form_values
+from threadlift.services import aftercare, episodes, outcomes
+from threadlift.services.commands import ComparePhotos, CompleteFollowUp, ReportAdverseEvent
+from threadlift.services.types import (
+    AdverseEventReport,
+    DomainError,
+    EventOutcome,
+    EventType,
+    FollowUpOutcome,
+    FollowUpStatus,
+    Intervention,
+)
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors, filled, form_values, ticked
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
-EVENT_TEXT = ("description", "area", "side", "onset_on", "severity", "treatment", "intervention", "outcome",
+EVENT_TEXT = ("type", "description", "area", "side", "onset_on", "severity", "treatment", "intervention", "outcome",
               "resolved_on")
+EVENT_FLAGS = ("serious", "pus_present", "pulsatile_lump")
 
 
 def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "follow_ups")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    stored = photos.photos_of(page.services, page.user, episode_id)
-    baseline = {p.view: p for p in stored if p.stage == "baseline"}
-    pairs = [(baseline[p.view], p) for p in stored if p.stage == "follow_up" and p.view in baseline]
-    procedure_on = episode.procedure.started_at.date() if episode.procedure else None
+    view = aftercare.follow_up_view(page.services, page.user, episode_id)
+    episode = view.episode
     today = page.services.clock().date()
     lots = {t.lot_id: t for t in episode.procedure.threads} if episode.procedure else {}
-    return page.render("followup.html", status, episode=episode, patient=patient, pairs=pairs, lots=lots,
-                       prompts={e.id: e.prompts(procedure_on, today, page.services.policy.dimpling_review_days)
-                                for e in episode.adverse_events},
+    return page.render("followup.html", status, episode=episode, patient=view.patient, pairs=view.comparable,
+                       lots=lots, prompts={e.event.id: e.prompts for e in view.events},
                        statuses=[s.value for s in FollowUpStatus if s is not FollowUpStatus.SCHEDULED],
                        types=[t.value for t in EventType], interventions=[i.value for i in Intervention],
-                       outcomes=[o.value for o in Outcome], errors=extra.pop("errors", {}),
+                       outcomes=[o.value for o in EventOutcome], errors=extra.pop("errors", {}),
                        values=extra.pop("values", {"onset_on": today.isoformat(), "severity": "1"}), **extra)
 
 
@@ -47,28 +47,28 @@ def follow_up_page(episode_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/episodes/{episode_id}/follow-ups/{index}")
-async def complete(episode_id: UUID, index: int, page: PageDep) -> Response:
-    values = form_values(await page.request.form())
+def complete(episode_id: UUID, index: int, page: PageDep, form: FormDep) -> Response:
     try:
-        episodes.complete_follow_up(page.services, page.user, episode_id, index,
-                                    FollowUpStatus(values.get("status", "done")), values.get("note") or None)
-    except (ValueError, DomainError) as error:
-        message = domain_message(error) if isinstance(error, DomainError) else "Choose done, missed or cancelled."
-        return _page(page, episode_id, 409, follow_up_errors={index: message})
+        outcome = FollowUpOutcome.model_validate(filled(form_values(form), ("status", "note")))
+        aftercare.complete_follow_up(page.services, page.user, CompleteFollowUp(episode_id=episode_id, index=index,
+                                                                                outcome=outcome))
+    except ValidationError:
+        return _page(page, episode_id, 422, follow_up_errors={index: "Choose done, missed or cancelled."})
+    except DomainError as error:
+        return _page(page, episode_id, 409, follow_up_errors={index: domain_message(error)})
     return page.redirect(f"/episodes/{episode_id}/follow-up")
 
 
 @router.post("/episodes/{episode_id}/adverse-events")
-async def add_event(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
+def add_event(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
-    fields: dict[str, Any] = {name: values.get(name) or None for name in EVENT_TEXT}
-    fields.update(type=values.get("type") or None, serious=values.get("serious") == "on",
-                  pus_present=values.get("pus_present") == "on", pulsatile_lump=values.get("pulsatile_lump") == "on",
-                  lot_ids=[str(v) for v in form.getlist("lot_ids")])
-    fields = {k: v for k, v in fields.items() if v is not None or k in ("type", "onset_on", "severity")}
+    fields = {name: value for name, value in filled(values, EVENT_TEXT).items()
+              if value is not None or name in ("type", "onset_on", "severity")}
     try:
-        episodes.add_adverse_event(page.services, page.user, episode_id, fields)
+        report = AdverseEventReport.model_validate({**fields, **{flag: ticked(values, flag) for flag in EVENT_FLAGS},
+                                                    "lot_ids": [str(v) for v in form.getlist("lot_ids")]})
+        aftercare.report_adverse_event(page.services, page.user, ReportAdverseEvent(episode_id=episode_id,
+                                                                                    event=report))
     except ValidationError as error:
         return _page(page, episode_id, 422, errors=field_errors(error), values=values)
     except DomainError as error:
@@ -78,24 +78,16 @@ async def add_event(episode_id: UUID, page: PageDep) -> Response:
 
 @router.get("/episodes/{episode_id}/compare/{before_id}/{after_id}")
 def comparison(episode_id: UUID, before_id: UUID, after_id: UUID, page: PageDep, force: bool = False) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "outcome")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    outcome = outcomes.compare_photos(page.services, page.user, before_id, after_id, force=force)
-    return page.render("compare.html", episode=episode, patient=patient, outcome=outcome, doc=outcome.document,
-                       force=force)
+    outcome = outcomes.compare_photos(page.services, page.user, ComparePhotos(
+        before_id=before_id, after_id=after_id, force=force, episode_id=episode_id))
+    found = episodes.clinical_record(page.services, page.user, episode_id, "outcome")
+    return page.render("compare.html", episode=found.episode, patient=found.patient, outcome=outcome,
+                       doc=outcome.document, force=force)
 
 
 @router.get("/episodes/{episode_id}/compare/{before_id}/{after_id}/{picture}.jpg")
-def comparison_picture(episode_id: UUID, before_id: UUID, after_id: UUID, picture: str, page: PageDep,
-                       force: bool = False) -> Response:
-    outcome = outcomes.compare_photos(page.services, page.user, before_id, after_id, force=force)
-    if picture == "arrows":
-        image = render_comparison(outcome.comparison)
-    elif picture in ("before", "after"):
-        before, after = aligned_pair(outcome.comparison)
-        image = Image.fromarray(before if picture == "before" else after)
-    else:
-        return Response(status_code=404)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=88)
-    return Response(buffer.getvalue(), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+def comparison_picture(episode_id: UUID, before_id: UUID, after_id: UUID,
+                       picture: Literal["before", "after", "arrows"], page: PageDep, force: bool = False) -> Response:
+    command = ComparePhotos(before_id=before_id, after_id=after_id, force=force, episode_id=episode_id)
+    return Response(outcomes.comparison_jpeg(page.services, page.user, command, picture), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store"})

@@ -3,43 +3,44 @@
 from __future__ import annotations
 
 import base64
-import io
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+from fastapi import Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
-from threadlift.clinic.errors import DomainError
-from threadlift.face.errors import PhotoError
-from threadlift.face.metrics import MEASURES_BY_NAME
-from threadlift.face.overlay import render_overlay
-from threadlift.face.pose import View
-from threadlift.services import episodes, people, photos
+from threadlift.services import episodes, photos
+from threadlift.services.commands import PhotoUpload
+from threadlift.services.types import DomainError, PhotoError
 from threadlift.web.pages.common import PageDep, domain_message
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
-VIEWS = [v.value for v in View]
+VIEWS = list(photos.VIEWS)
 STAGES = list(photos.STAGES)
 
 
-async def _upload(page: PageDep) -> tuple[bytes, str, str]:
-    form = await page.request.form()
+async def upload_in(request: Request, episode_id: UUID) -> PhotoUpload:
+    """The uploaded file (at most the upload limit and one byte, so a larger one is refused by size),
+    with its view and stage. Awaited before the handler runs: reading the body is the event loop's."""
+    form = await request.form()
     upload = form.get("file")
-    data = b""
-    if upload is not None and not isinstance(upload, str):
-        data = await upload.read(photos.MAX_UPLOAD_BYTES + 1)
-    return data, str(form.get("view", "frontal")), str(form.get("stage", "baseline"))
+    data = await upload.read(photos.MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    return PhotoUpload(episode_id=episode_id, data=data, view=str(form.get("view", "frontal"))[:40],
+                       stage=str(form.get("stage", "baseline"))[:40])
+
+
+UploadDep = Annotated[PhotoUpload, Depends(upload_in)]
 
 
 def _gallery(page: PageDep, episode_id: UUID, stage: str, status: int = 200, **extra: Any) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "photos")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
+    found = episodes.clinical_record(page.services, page.user, episode_id, "photos")
     stored = photos.photos_of(page.services, page.user, episode_id)
     by_view = {view: [p for p in stored if p.view == view] for view in VIEWS}
     baseline = {view: next((p for p in reversed(by_view[view]) if p.stage == "baseline"), None) for view in VIEWS}
-    return page.render("photos.html", status, episode=episode, patient=patient, by_view=by_view, baseline=baseline,
-                       views=VIEWS, stages=STAGES, stage=stage if stage in STAGES else "baseline",
+    return page.render("photos.html", status, episode=found.episode, patient=found.patient, by_view=by_view,
+                       baseline=baseline, views=VIEWS, stages=STAGES, stage=stage if stage in STAGES else "baseline",
                        view=extra.pop("view", "frontal"), **extra)
 
 
@@ -49,41 +50,36 @@ def gallery(episode_id: UUID, page: PageDep, stage: str = "baseline") -> Respons
 
 
 @router.post("/episodes/{episode_id}/photos/check")
-async def check(episode_id: UUID, page: PageDep) -> Response:
+def check(page: PageDep, upload: UploadDep) -> Response:
     """Analyse without storing: the clinician sees quality problems before accepting the photo."""
-    data, view, stage = await _upload(page)
     try:
-        analysis, document = photos.check(page.services, page.user, episode_id, data=data, view=view, stage=stage)
+        checked = photos.check(page.services, page.user, upload)
     except PhotoError as error:
         return page.render("_photo_check.html", 422, error=f"{error.message} [{error.code}]")
     except DomainError as error:
         return page.render("_photo_check.html", 422, error=domain_message(error))
-    buffer = io.BytesIO()
-    render_overlay(analysis).save(buffer, format="JPEG", quality=85)
-    overlay = base64.b64encode(buffer.getvalue()).decode()
-    return page.render("_photo_check.html", document=document, overlay=overlay, view=view,
-                       rows=_measurement_rows(document))
+    return page.render("_photo_check.html", document=checked.document, view=upload.view,
+                       overlay=base64.b64encode(checked.overlay_jpeg).decode(), rows=checked.measurement_rows)
 
 
 @router.post("/episodes/{episode_id}/photos")
-async def store(episode_id: UUID, page: PageDep) -> Response:
-    data, view, stage = await _upload(page)
+def store(page: PageDep, upload: UploadDep) -> Response:
     try:
-        stored = photos.upload(page.services, page.user, episode_id, data=data, view=view, stage=stage)
+        stored = photos.upload(page.services, page.user, upload)
     except PhotoError as error:
-        return _gallery(page, episode_id, stage, 422, view=view, file_error=f"{error.message} [{error.code}]")
+        return _gallery(page, upload.episode_id, upload.stage, 422, view=upload.view,
+                        file_error=f"{error.message} [{error.code}]")
     except DomainError as error:
-        return _gallery(page, episode_id, stage, 422, view=view, file_error=domain_message(error))
+        return _gallery(page, upload.episode_id, upload.stage, 422, view=upload.view, file_error=domain_message(error))
     return page.redirect(f"/photos/{stored.id}")
 
 
 @router.get("/photos/{photo_id}")
 def photo_page(photo_id: UUID, page: PageDep) -> Response:
     stored = photos.photo_record(page.services, page.user, photo_id)
-    episode = episodes.clinical_episode(page.services, page.user, stored.episode_id, "photos")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    return page.render("photo.html", photo=stored, episode=episode, patient=patient, document=stored.analysis,
-                       rows=_measurement_rows(stored.analysis))
+    found = episodes.clinical_record(page.services, page.user, stored.episode_id, "photos")
+    return page.render("photo.html", photo=stored, episode=found.episode, patient=found.patient,
+                       document=stored.analysis, rows=stored.measurement_rows)
 
 
 @router.get("/photos/{photo_id}/image")
@@ -94,15 +90,5 @@ def image(photo_id: UUID, page: PageDep) -> Response:
 
 @router.get("/photos/{photo_id}/overlay.jpg")
 def overlay(photo_id: UUID, page: PageDep) -> Response:
-    _, analysis = photos.analysis_of(page.services, page.user, photo_id)
-    buffer = io.BytesIO()
-    render_overlay(analysis).save(buffer, format="JPEG", quality=88)
-    return Response(buffer.getvalue(), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
-
-
-def _measurement_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for name, value in document.get("measurements", {}).items():
-        measure = MEASURES_BY_NAME.get(name)
-        rows.append({"name": name, "area": measure.area if measure else "", "sided": "left" in value, **value})
-    return rows
+    return Response(photos.overlay_jpeg(page.services, page.user, photo_id), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, no-store"})

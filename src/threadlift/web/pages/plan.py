@@ -1,9 +1,13 @@
-"""The plan editor on the marking map: drag or type points, add or remove threads, live zone checks."""
+"""The plan editor on the marking map: drag or type points, add or remove threads, live zone checks.
+
+Every edit the form makes is translated into the typed edits of the plan use case (the JSON API's
+``POST /api/episodes/{id}/plan/edits`` and ``threadlift plan edit`` make the same ones), so the
+page, the API and the command line are checked by one piece of code.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,149 +15,140 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from threadlift.clinic.catalogue import catalogue
-from threadlift.clinic.errors import DomainError
-from threadlift.plan import edit
-from threadlift.plan.checks import anaesthetic_plan, danger_flags, injection_points
-from threadlift.plan.draw import panel_rows, png_bytes, to_svg
-from threadlift.plan.model import Plan, Side
-from threadlift.plan.validate import PlanInvalid, parse, validate
-from threadlift.reports.marking_sheet import marking_sheet_pdf
-from threadlift.services import episodes, people, photos, planning
-from threadlift.web.pages.common import PageDep, domain_message
+from threadlift.services import episodes, planning
+from threadlift.services.planning import EditedPlan, PlanEdits
+from threadlift.services.types import CheckedPlan, DomainError, PlanDocument, PlanInvalid
+from threadlift.web.pages.common import FormDep, PageDep, domain_message
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
+THREAD_FIELDS = ("design", "material", "gauge", "length_mm", "depth_plane", "cones")
+POINTS = ("entry", "anchor", "exit")
 
 
-def _choices() -> dict[str, Any]:
-    cat = catalogue()
-    return {"areas": list(cat.areas), "designs": [d.value for d in cat.designs],
-            "materials": [m.value for m in cat.materials], "gauges": cat.gauges.values,
-            "lengths": cat.lengths_mm.typical, "depths": ["subdermal", "subcutaneous", "smas", "sub_smas"]}
-
-
-def _editor_context(page: PageDep, episode_id: UUID, plan: Plan, problems: list[str]) -> dict[str, Any]:
-    view = planning.check(page.services, page.user, episode_id, plan.model_dump_json()) if not problems else None
-    if view is None:  # an invalid edit is still drawn, with its problems listed
-        photo = planning.planning_photo(page.services, page.user, episode_id,
-                                        plan.photo.sha256 if plan.photo else None)
-        _, analysis = photos.analysis_of(page.services, page.user, photo.id)
-        plan = plan.model_copy(update={"danger_flags": danger_flags(plan),
-                                       "local_anaesthetic": anaesthetic_plan(plan, plan.weight_kg, plan.jurisdiction)})
-        view = planning.PlanView(plan, photo, analysis, saved=False)
-    scene = view.scene()
-    numbers = {t.id: i + 1 for i, t in enumerate(view.plan.threads)}
-    flags = view.plan.danger_flags
-    return {"plan": view.plan, "svg": to_svg(scene, editable=True, panel=False), "legend": panel_rows(scene),
-            "problems": problems, "numbers": numbers, "plan_json": planning.as_text(view.plan),
-            "warnings": [f for f in flags if f.level == "warning"],
-            "cautions": [f for f in flags if f.level == "caution"], **_choices()}
+def _editor_context(page: PageDep, episode_id: UUID, plan: PlanDocument, problems: list[str]) -> dict[str, Any]:
+    drawn = planning.drawing(page.services, page.user, episode_id, plan)
+    choice = planning.choices()
+    return {"plan": plan, "svg": drawn.svg, "legend": drawn.legend, "problems": problems, "numbers": drawn.numbers,
+            "plan_json": planning.as_text(plan), "warnings": drawn.warnings, "cautions": drawn.cautions,
+            "areas": choice.areas, "designs": choice.designs, "materials": choice.materials, "gauges": choice.gauges,
+            "lengths": choice.lengths_mm, "depths": choice.depths}
 
 
 @router.get("/episodes/{episode_id}/plan")
 def editor(episode_id: UUID, page: PageDep) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "plan")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
+    found = episodes.clinical_record(page.services, page.user, episode_id, "plan")
     try:
         view = planning.current(page.services, page.user, episode_id)
     except DomainError as error:
-        return page.render("plan.html", 409, episode=episode, patient=patient, blocked=domain_message(error))
-    return page.render("plan.html", episode=episode, patient=patient, saved=view.saved,
-                       note=episode.plan.note if episode.plan else "",
+        return page.render("plan.html", 409, episode=found.episode, patient=found.patient,
+                           blocked=domain_message(error))
+    return page.render("plan.html", episode=found.episode, patient=found.patient, saved=view.saved,
+                       note=found.episode.plan.note if found.episode.plan else "",
                        **_editor_context(page, episode_id, view.plan, []))
 
 
 @router.post("/episodes/{episode_id}/plan/edit")
-async def apply_edit(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
+def apply_edit(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     try:
-        plan, problems = _edited(form)
+        result = _edited(page, episode_id, form, save=False).checked
     except PlanInvalid as error:
         return page.render("_plan_problems.html", 422, problems=error.problems)
-    return page.render("_plan_editor.html", episode_id=episode_id, **_editor_context(page, episode_id, plan, problems))
+    return page.render("_plan_editor.html", episode_id=episode_id,
+                       **_editor_context(page, episode_id, result.plan, result.problems))
 
 
 @router.post("/episodes/{episode_id}/plan")
-async def save(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "plan")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    note = str(form.get("note", ""))[:4000]
+def save(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    found = episodes.clinical_record(page.services, page.user, episode_id, "plan")
+    note = str(form.get("note", ""))
     try:
-        plan, problems = _edited(form)
-        if problems:
-            raise PlanInvalid(problems)
-        planning.save(page.services, page.user, episode_id, planning.as_text(plan), note)
+        edited = _edited(page, episode_id, form, save=True)
     except PlanInvalid as error:
-        plan = parse(str(form.get("plan", "")))
-        return page.render("plan.html", 422, episode=episode, patient=patient, saved=False, note=note,
+        return page.render("plan.html", 422, episode=found.episode, patient=found.patient, saved=False, note=note,
                            save_error="The plan has problems: " + "; ".join(error.problems),
-                           **_editor_context(page, episode_id, plan, error.problems))
+                           **_editor_context(page, episode_id, planning.current(page.services, page.user,
+                                                                                episode_id).plan, error.problems))
     except DomainError as error:
-        plan, problems = _edited(form)
-        return page.render("plan.html", 409, episode=episode, patient=patient, saved=False, note=note,
-                           save_error=domain_message(error), **_editor_context(page, episode_id, plan, problems))
+        checked = _edited(page, episode_id, form, save=False).checked
+        return page.render("plan.html", 409, episode=found.episode, patient=found.patient, saved=False, note=note,
+                           save_error=domain_message(error),
+                           **_editor_context(page, episode_id, checked.plan, checked.problems))
+    if not edited.saved:
+        return page.render("plan.html", 422, episode=found.episode, patient=found.patient, saved=False, note=note,
+                           save_error="The plan has problems: " + "; ".join(edited.problems),
+                           **_editor_context(page, episode_id, edited.plan, edited.problems))
     return page.redirect(f"/episodes/{episode_id}/plan")
 
 
-def _edited(form: FormData) -> tuple[Plan, list[str]]:
-    """The plan from the form with the form's edits applied, and its problems (empty when valid)."""
-    plan = parse(str(form.get("plan", "")))
-    changes: dict[str, dict[str, str]] = defaultdict(dict)
+def _edited(page: PageDep, episode_id: UUID, form: FormData, *, save: bool) -> EditedPlan:
+    """The form's plan with the form's edits applied and checked (saved when asked and valid).
+    Raises :class:`PlanInvalid` when the plan itself cannot be read."""
+    plan = planning.parse_document(str(form.get("plan", "")))
+    edits = edits_from(form, plan)
+    try:
+        request = PlanEdits.model_validate({"plan": plan, "edits": edits, "save": save,
+                                            "note": str(form.get("note", ""))})
+    except ValidationError as error:  # a value that is not a number, a note too long: shown, not lost
+        problems = [_problem(edits, e["loc"], e["msg"]) for e in error.errors()]
+        return EditedPlan(CheckedPlan(planning.edit_document(plan, []).plan, problems), saved=False)
+    return planning.edit(page.services, page.user, episode_id, request)
+
+
+def _problem(edits: list[dict[str, Any]], where: tuple[int | str, ...], message: str) -> str:
+    if len(where) >= 4 and where[0] == "edits" and isinstance(where[1], int):
+        return f"{edits[where[1]].get('thread', 'new thread')}.{where[-1]}: {message}"
+    return f"{'.'.join(str(part) for part in where)}: {message}"
+
+
+def edits_from(form: FormData, plan: PlanDocument) -> list[dict[str, Any]]:
+    """The edits a submission of the editor form makes: every thread's fields as shown (``set.<id>.<field>``,
+    points as ``set.<id>.entry.x_mm``), then the button pressed (``op``: check, add, remove:<id>).
+    They become typed edits when the use case's request is made, so a value that does not parse is
+    refused with its thread and field."""
+    fields: dict[str, dict[str, str]] = defaultdict(dict)
     for key, value in form.items():
         if key.startswith("set.") and isinstance(value, str):
-            _, thread_id, field = key.split(".", 2)
-            changes[thread_id][field] = value
-    for thread in plan.threads:  # unticked checkboxes are not sent at all
-        if thread.id in changes and "anchored" not in changes[thread.id]:
-            changes[thread.id]["anchored"] = "off"
-    try:
-        plan = edit.set_fields(plan, changes)
-    except ValidationError as error:
-        return plan, [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
+            _, thread_id, name = key.split(".", 2)
+            fields[thread_id][name] = value.strip()
+    edits: list[dict[str, Any]] = []
+    for thread in plan.threads:
+        given = fields.get(thread.id)
+        if not given:
+            continue
+        values: dict[str, Any] = {name: given[name] for name in THREAD_FIELDS if name in given}
+        if values.get("cones") == "":
+            values["cones"] = None
+        values["anchored"] = given.get("anchored") == "on"  # an unticked box is not sent at all
+        edits.append({"op": "set", "thread": thread.id, **values})
+        for point in POINTS:
+            if f"{point}.x_mm" in given or f"{point}.y_mm" in given:
+                edits.append({"op": "move", "thread": thread.id, "point": point,
+                              "x_mm": given.get(f"{point}.x_mm", ""), "y_mm": given.get(f"{point}.y_mm", "")})
     op = str(form.get("op", "check"))
     if op.startswith("remove:"):
-        plan = edit.remove_thread(plan, op.removeprefix("remove:"))
+        edits.append({"op": "remove", "thread": op.removeprefix("remove:")})
     elif op == "add":
-        try:
-            plan = edit.add_thread(plan, str(form.get("add_area", "")), Side(str(form.get("add_side", "left"))))
-        except (KeyError, ValueError) as error:
-            return plan, [str(error).strip("'\"")]
-    try:
-        return validate(plan), []
-    except PlanInvalid as error:
-        return plan, error.problems
+        edits.append({"op": "add", "area": str(form.get("add_area", "")), "side": str(form.get("add_side", "left"))})
+    return edits
 
 
 @router.get("/episodes/{episode_id}/plan/map.png")
 def map_png(episode_id: UUID, page: PageDep) -> Response:
-    view = planning.current(page.services, page.user, episode_id)
-    return Response(png_bytes(view.scene()), media_type="image/png", headers={"Cache-Control": "private, no-store"})
+    return Response(planning.map_png(page.services, page.user, episode_id), media_type="image/png",
+                    headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/episodes/{episode_id}/plan/sheet.pdf")
 def sheet(episode_id: UUID, page: PageDep) -> Response:
-    view = planning.current(page.services, page.user, episode_id)
-    pdf = marking_sheet_pdf(view.plan, view.scene(), printed_at=datetime.now(UTC))
-    return Response(pdf, media_type="application/pdf", headers={
-        "Cache-Control": "private, no-store", "Content-Disposition": 'inline; filename="marking-sheet.pdf"'})
+    return Response(planning.sheet_pdf(page.services, page.user, episode_id), media_type="application/pdf",
+                    headers={"Cache-Control": "private, no-store",
+                             "Content-Disposition": 'inline; filename="marking-sheet.pdf"'})
 
 
 @router.get("/episodes/{episode_id}/plan/print")
 def print_view(episode_id: UUID, page: PageDep) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "plan")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    view = planning.current(page.services, page.user, episode_id)
-    numbers = {point: i + 1 for i, point in enumerate(_points(view.plan))}
-    return page.render("plan_print.html", episode=episode, patient=patient, plan=view.plan, saved=view.saved,
-                       numbers=numbers, point_of=lambda xy: _nearest(numbers, xy))
-
-
-def _points(plan: Plan) -> list[tuple[float, float]]:
-    return injection_points(plan)
-
-
-def _nearest(numbers: dict[tuple[float, float], int], xy: tuple[float, float]) -> int:
-    return min(numbers.items(), key=lambda kv: (kv[0][0] - xy[0]) ** 2 + (kv[0][1] - xy[1]) ** 2)[1]
+    sheet = planning.marking_sheet(page.services, page.user, episode_id)
+    return page.render("plan_print.html", episode=sheet.record.episode, patient=sheet.record.patient,
+                       plan=sheet.plan, saved=sheet.saved, points=sheet.points)
 

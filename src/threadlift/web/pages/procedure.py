@@ -1,4 +1,10 @@
-"""Procedure day: checklist with clocks, anaesthetic running total, threads by lot, events, end time."""
+"""Procedure day: checklist with clocks, anaesthetic running total, threads by lot, events, end time.
+
+A thread is recorded as it was placed. Choosing a planned thread offers the plan's values (area,
+side, entry and exit, length, anchoring) as defaults in the form, marked as such; the clinician
+confirms or changes each one, and a blank where the record needs a value is refused, with the
+plan's value put back in the field to confirm.
+"""
 
 from __future__ import annotations
 
@@ -8,46 +14,47 @@ from uuid import UUID
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from threadlift.clinic import anaesthetic
-from threadlift.clinic.episode import Episode
-from threadlift.clinic.errors import DomainError, DoseExceeded
-from threadlift.clinic.procedure import ChecklistItem, EventKind, Side
-from threadlift.plan.model import Plan as PlanDocument
-from threadlift.services import episodes, people, records
-from threadlift.web.pages.common import PageDep, domain_message, field_errors, form_values
+from threadlift.services import procedure
+from threadlift.services.commands import (
+    EndProcedure,
+    PlaceThread,
+    RecordInjection,
+    RecordProcedureEvent,
+    StartProcedure,
+    TickChecklist,
+)
+from threadlift.services.procedure import PlannedThread
+from threadlift.services.types import (
+    ChecklistItem,
+    ChecklistTick,
+    DomainError,
+    DoseExceeded,
+    EventKind,
+    InjectionEntry,
+    ProcedureEventEntry,
+    Side,
+    ThreadPlacement,
+)
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors, filled, form_values, ticked
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
 USUAL_PROCEDURE_MINUTES = 60  # "about an hour" (thread-lift-clinical.md §4.1)
+INJECTION_FIELDS = ("concentration_percent", "volume_ml", "site", "override_reason")
+PLACEMENT_FIELDS = ("lot_id", "area", "side", "vector", "entry_to_exit_mm")
+ANCHORED = {"yes": True, "no": False}
 
 
 def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "procedure")
-    patient = people.get_patient(page.services, page.user, episode.patient_id)
-    record = episode.procedure
-    dose = None
-    if record is not None and (patient.weight_kg or patient.dosing_weight_kg):
-        dose = anaesthetic.status(patient, page.services.policy, record.injections, record.topical_g)
-    planned = _planned_threads(episode)
-    today = page.services.clock().date()
-    stock = sorted(records.lots(page.services, page.user), key=lambda s: (s.lot.expiry < today, s.lot.expiry))
+    view = procedure.procedure_view(page.services, page.user, episode_id)
+    record = view.record
     ticks = {entry.item.value: entry for entry in record.checklist} if record else {}
-    return page.render("procedure.html", status, episode=episode, patient=patient, record=record, dose=dose,
-                       planned=planned, stock=stock, today=today, ticks=ticks, items=list(ChecklistItem),
-                       events=[k.value for k in EventKind], usual_minutes=USUAL_PROCEDURE_MINUTES,
+    return page.render("procedure.html", status, episode=view.episode, patient=view.patient, record=record,
+                       dose=view.dose, planned=view.planned, planned_by_id={t.id: t for t in view.planned},
+                       stock=view.stock, form=extra.pop("form", None), today=page.services.clock().date(),
+                       ticks=ticks, items=list(ChecklistItem), events=[k.value for k in EventKind],
+                       sides=[s.value for s in Side], usual_minutes=USUAL_PROCEDURE_MINUTES,
                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
-
-
-def _planned_threads(episode: Episode) -> list[dict[str, Any]]:
-    document = episode.plan.marking_map if episode.plan else None
-    if not document:
-        return []
-    plan = PlanDocument.model_validate(document)
-    return [{"id": t.id, "number": i + 1, "area": t.area, "side": t.side.value, "design": t.design,
-             "length_mm": t.length_mm, "anchored": t.anchored, "path_mm": round(t.vector.length_mm),
-             "vector": f"T{i + 1} entry ({t.vector.entry.x_mm:g}, {t.vector.entry.y_mm:g}) -> exit "
-                       f"({t.vector.exit.x_mm:g}, {t.vector.exit.y_mm:g}) mm"}
-            for i, t in enumerate(plan.threads)]
 
 
 @router.get("/episodes/{episode_id}/procedure")
@@ -58,42 +65,34 @@ def procedure_page(episode_id: UUID, page: PageDep) -> Response:
 @router.post("/episodes/{episode_id}/procedure/start")
 def start(episode_id: UUID, page: PageDep) -> Response:
     try:
-        episodes.start_procedure(page.services, page.user, episode_id)
+        procedure.start_procedure(page.services, page.user, StartProcedure(episode_id=episode_id))
     except DomainError as error:
         return _page(page, episode_id, 409, start_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/procedure")
 
 
 @router.post("/episodes/{episode_id}/procedure/checklist")
-async def tick(episode_id: UUID, page: PageDep) -> Response:
-    form = await page.request.form()
-    amount = str(form.get("amount_g") or "").strip()
+def tick(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     try:
-        item = ChecklistItem(str(form.get("item", "")))
-    except ValueError:
-        return _page(page, episode_id, 422, checklist_error="Unknown checklist item.")
+        checked = ChecklistTick.model_validate(filled(form_values(form), ("item", "amount_g")))
+    except ValidationError as error:
+        return _page(page, episode_id, 422, checklist_error="; ".join(
+            f"{'Cream (grams)' if name == 'amount_g' else 'Item'}: {message}"
+            for name, message in field_errors(error).items()))
     try:
-        amount_g = float(amount) if amount else None
-        if amount_g is not None and not 0 < amount_g <= 30:
-            raise ValueError
-    except ValueError:
-        return _page(page, episode_id, 422, checklist_error="Enter the cream in grams, more than 0 and at most 30 "
-                                                            "(for example 2), or leave it empty.")
-    try:
-        episodes.tick(page.services, page.user, episode_id, item, amount_g)
+        procedure.tick(page.services, page.user, TickChecklist(episode_id=episode_id, tick=checked))
     except DomainError as error:
         return _page(page, episode_id, 409, checklist_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/procedure#checklist")
 
 
 @router.post("/episodes/{episode_id}/procedure/injections")
-async def inject(episode_id: UUID, page: PageDep) -> Response:
-    values = form_values(await page.request.form())
-    fields = {"concentration_percent": values.get("concentration_percent") or None,
-              "volume_ml": values.get("volume_ml") or None, "with_adrenaline": values.get("with_adrenaline") == "on",
-              "site": values.get("site") or None, "override_reason": values.get("override_reason") or None}
+def inject(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     try:
-        episodes.inject(page.services, page.user, episode_id, fields)
+        entry = InjectionEntry.model_validate({**filled(values, INJECTION_FIELDS),
+                                               "with_adrenaline": ticked(values, "with_adrenaline")})
+        procedure.inject(page.services, page.user, RecordInjection(episode_id=episode_id, injection=entry))
     except ValidationError as error:
         return _page(page, episode_id, 422, errors=field_errors(error), values=values)
     except DoseExceeded as error:
@@ -105,41 +104,49 @@ async def inject(episode_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/episodes/{episode_id}/procedure/threads")
-async def place_thread(episode_id: UUID, page: PageDep) -> Response:
-    values = form_values(await page.request.form())
-    episode = episodes.clinical_episode(page.services, page.user, episode_id, "procedure")
-    planned = {t["id"]: t for t in _planned_threads(episode)}.get(values.get("planned", ""))
-    area = values.get("area") or (planned["area"] if planned else "")
-    side = values.get("side") or (planned["side"] if planned else "")
-    vector = values.get("vector") or (planned["vector"] if planned else "")
-    errors = {}
-    if not values.get("lot_id"):
-        errors["lot_id"] = "Choose the lot on the packet."
-    if not area or not side or not vector:
-        errors["planned"] = "Choose a planned thread, or fill in the area, side and vector."
-    if errors:
-        return _page(page, episode_id, 422, errors=errors, values=values)
-    length = values.get("entry_to_exit_mm") or (str(planned["path_mm"]) if planned else "")
+def place_thread(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
+    fields: dict[str, Any] = {**filled(values, PLACEMENT_FIELDS), "anchored": ANCHORED.get(values.get("anchored", "")),
+                              "planned_thread": values.get("planned") or None}
     try:
-        episodes.place_thread(page.services, page.user, episode_id, lot_id=UUID(values["lot_id"]), area=area,
-                              side=Side(side), vector=vector,
-                              anchored=values.get("anchored") == "on" or bool(planned and planned["anchored"]),
-                              entry_to_exit_mm=float(length) if length else None)
-    except (ValueError, ValidationError):
-        return _page(page, episode_id, 422, errors={"planned": "Check the side and the entry-to-exit length."},
-                     values=values)
+        placement = ThreadPlacement.model_validate(fields)
+    except ValidationError as error:
+        return _unconfirmed(page, episode_id, values, field_errors(error))
+    try:
+        procedure.place_thread(page.services, page.user, PlaceThread(episode_id=episode_id, placement=placement))
     except DomainError as error:
-        return _page(page, episode_id, 409, errors={"lot_id": domain_message(error)}, values=values)
+        field = "entry_to_exit_mm" if error.rule == "PRO-02" else "lot_id"
+        return _page(page, episode_id, 409, errors={field: domain_message(error)}, values=values, form="thread")
     return page.redirect(f"/episodes/{episode_id}/procedure#threads")
 
 
+def _unconfirmed(page: PageDep, episode_id: UUID, values: dict[str, str], errors: dict[str, str]) -> Response:
+    """A placement refused for blanks: the chosen planned thread's values go into the blank fields, for the
+    clinician to confirm (or change) and send again; nothing is recorded until they do."""
+    view = procedure.procedure_view(page.services, page.user, episode_id)
+    planned = next((t for t in view.planned if t.id == values.get("planned")), None)
+    offered = {}
+    if planned is not None:
+        offered = {name: value for name, value in plan_defaults(planned).items() if not values.get(name)}
+        for name in offered:
+            errors[name] = "From the plan: confirm this value or change it to what was done."
+    return _page(page, episode_id, 422, errors=errors, values={**values, **offered}, offered=sorted(offered),
+                 form="thread")
+
+
+def plan_defaults(planned: PlannedThread) -> dict[str, str]:
+    """A planned thread's values as the placement form's fields (the defaults it offers)."""
+    return {"area": planned.area, "side": planned.side, "vector": planned.vector,
+            "entry_to_exit_mm": f"{planned.entry_to_exit_mm:g}", "anchored": "yes" if planned.anchored else "no"}
+
+
 @router.post("/episodes/{episode_id}/procedure/events")
-async def event(episode_id: UUID, page: PageDep) -> Response:
-    values = form_values(await page.request.form())
+def event(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     try:
-        episodes.record_event(page.services, page.user, episode_id, EventKind(values.get("kind", "")),
-                              values.get("note") or None)
-    except ValueError:
+        entry = ProcedureEventEntry.model_validate(filled(values, ("kind", "note")))
+        procedure.record_event(page.services, page.user, RecordProcedureEvent(episode_id=episode_id, event=entry))
+    except ValidationError:
         return _page(page, episode_id, 422, errors={"kind": "Choose what happened."}, values=values)
     except DomainError as error:
         return _page(page, episode_id, 409, errors={"kind": domain_message(error)}, values=values)
@@ -149,7 +156,7 @@ async def event(episode_id: UUID, page: PageDep) -> Response:
 @router.post("/episodes/{episode_id}/procedure/end")
 def end(episode_id: UUID, page: PageDep) -> Response:
     try:
-        episodes.end_procedure(page.services, page.user, episode_id)
+        procedure.end_procedure(page.services, page.user, EndProcedure(episode_id=episode_id))
     except DomainError as error:
         return _page(page, episode_id, 409, end_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/discharge")

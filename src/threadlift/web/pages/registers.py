@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from threadlift.clinic.adverse import EventType
-from threadlift.clinic.catalogue import catalogue
-from threadlift.clinic.threads import Design, Material
-from threadlift.services import records
-from threadlift.web.pages.common import PageDep, field_errors, form_values
+from threadlift.services import planning, registers, stock
+from threadlift.services.commands import ReceiveLot
+from threadlift.services.types import Design, EventType, Material, RegisterFilter, ThreadLotEntry
+from threadlift.web.pages.common import FormDep, PageDep, field_errors, filled, form_values
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
-LOT_FIELDS = ("product", "manufacturer", "material", "design", "gauge", "length_mm", "cones", "lot", "expiry",
-              "quantity_received", "received_on")
+Filter = Annotated[str, Query(max_length=120)]
 
 
 @router.get("/registers/complications")
-def complications(page: PageDep, type: str = "", product: str = "", lot: str = "", area: str = "") -> Response:
+def complications(page: PageDep, type: Filter = "", product: Filter = "", lot: Filter = "",
+                  area: Filter = "") -> Response:
     """Filters are in the address: event types, products, lots and areas, never a patient's identity."""
-    register = records.complications_register(page.services, page.user, event_type=type or None,
-                                              product=product or None, lot=lot.strip() or None, area=area or None)
-    return page.render("complications.html", register=register, types=[t.value for t in EventType],
-                       products=records.products(page.services, page.user), areas=list(catalogue().areas),
+    scope = RegisterFilter(event_type=type or None, product=product or None, lot=lot.strip() or None,
+                           area=area or None)
+    return page.render("complications.html", register=registers.complications(page.services, page.user, scope),
+                       types=[t.value for t in EventType], products=stock.products(page.services, page.user),
+                       areas=planning.choices().areas,
                        filters={"type": type, "product": product, "lot": lot, "area": area})
 
 
@@ -36,36 +37,34 @@ def recall_form(page: PageDep) -> Response:
 
 
 @router.post("/registers/recall")
-async def recall(page: PageDep) -> Response:
-    form = await page.request.form()
-    lot = str(form.get("lot", "")).strip()
+def recall(page: PageDep, form: FormDep) -> Response:
+    lot = str(form.get("lot", "")).strip()[:60]
     page.require("register:read")
     if not lot:
         return page.render("recall.html", 422, lot="", recipients=None, error="Enter the lot number to recall.")
-    return page.render("recall.html", lot=lot, recipients=records.recall(page.services, page.user, lot))
+    return page.render("recall.html", lot=lot, recipients=stock.recall(page.services, page.user, lot))
 
 
 def _stock(page: PageDep, status: int = 200, **extra: Any) -> Response:
     today = page.services.clock().date()
-    stock = sorted(records.lots(page.services, page.user), key=lambda s: s.lot.expiry)
-    return page.render("stock.html", status, stock=stock, today=today,
+    return page.render("stock.html", status, stock=stock.lots(page.services, page.user), today=today,
                        warning_days=page.services.policy.lot_expiry_warning_days,
                        materials=[m.value for m in Material], designs=[d.value for d in Design],
-                       gauges=catalogue().gauges.values, errors=extra.pop("errors", {}),
+                       gauges=planning.choices().gauges, errors=extra.pop("errors", {}),
                        values=extra.pop("values", {"received_on": today.isoformat()}), **extra)
 
 
 @router.get("/stock")
-def stock(page: PageDep) -> Response:
+def stock_page(page: PageDep) -> Response:
     return _stock(page)
 
 
 @router.post("/stock")
-async def receive(page: PageDep) -> Response:
-    values = form_values(await page.request.form())
-    fields = {name: values.get(name) or None for name in LOT_FIELDS}
+def receive(page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     try:
-        records.receive_lot(page.services, page.user, fields)
+        entry = ThreadLotEntry.model_validate(filled(values, tuple(ThreadLotEntry.model_fields)))
     except ValidationError as error:
         return _stock(page, 422, errors=field_errors(error), values=values)
+    stock.receive_lot(page.services, page.user, ReceiveLot(lot=entry))
     return page.redirect("/stock")

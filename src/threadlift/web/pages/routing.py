@@ -12,9 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from threadlift.clinic.errors import DomainError, NotFound
-from threadlift.face.errors import PhotoError
-from threadlift.services.base import PermissionDenied
+from threadlift.services.types import DomainError, NotFound, PermissionDenied, PhotoError
 from threadlift.web.pages.common import CsrfRejected, LoginRequired, domain_message, templates
 
 log = logging.getLogger(__name__)

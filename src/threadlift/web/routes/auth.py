@@ -6,15 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from threadlift.services import people
-from threadlift.store.users import User
+from threadlift.services.commands import Login
+from threadlift.services.types import User
 from threadlift.web.deps import CurrentUser, ServicesDep, TokenDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
-
-
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
 
 
 class UserOut(BaseModel):
@@ -42,8 +38,8 @@ def user_out(user: User) -> UserOut:
 
 
 @router.post("/login")
-def login(body: LoginIn, services: ServicesDep) -> LoginOut:
-    result = people.login(services, body.username, body.password)
+def login(body: Login, services: ServicesDep) -> LoginOut:
+    result = people.login(services, body)
     return LoginOut(token=result.token, expires_at=result.expires_at, user=user_out(result.user))
 
 

@@ -36,6 +36,20 @@
   document.addEventListener("DOMContentLoaded", function () { bindSliders(document); });
   document.addEventListener("htmx:afterSwap", function (event) { bindSliders(event.target); });
 
+  // Procedure day: choosing a planned thread fills the placement's fields with the plan's values, as
+  // defaults to confirm (<option data-area=... data-anchored=...>), and says so next to them.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select || select.id !== "f-planned") { return; }
+    var form = select.form, chosen = select.options[select.selectedIndex];
+    ["area", "side", "vector", "entry_to_exit_mm", "anchored"].forEach(function (name) {
+      var input = form.elements[name];
+      if (input) { input.value = chosen.dataset[name] || ""; }
+    });
+    var note = document.getElementById("thread-defaults");
+    if (note) { note.hidden = !select.value; }
+  });
+
   // Move focus to an error summary that a swap or a reload brought in, so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
     var problems = document.getElementById("problems");

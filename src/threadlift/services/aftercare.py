@@ -1,0 +1,114 @@
+"""After the procedure: observation, discharge with its follow-ups, the follow-up visits and the
+adverse events recorded at them, with the tasks each event raises (AE-02..AE-05)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from threadlift.clinic.adverse import AdverseEvent
+from threadlift.clinic.discharge import ObservationRecord
+from threadlift.clinic.episode import Episode
+from threadlift.clinic.errors import InvalidInput
+from threadlift.clinic.followup import FollowUp
+from threadlift.clinic.patient import Patient
+from threadlift.clinic.policy import ClinicPolicy
+from threadlift.clinic.registers import FollowUpDue
+from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
+from threadlift.services.base import Services, require
+from threadlift.services.commands import CompleteFollowUp, Discharge, RecordObservation, ReportAdverseEvent
+from threadlift.services.episodes import change_episode, clinical_episode, read_record
+from threadlift.services.photos import StoredPhoto, stored_photos
+from threadlift.services.ports import UnitOfWork
+
+MAX_DUE_WINDOW_DAYS = 366
+
+
+@dataclass(frozen=True)
+class AdverseEventView:
+    event: AdverseEvent
+    clavien_dindo: str
+    tier: str
+    prompts: list[str]
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    episode: Episode
+    patient: Patient
+    events: list[AdverseEventView]
+    comparable: list[tuple[StoredPhoto, StoredPhoto]]  # (baseline, follow-up) pairs of the same view
+
+
+def observe(svc: Services, actor: User, command: RecordObservation) -> ObservationRecord:
+    observation = ObservationRecord(**command.observation.model_dump(), at=svc.clock(), by=actor.id)
+
+    def change(uow: UnitOfWork, episode: Episode) -> ObservationRecord:
+        episode.observe(observation)
+        return observation
+
+    return change_episode(svc, actor, command.episode_id, Permission.PROCEDURE_ASSIST, "observation", change)
+
+
+def discharge(svc: Services, actor: User, command: Discharge) -> list[FollowUp]:
+    decision = command.decision
+    return change_episode(svc, actor, command.episode_id, Permission.DISCHARGE, "discharge",
+                          lambda uow, e: e.discharge_patient(svc.policy, decision.criteria,
+                                                             decision.aftercare_version, svc.clock(), actor.id))
+
+
+def complete_follow_up(svc: Services, actor: User, command: CompleteFollowUp) -> FollowUp:
+    outcome = command.outcome
+    return change_episode(svc, actor, command.episode_id, Permission.FOLLOW_UP_WRITE, "follow_up",
+                          lambda uow, e: e.complete_follow_up(command.index, outcome.status, svc.clock(), actor.id,
+                                                              outcome.note),
+                          index=command.index)
+
+
+def report_adverse_event(svc: Services, actor: User, command: ReportAdverseEvent) -> AdverseEventView:
+    event = AdverseEvent(**command.event.model_dump(), recorded_by=actor.id)
+
+    def change(uow: UnitOfWork, episode: Episode) -> AdverseEventView:
+        episode.add_adverse_event(event)
+        return view_of_event(event, episode, svc.policy, svc.clock().date())
+
+    return change_episode(svc, actor, command.episode_id, Permission.ADVERSE_WRITE, "adverse_event", change,
+                          type=event.type.value, serious=event.serious)
+
+
+def adverse_events_of(svc: Services, actor: User, episode_id: UUID) -> list[AdverseEventView]:
+    episode = clinical_episode(svc, actor, episode_id, "adverse_events")
+    today = svc.clock().date()
+    return [view_of_event(e, episode, svc.policy, today) for e in episode.adverse_events]
+
+
+def view_of_event(event: AdverseEvent, episode: Episode, policy: ClinicPolicy, today: date) -> AdverseEventView:
+    procedure_on = episode.procedure.started_at.date() if episode.procedure else None
+    return AdverseEventView(event, event.clavien_dindo, event.tier,
+                            event.prompts(procedure_on, today, policy.dimpling_review_days))
+
+
+def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView:
+    require(actor, Permission.MEDICAL_READ)
+    require(actor, Permission.PHOTO_READ)
+    today = svc.clock().date()
+    with svc.uow(logs_reads=True) as uow:
+        found = read_record(uow, svc, actor, episode_id, "follow_ups")
+        photos = stored_photos(uow, svc, actor, episode_id)
+        uow.commit()
+    baseline = {p.view: p for p in photos if p.stage == "baseline"}
+    pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]
+    events = [view_of_event(e, found.episode, svc.policy, today) for e in found.episode.adverse_events]
+    return FollowUpView(found.episode, found.patient, events, pairs)
+
+
+def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7) -> list[FollowUpDue]:
+    """Scheduled follow-ups that are overdue or due within ``within_days`` (reception may see these)."""
+    require(actor, Permission.FOLLOW_UP_SCHEDULE_READ)
+    if not 0 <= within_days <= MAX_DUE_WINDOW_DAYS:
+        raise InvalidInput(f"ask for follow-ups due within 0 to {MAX_DUE_WINDOW_DAYS} days")
+    today = on or svc.clock().date()
+    with svc.uow(read_only=True) as uow:
+        return uow.registers.follow_ups_due(today, today + timedelta(days=within_days))

@@ -1,0 +1,72 @@
+"""Patients, consents, stock and registers as use cases, on the fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.services.conftest import Clinic, consented, registered
+from threadlift.clinic.consent import ConsentSignature, PhotoConsentWithdrawal
+from threadlift.clinic.errors import InvalidInput, NotFound
+from threadlift.clinic.patient import PatientChanges
+from threadlift.clinic.registers import RegisterFilter
+from threadlift.services import aftercare, consents, dashboard, people, registers, stock
+from threadlift.services.base import PermissionDenied
+from threadlift.services.commands import (
+    SignConsent,
+    UpdatePatient,
+    WithdrawPhotoConsent,
+)
+
+BLANK_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWwM6GgAAAABJRU5ErkJggg==")
+
+
+def test_an_update_changes_only_what_it_sets_and_a_name_cannot_be_blanked(clinic: Clinic):
+    patient, _ = registered(clinic)
+    reception = clinic.user("reception-kim")
+    updated = people.update_patient(clinic.services, reception, UpdatePatient(
+        patient_id=patient, changes=PatientChanges(phone=None, weight_kg=70)))
+    assert (updated.phone, updated.weight_kg, updated.family_name) == (None, 70, "Okafor")
+    with pytest.raises(ValueError, match="cannot be blank"):
+        PatientChanges(family_name=None)
+    assert people.search_patients(clinic.services, reception, "okaf ada")[1] == 1
+    with pytest.raises(InvalidInput):
+        people.search_patients(clinic.services, reception, "okaf", limit=10_000)
+
+
+def test_a_blank_signature_is_refused_for_every_caller(clinic: Clinic):
+    _, episode = registered(clinic)
+    signature = ConsentSignature(document_version="2026.1", typed_name="Adaeze Okafor", signature_png_base64=BLANK_PNG)
+    with pytest.raises(InvalidInput, match="signature box is empty"):
+        consents.sign_consent(clinic.services, clinic.user("dr-hale"), SignConsent(
+            episode_id=episode, signature=signature, client_address="test"))
+
+
+def test_a_photo_consent_is_withdrawn_only_through_its_own_patient(clinic: Clinic):
+    patient, _ = registered(clinic)
+    other, _ = registered(clinic)
+    reception = clinic.user("reception-kim")
+    [consent] = consents.photo_consents(clinic.services, reception, patient)
+    with pytest.raises(NotFound):
+        consents.withdraw_photo_consent(clinic.services, reception, WithdrawPhotoConsent(
+            consent_id=consent.id, withdrawal=PhotoConsentWithdrawal(reason="asked to"), patient_id=other))
+    withdrawn = consents.withdraw_photo_consent(clinic.services, reception, WithdrawPhotoConsent(
+        consent_id=consent.id, withdrawal=PhotoConsentWithdrawal(reason="asked to"), patient_id=patient))
+    assert withdrawn.withdrawn_at == clinic.clock.now and withdrawn.withdrawal_reason == "asked to"
+
+
+def test_reception_may_not_read_the_registers(clinic: Clinic):
+    with pytest.raises(PermissionDenied):
+        registers.complications(clinic.services, clinic.user("reception-kim"), RegisterFilter())
+    with pytest.raises(PermissionDenied):
+        stock.recall(clinic.services, clinic.user("reception-kim"), "PDO-2026-A1")
+
+
+def test_the_dashboard_and_follow_ups_due_come_from_one_read_each(clinic: Clinic):
+    consented(clinic)
+    board = dashboard.dashboard(clinic.services, clinic.user("dr-hale"))
+    assert board.planned_total == 0 and board.in_procedure == [] and board.serious_events == []
+    assert clinic.actions()[-1] == "read"
+    with pytest.raises(InvalidInput):
+        aftercare.follow_ups_due(clinic.services, clinic.user("reception-kim"), within_days=5000)
+    reception_board = dashboard.dashboard(clinic.services, clinic.user("reception-kim"))
+    assert reception_board.serious_events is None and reception_board.expiring_lots is None
