@@ -19,6 +19,7 @@ from threadlift.cli_backup import backup_app, restore
 from threadlift.cli_common import SafeGroup
 from threadlift.cli_common import err as _err
 from threadlift.cli_common import out as _out
+from threadlift.cli_export import export_app
 from threadlift.cli_ops import config_app, db_app, demo, serve
 from threadlift.cli_plan import plan_app
 
@@ -145,6 +146,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(plan_app, name="plan")
 app.add_typer(config_app, name="config")
 app.add_typer(backup_app, name="backup")
+app.add_typer(export_app, name="export")
 
 
 @app.command()

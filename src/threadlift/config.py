@@ -57,6 +57,10 @@ SETTINGS = (
     SettingInfo("THREADLIFT_SESSION_MAX_HOURS", "sign-out after this many hours at most (1-24)"),
     SettingInfo("THREADLIFT_PG_DUMP", "pg_dump program for backups of PostgreSQL (default: found on the PATH)"),
     SettingInfo("THREADLIFT_LOG_LEVEL", "critical, error, warning, info or debug"),
+    SettingInfo("THREADLIFT_CLINIC_NAME", "the clinic's name on patient documents and in FHIR exports"),
+    SettingInfo("THREADLIFT_CLINIC_PHONE", "the clinic's 24/7 number, printed on aftercare sheets and letters"),
+    SettingInfo("THREADLIFT_FHIR_BASE_URL", "base of the fullUrl of exported FHIR resources (the clinic's FHIR "
+                "server, if it has one)"),
 )
 
 
@@ -87,6 +91,9 @@ class Settings:
     session_idle_minutes: int = 30  # automatic logoff (records-standards.md d1)
     session_max_hours: int = 12
     timezone: str = "Europe/London"  # the clinic's clock, for the times shown on pages
+    clinic_name: str = "ThreadLift clinic"  # on patient documents and as the FHIR Organization
+    clinic_phone: str | None = None  # printed on aftercare sheets and letters (the 24/7 contact, DIS-01)
+    fhir_base_url: str = "https://threadlift.invalid/fhir"  # the Bundle entries' fullUrl base (.invalid: none set)
     policy_overrides: dict[str, object] = field(default_factory=dict)
     key_file: Path | None = None  # None: the platform default (see default_key_file)
     key_text: str | None = field(default=None, repr=False)  # THREADLIFT_KEY: the key itself
@@ -119,7 +126,10 @@ class Settings:
                    timezone=zone, session_idle_minutes=_bounded(env, "THREADLIFT_SESSION_IDLE_MINUTES", 30, 5, 480),
                    session_max_hours=_bounded(env, "THREADLIFT_SESSION_MAX_HOURS", 12, 1, 24), key_file=key_file,
                    key_text=env.get("THREADLIFT_KEY") or None, pg_dump=env.get("THREADLIFT_PG_DUMP") or None,
-                   log_level=level, sources=sources)
+                   log_level=level, sources=sources,
+                   clinic_name=env.get("THREADLIFT_CLINIC_NAME", "").strip() or cls.clinic_name,
+                   clinic_phone=env.get("THREADLIFT_CLINIC_PHONE", "").strip() or None,
+                   fhir_base_url=env.get("THREADLIFT_FHIR_BASE_URL", "").strip() or cls.fhir_base_url)
 
     @property
     def policy(self) -> ClinicPolicy:

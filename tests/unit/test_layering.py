@@ -34,6 +34,7 @@ MAY_IMPORT = {
     "clinic": {"clinic"},
     "plan": {"plan", "face", "clinic"},
     "reports": {"reports", "plan", "clinic", "store"},
+    "interop": {"interop", "clinic", "plan", "store"},
 }
 
 

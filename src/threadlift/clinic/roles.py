@@ -33,6 +33,8 @@ class Permission(StrEnum):
     LOTS_READ = "lots:read"
     LOTS_WRITE = "lots:write"
     AUDIT_READ = "audit:read"
+    RECORD_EXPORT = "record:export"  # a patient's whole record as FHIR, or the clinic's in bulk (issue 16)
+    SUBJECT_ACCESS = "record:subject_access"  # the archive answering a patient's access request
     USERS_MANAGE = "users:manage"
 
 
@@ -45,12 +47,14 @@ _CLINICAL = {
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLINICIAN: frozenset(_CLINICAL | {Permission.SUITABILITY_DECIDE, Permission.OVERRIDE, Permission.CONSENT_TAKE,
-                                           Permission.PROCEDURE_PERFORM, Permission.DISCHARGE}),
+                                           Permission.PROCEDURE_PERFORM, Permission.DISCHARGE,
+                                           Permission.RECORD_EXPORT}),
     Role.NURSE: frozenset(_CLINICAL | {Permission.DISCHARGE}),
     Role.RECEPTION: frozenset({Permission.DEMOGRAPHICS_READ, Permission.DEMOGRAPHICS_WRITE,
                                Permission.EPISODE_STATUS_READ, Permission.FOLLOW_UP_SCHEDULE_READ}),
     Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.DEMOGRAPHICS_READ,
-                           Permission.EPISODE_STATUS_READ, Permission.LOTS_READ, Permission.REGISTER_READ}),
+                           Permission.EPISODE_STATUS_READ, Permission.LOTS_READ, Permission.REGISTER_READ,
+                           Permission.RECORD_EXPORT, Permission.SUBJECT_ACCESS}),
 }
 
 

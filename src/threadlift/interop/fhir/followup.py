@@ -1,0 +1,127 @@
+"""After discharge: the aftercare CarePlan, an Appointment per follow-up, and each adverse event as an
+AdverseEvent (seriousness, outcome, suspect lot and procedure) with the complication it caused as a
+Condition (severity, onset, resolution), linked from the Procedure's complications."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from threadlift.clinic.adverse import AdverseEvent, Outcome
+from threadlift.clinic.discharge import AFTERCARE_SHEETS
+from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.followup import FollowUp, FollowUpStatus
+from threadlift.interop.fhir.base import Context, Resource, concept, instant, ref, ref_to, rid, text_concept, words
+from threadlift.interop.fhir.consultation import AMBULATORY, CLINICAL_STATUS
+
+# http://terminology.hl7.org/CodeSystem/v3-ActCode VR (virtual): a follow-up call.
+VIRTUAL = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR",
+                       "display": "virtual"}]}
+# http://hl7.org/fhir/ValueSet/appointmentstatus: a follow-up is due on a day, not yet booked at a time.
+APPOINTMENT_STATUS = {FollowUpStatus.SCHEDULED: "proposed", FollowUpStatus.DONE: "fulfilled",
+                      FollowUpStatus.MISSED: "noshow", FollowUpStatus.CANCELLED: "cancelled"}
+# http://terminology.hl7.org/CodeSystem/adverse-event-outcome and -seriousness
+OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+OUTCOME_CODES = {Outcome.ONGOING: "ongoing", Outcome.RECOVERING: "recovering", Outcome.RESOLVED: "resolved",
+                 Outcome.RESOLVED_WITH_SEQUELAE: "resolvedWithSequelae", Outcome.FATAL: "fatal",
+                 Outcome.UNKNOWN: "unknown"}
+SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+SEVERITY = {1: "mild", 2: "moderate", 3: "severe"}
+
+
+def aftercare_resources(ctx: Context, episode: Episode, refs: dict[str, dict[str, str]]) -> None:
+    discharge = episode.discharge
+    assert discharge is not None
+    sheet = AFTERCARE_SHEETS.get(discharge.aftercare_version)
+    plan: Resource = {
+        "resourceType": "CarePlan", "id": rid("CarePlan", episode.id, "aftercare"),
+        "status": "completed" if episode.state is State.CLOSED else "active", "intent": "plan",
+        "category": [concept("care-plan-category", "aftercare", "aftercare after a thread lift")],
+        "title": f"Aftercare (sheet version {discharge.aftercare_version})", "subject": ctx.patient_ref,
+        "encounter": refs["procedure_day"], "created": instant(discharge.discharged_at),
+        "custodian": ctx.practitioner_ref(discharge.by),
+        "period": {"start": instant(discharge.discharged_at)}}
+    if sheet is not None:
+        plan["description"] = sheet.text
+    if "care_plan" in refs:
+        plan["partOf"] = [refs["care_plan"]]
+    ctx.add(plan)
+    refs["aftercare"] = ref_to(plan)
+    activities = [{"plannedActivityReference": _appointment(ctx, episode, i, f, refs)}
+                  for i, f in enumerate(episode.follow_ups)]
+    if activities:
+        plan["activity"] = activities
+        last = max(f.due_on for f in episode.follow_ups)
+        plan["period"]["end"] = last.isoformat()
+
+
+def _appointment(ctx: Context, episode: Episode, index: int, follow_up: FollowUp,
+                 refs: dict[str, dict[str, str]]) -> dict[str, str]:
+    day = follow_up.due_on.isoformat()
+    appointment: Resource = {
+        "resourceType": "Appointment", "id": rid("Appointment", episode.id, index),
+        "status": APPOINTMENT_STATUS[follow_up.status], "class": [VIRTUAL if follow_up.kind == "call" else AMBULATORY],
+        "serviceType": [{"concept": concept("follow-up-kind", follow_up.kind, f"follow-up {follow_up.kind}")}],
+        "description": follow_up.name, "subject": ctx.patient_ref, "basedOn": [refs["aftercare"]],
+        "requestedPeriod": [{"start": day, "end": day}],
+        "participant": [{"actor": ctx.patient_ref, "status": "accepted"}]}
+    if follow_up.reason:
+        appointment["reason"] = [{"concept": text_concept(follow_up.reason)}]
+    if follow_up.status is FollowUpStatus.DONE and follow_up.completed_at is not None:
+        appointment["start"] = appointment["end"] = instant(follow_up.completed_at)
+    elif follow_up.status is FollowUpStatus.MISSED:  # a no-show has a time: the day it was due, in the clinic
+        start = datetime.combine(follow_up.due_on, time(0, 0), ctx.zone)
+        appointment["start"] = instant(start)
+        appointment["end"] = instant(start + timedelta(days=1) - timedelta(minutes=1))
+    if follow_up.completed_by:
+        appointment["participant"].append({"actor": ctx.practitioner_ref(follow_up.completed_by),
+                                           "status": "accepted"})
+    notes = [f"recorded {follow_up.status.value} by {ctx.record.staff_name(follow_up.completed_by)}"
+             if follow_up.completed_by else "", follow_up.note or ""]
+    if any(notes):
+        appointment["note"] = [{"text": n} for n in notes if n]
+    return ref_to(ctx.add(appointment))
+
+
+def adverse_event_resources(ctx: Context, episode: Episode, event: AdverseEvent,
+                            refs: dict[str, dict[str, str]]) -> None:
+    resolved = event.outcome in (Outcome.RESOLVED, Outcome.RESOLVED_WITH_SEQUELAE)
+    code = concept("complication", event.type.value, event.description or words(event.type.value))
+    condition: Resource = {
+        "resourceType": "Condition", "id": rid("Condition", event.id),
+        "clinicalStatus": {"coding": [{"system": CLINICAL_STATUS, "code": "resolved" if resolved else "active"}]},
+        "category": [text_concept("complication of a thread lift")], "code": code,
+        "severity": concept("severity", SEVERITY[event.severity]), "subject": ctx.patient_ref,
+        "onsetDateTime": event.onset_on.isoformat()}
+    if event.area:
+        condition["bodySite"] = [concept("treatment-area", event.area,
+                                         f"{words(event.area)}" + (f", {event.side}" if event.side else ""))]
+    if event.resolved_on:
+        condition["abatementDateTime"] = event.resolved_on.isoformat()
+    if "procedure_day" in refs:
+        condition["encounter"] = refs["procedure_day"]
+    ctx.add(condition)
+    suspects = [{"instanceReference": ref("Device", lot)} for lot in event.lot_ids]
+    if "procedure" in refs:
+        suspects.append({"instanceReference": refs["procedure"]})
+        procedure = ctx.resources[("Procedure", refs["procedure"]["reference"].split("/")[1])]
+        procedure.setdefault("complication", []).append({"reference": ref_to(condition)})
+    notes = [f"severity {SEVERITY[event.severity]}; Clavien-Dindo grade {event.clavien_dindo}; triage tier "
+             f"{event.tier}; intervention {words(event.intervention.value)}"]
+    notes += [text for flag, text in ((event.pus_present, "pus present"), (event.pulsatile_lump, "pulsatile lump"))
+              if flag]
+    resource: Resource = {
+        "resourceType": "AdverseEvent", "id": str(event.id), "status": "completed" if resolved else "in-progress",
+        "actuality": "actual", "category": [concept("adverse-event-category", "procedure_complication")],
+        "code": code, "subject": ctx.patient_ref, "occurrenceDateTime": event.onset_on.isoformat(),
+        "seriousness": {"coding": [{"system": SERIOUSNESS, "code": "serious" if event.serious else "non-serious"}]},
+        "outcome": [{"coding": [{"system": OUTCOME, "code": OUTCOME_CODES[event.outcome]}]}],
+        "resultingEffect": [ref_to(condition)], "note": [{"text": n} for n in notes]}
+    if suspects:
+        resource["suspectEntity"] = suspects
+    if "procedure_day" in refs:
+        resource["encounter"] = refs["procedure_day"]
+    if event.recorded_by:
+        resource["recorder"] = ctx.practitioner_ref(event.recorded_by)
+    if event.treatment:
+        resource["mitigatingAction"] = [{"itemCodeableConcept": text_concept(event.treatment)}]
+    ctx.add(resource)
