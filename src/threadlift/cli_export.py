@@ -78,3 +78,28 @@ def export_fhir(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
     _say(_out, f"FHIR {version} Bundle of {len(document['entry'])} resources written to {out}")
+
+
+@export_app.command("patient")
+def export_patient(
+    patient: Annotated[str, typer.Argument(help="The patient's id.")],
+    out: Annotated[Path, typer.Option(help="The archive to write (.zip).")],
+) -> None:
+    """Subject access: the patient's whole record in one archive (FHIR Bundle, every document as PDF, the
+    photos as they gave them, a README listing it all)."""
+    from threadlift.bootstrap import build
+    from threadlift.clinic.errors import DomainError, NotFound
+    from threadlift.services import subject_access
+
+    patient_id = _patient_id(patient)
+    try:
+        data, _ = subject_access.archive(build(), None, patient_id)
+    except NotFound as error:
+        _say(_err, f"error: {error.message}; check the patient's id on their page")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    except DomainError as error:
+        _say(_err, f"error: {error.message}")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    _say(_out, f"subject-access archive ({len(data) // 1024} KB) written to {out}; give it to the patient securely")

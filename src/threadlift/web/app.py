@@ -11,7 +11,7 @@ from threadlift.logs import RequestLog
 from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
 from threadlift.web import errors, site
-from threadlift.web.routes import admin, auth, episodes, followups, patients, photos, plans, procedure
+from threadlift.web.routes import admin, auth, episodes, exports, followups, patients, photos, plans, procedure
 
 
 def create_app(services: Services) -> FastAPI:
@@ -23,7 +23,7 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(RequestLog)
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, plans.router, photos.router, procedure.router,
-                   followups.router, admin.router):
+                   followups.router, admin.router, exports.router):
         app.include_router(router)
     site.install(app)
 

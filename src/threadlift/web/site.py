@@ -15,6 +15,7 @@ from threadlift.web.pages import (
     consultation,
     discharge,
     episode,
+    exports,
     followup,
     home,
     patients,
@@ -30,7 +31,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False)
     for module in (auth, home, patients, episode, consultation, photos, plan, consent, procedure, discharge, followup,
-                   registers, admin, account):
+                   registers, admin, account, exports):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
