@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import zipfile
 
 import pytest
 from typer.testing import CliRunner
@@ -60,3 +61,18 @@ def test_export_one_patient_all_patients_and_refuse_unknown_ones(operator_clinic
     assert garbled.exit_code == 1 and "not a patient id" in garbled.stderr
     both = runner.invoke(app, ["export", "fhir", "--out", str(tmp_path / "x.json")])
     assert both.exit_code == 2
+
+
+def test_subject_access_archive_from_the_command_line(operator_clinic, tmp_path):
+    patient_id = store_patient(operator_clinic, State.FOLLOW_UP, withdrawn=True)
+    done = runner.invoke(app, ["export", "patient", str(patient_id), "--out", str(tmp_path / "sar.zip")])
+    assert done.exit_code == 0, done.output
+    with zipfile.ZipFile(tmp_path / "sar.zip") as zipped:
+        names = set(zipped.namelist())
+        readme = zipped.read("README.txt").decode()
+    photos = [n for n in names if n.startswith("photos/")]
+    assert len(photos) == 2 and "consent to its use was withdrawn" in readme  # the patient's own, withdrawn or not
+    assert {"README.txt", "record.fhir.json"} <= names and any(n.endswith("-consent.pdf") for n in names)
+    unknown = runner.invoke(app, ["export", "patient", "8d6f0c9e-0000-4000-8000-000000000000", "--out",
+                                  str(tmp_path / "x.zip")])
+    assert unknown.exit_code == 1 and "no patient" in unknown.stderr and not (tmp_path / "x.zip").exists()

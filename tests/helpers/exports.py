@@ -112,7 +112,7 @@ def jpeg(seed_value: int = 1) -> bytes:
 
 
 def store_patient(svc: Any, stage: State, *, with_photos: bool = True, withdrawn: bool = False,
-                  seed_value: int = 11) -> Any:
+                  seed_value: int = 11, photo_files: tuple[bytes, bytes] | None = None) -> Any:
     """A patient whose episode stands at ``stage``, written through the repositories as the clinic would
     (staff are the database's users; photos go through the vault). Returns the patient's id."""
     import hashlib
@@ -144,13 +144,14 @@ def store_patient(svc: Any, stage: State, *, with_photos: bool = True, withdrawn
         consent = records.give_photo_consent(replace(svc, clock=lambda: at), nurse, person.id, ["clinical_record"])
         stages = ["baseline"] + (["follow_up"] if ep.discharge is not None else [])
         for i, stage_name in enumerate(stages):
-            data = jpeg(i)
+            data = photo_files[i] if photo_files else jpeg(i)
             taken = at + timedelta(minutes=20) if i == 0 else at + timedelta(days=45)
             with svc.uow() as uow:
                 uow.photos.add(PhotoRow(
                     id=str(uuid4()), patient_id=str(person.id), episode_id=str(ep.id), view="frontal",
                     stage=stage_name, stored_name=svc.vault.put(data), original_sha256=hashlib.sha256(data).hexdigest(),
-                    stored_sha256=hashlib.sha256(data).hexdigest(), content_type="image/jpeg", size_bytes=len(data),
+                    stored_sha256=hashlib.sha256(data).hexdigest(),
+                    content_type="image/png" if data.startswith(b"\x89PNG") else "image/jpeg", size_bytes=len(data),
                     location_removed=False, uploaded_at=taken, uploaded_by=clinician.id, quality_ok=True,
                     analysis=analysis(brow_left_mm=21.0 + i)))
                 uow.commit()

@@ -1,0 +1,47 @@
+"""The outcome report on real photos: the package's sample portrait and the same face with a simulated
+lift of 2.5 mm at the midface, measured by the real comparison and laid out as a PDF."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.helpers.exports import store_patient
+from tests.helpers.records import Clinic
+from threadlift.clinic.episode import State
+from threadlift.face.analysis import default_analyzer
+from threadlift.face.load import load_photo
+from threadlift.face.simulate import simulate
+from threadlift.store.tables import EpisodeRow
+
+
+@lru_cache(maxsize=1)
+def before_and_after() -> tuple[bytes, bytes]:
+    sample = resources.files("threadlift.face.data").joinpath("sample_astronaut.png").read_bytes()
+    rgb = np.asarray(Image.open(io.BytesIO(sample)).convert("RGB"))
+    lifted = simulate(rgb, default_analyzer().analyze(load_photo(sample)), {"midface": 2.5}, label=False)
+    buffer = io.BytesIO()
+    Image.fromarray(lifted).save(buffer, format="PNG")
+    return sample, buffer.getvalue()
+
+
+def test_outcome_report_measures_the_lift_from_the_photos(clinic: Clinic):
+    patient_id = store_patient(clinic.services, State.FOLLOW_UP, photo_files=before_and_after())
+    with clinic.services.uow(read_only=True) as uow:
+        episode_id = uow.session.execute(select(EpisodeRow.id).where(EpisodeRow.patient_id == str(patient_id))
+                                         ).scalar_one()
+    response = clinic.call("dr-hale", "GET", f"/api/episodes/{episode_id}/documents/outcome")
+    assert response.status_code == 200, response.text
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Your outcome, measured from photos" in text and "How this was measured" in text
+    midface = text[text.index("midface"):text.index("midface") + 120]
+    assert "lifted 2." in midface or "lifted 3." in midface, midface  # the 2.5 mm simulated, within its ±
+    assert len([x for page in reader.pages for x in page.images]) == 1  # the before/after picture
+    assert len(response.content) < 1_500_000
