@@ -14,6 +14,7 @@ Usage: python bench/exports.py [--repeats N]
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import statistics
 import sys
@@ -45,7 +46,7 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(data_dir=Path(folder), database_url=f"sqlite:///{folder}/threadlift.db",
-                            clinic_name="ThreadLift demo clinic")
+                            clinic_name="ThreadLift demo clinic", key_text=base64.b64encode(os.urandom(32)).decode())
         migrate.upgrade(settings.database_url)
         svc = bootstrap.build(settings)
         demo_clinic.build(svc)
