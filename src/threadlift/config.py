@@ -257,6 +257,9 @@ def describe_settings(settings: Settings) -> list[SettingRow]:
         "THREADLIFT_SESSION_MAX_HOURS": str(settings.session_max_hours),
         "THREADLIFT_PG_DUMP": settings.pg_dump or "(found on the PATH when a backup needs it)",
         "THREADLIFT_LOG_LEVEL": settings.log_level,
+        "THREADLIFT_CLINIC_NAME": settings.clinic_name,
+        "THREADLIFT_CLINIC_PHONE": settings.clinic_phone or "(none: aftercare sheets print no number)",
+        "THREADLIFT_FHIR_BASE_URL": settings.fhir_base_url,
     }
     defaults = {"THREADLIFT_DATA_DIR": "default: the platform's data directory",
                 "THREADLIFT_KEY_FILE": "default: the platform's configuration directory",
