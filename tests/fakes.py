@@ -75,6 +75,9 @@ class FakePatients:
     def update(self, patient: Patient) -> None:
         self.db.patients[patient.id] = patient
 
+    def ids(self) -> list[str]:
+        return sorted(str(patient_id) for patient_id in self.db.patients)
+
     def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
         words = text.lower().split()
 

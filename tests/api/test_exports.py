@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from tests.helpers.exports import store_patient
 from tests.helpers.records import Clinic
@@ -16,7 +16,7 @@ from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.interop.fhir.check import validate
 from threadlift.services import exports
 from threadlift.services.base import PermissionDenied
-from threadlift.store.tables import AuditRow, PhotoRow
+from threadlift.store.tables import PhotoRow
 
 
 def user(clinic: Clinic, name: str):  # type: ignore[no-untyped-def]
@@ -26,8 +26,7 @@ def user(clinic: Clinic, name: str):  # type: ignore[no-untyped-def]
 
 def exports_logged(clinic: Clinic) -> list[tuple[str | None, dict]]:
     with clinic.services.uow(read_only=True) as uow:
-        return [(r.entity_id, dict(r.detail)) for r in uow.session.execute(
-            select(AuditRow).where(AuditRow.action == "export").order_by(AuditRow.id)).scalars()]
+        return [(r.entity_id, dict(r.detail)) for r in uow.audit.entries(limit=1000) if r.action == "export"]
 
 
 def test_a_patients_bundle_is_valid_complete_and_audited(clinic: Clinic):

@@ -9,29 +9,26 @@ import json
 import zipfile
 
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from tests.helpers.exports import store_patient
 from tests.helpers.records import Clinic
 from tests.helpers.web import PageUser
 from threadlift.clinic.episode import State
 from threadlift.interop.fhir.check import validate
-from threadlift.store.tables import AuditRow, EpisodeRow
 
 UNKNOWN = "8d6f0c9e-0000-4000-8000-000000000000"
 
 
 def episode_of(clinic: Clinic, patient_id) -> str:  # type: ignore[no-untyped-def]
     with clinic.services.uow(read_only=True) as uow:
-        return str(uow.session.execute(select(EpisodeRow.id).where(EpisodeRow.patient_id == str(patient_id)))
-                   .scalar_one())
+        [episode] = uow.episodes.for_patient(patient_id)
+        return str(episode.id)
 
 
 def actions(clinic: Clinic) -> list[tuple[str, str, dict]]:
     with clinic.services.uow(read_only=True) as uow:
-        return [(r.action, r.entity_type, dict(r.detail)) for r in uow.session.execute(
-            select(AuditRow).where(AuditRow.action.in_(("export", "document", "subject_access")))
-            .order_by(AuditRow.id)).scalars()]
+        return [(r.action, r.entity_type, dict(r.detail)) for r in uow.audit.entries(limit=1000)
+                if r.action in ("export", "document", "subject_access")]
 
 
 def test_api_downloads_and_who_may_have_them(clinic: Clinic):

@@ -10,7 +10,6 @@ from importlib import resources
 import numpy as np
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from tests.helpers.exports import store_patient
 from tests.helpers.records import Clinic
@@ -18,7 +17,6 @@ from threadlift.clinic.episode import State
 from threadlift.face.analysis import default_analyzer
 from threadlift.face.load import load_photo
 from threadlift.face.simulate import simulate
-from threadlift.store.tables import EpisodeRow
 
 
 @lru_cache(maxsize=1)
@@ -34,8 +32,8 @@ def before_and_after() -> tuple[bytes, bytes]:
 def test_outcome_report_measures_the_lift_from_the_photos(clinic: Clinic):
     patient_id = store_patient(clinic.services, State.FOLLOW_UP, photo_files=before_and_after())
     with clinic.services.uow(read_only=True) as uow:
-        episode_id = uow.session.execute(select(EpisodeRow.id).where(EpisodeRow.patient_id == str(patient_id))
-                                         ).scalar_one()
+        [episode] = uow.episodes.for_patient(patient_id)
+    episode_id = episode.id
     response = clinic.call("dr-hale", "GET", f"/api/episodes/{episode_id}/documents/outcome")
     assert response.status_code == 200, response.text
     reader = PdfReader(io.BytesIO(response.content))

@@ -17,7 +17,9 @@ from threadlift.cli import app
 from threadlift.clinic.episode import State
 from threadlift.config import Settings
 from threadlift.interop.fhir.check import validate
-from threadlift.services import people, records
+from threadlift.services import consents, people
+from threadlift.services.commands import AddConsentDocument, CreateUser
+from threadlift.services.types import StaffAccount
 from threadlift.store import migrate
 
 runner = CliRunner()
@@ -36,8 +38,9 @@ def operator_clinic(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     migrate.upgrade(settings.database_url)
     services = bootstrap.build(settings)
     for username, role in STAFF.items():
-        people.create_user(services, None, username, username.title(), role, PASSWORD)
-    records.add_consent_document(services, None, seed.CONSENT_DOCUMENT)
+        people.create_user(services, None, CreateUser(account=StaffAccount(
+            username=username, display_name=username.replace("-", " ").title(), role=role, password=PASSWORD)))
+    consents.add_consent_document(services, None, AddConsentDocument(document=seed.CONSENT_DOCUMENT))
     return services
 
 

@@ -17,8 +17,9 @@ from threadlift import seed
 from threadlift.clinic.adverse import AdverseEvent, EventType, Intervention, Outcome
 from threadlift.clinic.consent import PhotoConsent, PhotoScope
 from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.photos import PhotoRecord
 from threadlift.clinic.policy import ClinicPolicy
-from threadlift.clinic.record import PatientRecord, PhotoRecord, StaffMember
+from threadlift.clinic.record import PatientRecord, StaffMember
 from threadlift.clinic.threads import ThreadLot
 from threadlift.interop.fhir import ClinicInfo
 
@@ -66,9 +67,10 @@ def analysis(*, brow_left_mm: float = 21.0, pitch_deg: float = 0.5) -> dict[str,
         "warnings": []}
 
 
-def photo(episode_id: Any, stage: str, at: datetime, **changes: Any) -> PhotoRecord:
-    return PhotoRecord(id=uuid4(), episode_id=episode_id, view="frontal", stage=stage, original_sha256="a" * 64,
-                       stored_sha256="b" * 64, content_type="image/jpeg", size_bytes=123456, uploaded_at=at,
+def photo(episode_id: Any, stage: str, at: datetime, patient_id: Any = None, **changes: Any) -> PhotoRecord:
+    return PhotoRecord(id=uuid4(), patient_id=patient_id or uuid4(), episode_id=episode_id, view="frontal",
+                       stage=stage, stored_name="f" * 48, original_sha256="a" * 64, stored_sha256="b" * 64,
+                       content_type="image/jpeg", size_bytes=123456, location_removed=True, uploaded_at=at,
                        uploaded_by=CLINICIAN, quality_ok=True, analysis=analysis(**changes))
 
 
@@ -117,8 +119,10 @@ def store_patient(svc: Any, stage: State, *, with_photos: bool = True, withdrawn
     (staff are the database's users; photos go through the vault). Returns the patient's id."""
     import hashlib
 
-    from threadlift.services import records
-    from threadlift.store.tables import PhotoRow
+    from threadlift.clinic.consent import PhotoConsentGrant, PhotoConsentWithdrawal
+    from threadlift.clinic.photos import PhotoRecord as StoredPhoto
+    from threadlift.services import consents as consent_cases
+    from threadlift.services.commands import GivePhotoConsent, WithdrawPhotoConsent
 
     with svc.uow(read_only=True) as uow:
         clinician = uow.users.by_username("dr-hale")
@@ -141,21 +145,23 @@ def store_patient(svc: Any, stage: State, *, with_photos: bool = True, withdrawn
         uow.commit()
     if with_photos:
         at = ep.opened_at
-        consent = records.give_photo_consent(replace(svc, clock=lambda: at), nurse, person.id, ["clinical_record"])
+        consent = consent_cases.give_photo_consent(replace(svc, clock=lambda: at), nurse, GivePhotoConsent(
+            person.id, PhotoConsentGrant(scopes=frozenset({PhotoScope.CLINICAL_RECORD}))))
         stages = ["baseline"] + (["follow_up"] if ep.discharge is not None else [])
         for i, stage_name in enumerate(stages):
             data = photo_files[i] if photo_files else jpeg(i)
             taken = at + timedelta(minutes=20) if i == 0 else at + timedelta(days=45)
             with svc.uow() as uow:
-                uow.photos.add(PhotoRow(
-                    id=str(uuid4()), patient_id=str(person.id), episode_id=str(ep.id), view="frontal",
-                    stage=stage_name, stored_name=svc.vault.put(data), original_sha256=hashlib.sha256(data).hexdigest(),
+                uow.photos.add(StoredPhoto(
+                    patient_id=person.id, episode_id=ep.id, view="frontal", stage=stage_name,
+                    stored_name=svc.vault.put(data), original_sha256=hashlib.sha256(data).hexdigest(),
                     stored_sha256=hashlib.sha256(data).hexdigest(),
                     content_type="image/png" if data.startswith(b"\x89PNG") else "image/jpeg", size_bytes=len(data),
                     location_removed=False, uploaded_at=taken, uploaded_by=clinician.id, quality_ok=True,
                     analysis=analysis(brow_left_mm=21.0 + i)))
                 uow.commit()
         if withdrawn:
-            records.withdraw_photo_consent(replace(svc, clock=lambda: at + timedelta(days=100)), nurse, consent.id,
-                                           "no longer wishes photos to be kept for use")
+            consent_cases.withdraw_photo_consent(replace(svc, clock=lambda: at + timedelta(days=100)), nurse,
+                                                 WithdrawPhotoConsent(consent.id, PhotoConsentWithdrawal(
+                                                     reason="no longer wishes photos to be kept for use")))
     return person.id

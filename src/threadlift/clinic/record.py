@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent, PhotoScope
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
+from threadlift.clinic.photos import PhotoRecord
 from threadlift.clinic.threads import ThreadLot
 
 
@@ -27,24 +26,6 @@ class StaffMember:
     id: str
     display_name: str
     role: str
-
-
-@dataclass(frozen=True)
-class PhotoRecord:
-    """A stored photo's metadata and its analysis document (``threadlift.face.report`` JSON)."""
-
-    id: UUID
-    episode_id: UUID
-    view: str
-    stage: str  # baseline, procedure_day, follow_up
-    original_sha256: str
-    stored_sha256: str
-    content_type: str
-    size_bytes: int
-    uploaded_at: datetime
-    uploaded_by: str
-    quality_ok: bool
-    analysis: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

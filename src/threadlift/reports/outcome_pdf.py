@@ -15,7 +15,8 @@ from reportlab.platypus import Flowable, Image, Paragraph, Spacer
 
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
-from threadlift.clinic.record import PatientRecord, PhotoRecord
+from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.record import PatientRecord
 from threadlift.reports.pdf import MARGIN_MM, Letterhead, build, escape, keep, styles, table
 
 METHOD = ("How this was measured: each photo's 478 face landmarks place it in a face frame in millimetres (scale "

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
-from threadlift.clinic.record import PatientRecord, PhotoRecord
+from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.record import PatientRecord
 from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
 from threadlift.face.analysis import FaceAnalysis, default_analyzer
 from threadlift.face.compare import Comparison, Series, compare
 from threadlift.face.compare_draw import plot_series, render_comparison
@@ -26,7 +28,6 @@ from threadlift.reports.pdf import Letterhead
 from threadlift.reports.referral_pdf import needs_referral, referral_pdf
 from threadlift.services.base import Services, record, require
 from threadlift.services.exports import load_record, photo_files
-from threadlift.store.users import User
 
 KINDS = ("consent", "aftercare", "outcome", "referral")
 

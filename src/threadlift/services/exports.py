@@ -12,23 +12,20 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-
 from threadlift import __version__
 from threadlift.clinic.errors import InvalidInput, NotFound
-from threadlift.clinic.record import PatientRecord, PhotoRecord, StaffMember
+from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.record import PatientRecord, StaffMember
 from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
 from threadlift.face.metrics import MEASURES
 from threadlift.interop.fhir import ClinicInfo, Resource, bundle, bundle_id, patient_resources
 from threadlift.services.base import Services, record, require
-from threadlift.store.tables import PatientRow, PhotoRow
-from threadlift.store.unit_of_work import UnitOfWork
-from threadlift.store.users import User
+from threadlift.services.ports import UnitOfWork
 
 FHIR_VERSIONS = ("R5", "R4B")
 MEASUREMENT_AREAS = {m.name: m.area for m in MEASURES}
@@ -38,9 +35,7 @@ def load_record(uow: UnitOfWork, patient_id: UUID | str) -> PatientRecord:
     """Everything the clinic holds on one patient (raises NotFound for an unknown id)."""
     patient = uow.patients.get(patient_id)
     episodes = tuple(uow.episodes.for_patient(patient_id))
-    rows = uow.session.execute(select(PhotoRow).where(PhotoRow.patient_id == str(patient_id))
-                               .order_by(PhotoRow.uploaded_at)).scalars().all()
-    photos = tuple(_photo(r) for r in rows)
+    photos = tuple(sorted((p for e in episodes for p in uow.photos.for_episode(e.id)), key=lambda p: p.uploaded_at))
     documents = {}
     for episode in episodes:
         if episode.consent is not None:
@@ -57,13 +52,6 @@ def load_record(uow: UnitOfWork, patient_id: UUID | str) -> PatientRecord:
                          staff)
 
 
-def _photo(row: PhotoRow) -> PhotoRecord:
-    uploaded = row.uploaded_at if row.uploaded_at.tzinfo else row.uploaded_at.replace(tzinfo=UTC)  # SQLite: UTC
-    return PhotoRecord(UUID(row.id), UUID(row.episode_id), row.view, row.stage, row.original_sha256,
-                       row.stored_sha256, row.content_type, row.size_bytes, uploaded, row.uploaded_by,
-                       row.quality_ok, dict(row.analysis))
-
-
 def clinic_info(svc: Services) -> ClinicInfo:
     s = svc.settings
     return ClinicInfo(name=s.clinic_name, jurisdiction=str(s.jurisdiction), timezone=s.timezone,
@@ -72,14 +60,9 @@ def clinic_info(svc: Services) -> ClinicInfo:
 
 def photo_files(svc: Services, photos: tuple[PhotoRecord, ...]) -> dict[UUID, bytes]:
     """The stored files of ``photos``, decrypted; each checked against its recorded hash."""
-    if not photos:
-        return {}
-    with svc.uow(read_only=True) as uow:
-        names = dict(uow.session.execute(select(PhotoRow.id, PhotoRow.stored_name)
-                                         .where(PhotoRow.id.in_([str(p.id) for p in photos]))).all())
     files = {}
     for photo in photos:
-        data = svc.vault.get(names[str(photo.id)])
+        data = svc.vault.get(photo.stored_name)
         if hashlib.sha256(data).hexdigest() != photo.stored_sha256:
             raise InvalidInput(f"photo {photo.id} does not match its recorded hash: it was altered after it was "
                                "stored; nothing was exported", rule="photo_integrity")
@@ -140,7 +123,7 @@ def fhir_bulk(svc: Services, actor: User | None, out_dir: Path, *, version: str 
     if actor is not None:
         require(actor, Permission.RECORD_EXPORT)
     with svc.uow(read_only=True) as uow:
-        patient_ids = list(uow.session.execute(select(PatientRow.id).order_by(PatientRow.id)).scalars())
+        patient_ids = uow.patients.ids()
     out_dir.mkdir(parents=True, exist_ok=True)
     written: set[tuple[str, str]] = set()
     counts: dict[str, int] = {}

@@ -36,6 +36,10 @@ class PatientRepository(Protocol):
     def get(self, patient_id: UUID | str) -> Patient: ...
     def update(self, patient: Patient) -> None: ...
 
+    def ids(self) -> list[str]:
+        """Every patient's id, in a stable order (the bulk export walks them)."""
+        ...
+
     def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
         """Patients whose names start with each word of ``text`` (or born on a YYYY-MM-DD word), in
         name order, with the number of matches."""

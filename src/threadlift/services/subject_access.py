@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from threadlift.clinic.errors import DomainError
 from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
 from threadlift.face.errors import PhotoError
 from threadlift.interop.fhir import bundle, bundle_id
 from threadlift.services import documents
 from threadlift.services.base import Services, record, require
 from threadlift.services.exports import clinic_info, fhir_resources, load_record, photo_files
-from threadlift.store.users import User
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 

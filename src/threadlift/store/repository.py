@@ -59,6 +59,9 @@ class SqlPatientRepository:
             raise NotFound(f"no patient {patient_id}")
         return _patient(row)
 
+    def ids(self) -> list[str]:
+        return list(self.session.execute(select(PatientRow.id).order_by(PatientRow.id)).scalars())
+
     def update(self, patient: Patient) -> None:
         values = {f: _plain(getattr(patient, f)) for f in _PATIENT_FIELDS}
         self.session.execute(update(PatientRow).where(PatientRow.id == str(patient.id))
@@ -347,4 +350,7 @@ class SqlPhotoRepository:
 
 
 def _photo(row: PhotoRow) -> PhotoRecord:
-    return PhotoRecord.model_validate({column: getattr(row, column) for column in PhotoRecord.model_fields})
+    values = {column: getattr(row, column) for column in PhotoRecord.model_fields}
+    if values["uploaded_at"].tzinfo is None:  # SQLite keeps no zone; every time is written in UTC
+        values["uploaded_at"] = values["uploaded_at"].replace(tzinfo=UTC)
+    return PhotoRecord.model_validate(values)

@@ -116,7 +116,8 @@ def test_outcome_report_is_labelled_as_measured_from_photos_with_method_and_seri
     episode = record.episodes[0]
     baseline, later = record.photos
     pairs = [OutcomePair(baseline, later, 45, comparison_document(2.2), None),
-             OutcomePair(baseline, replace(later, uploaded_at=later.uploaded_at + timedelta(days=60)), 105,
+             OutcomePair(baseline, later.model_copy(update={"uploaded_at": later.uploaded_at + timedelta(days=60)}),
+                         105,
                          comparison_document(1.4), png())]
     text, reader = text_of(outcome_pdf(UK, record, episode, pairs, png(900, 500)))
     assert "measured from photos" in text and "How this was measured" in text

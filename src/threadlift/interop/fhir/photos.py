@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from threadlift.clinic.record import PhotoRecord
+from threadlift.clinic.photos import PhotoRecord
 from threadlift.interop.fhir.base import (
     IDENTIFIERS,
     Context,

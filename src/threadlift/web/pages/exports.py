@@ -1,25 +1,31 @@
 """Downloads from the pages: patient documents (PDF), the FHIR record, register CSVs filtered as on
-screen, the subject-access archive. The same services as the API; files are attachments, never cached."""
+screen, the subject-access archive. The same use cases as the API; files are attachments, never cached.
+Handlers are plain functions: FastAPI runs them on its thread pool (an outcome report or an archive
+analyses photos and draws PDFs for seconds)."""
 
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
+from fastapi import Query
 from fastapi.responses import Response
 
 from threadlift.clinic.errors import InvalidInput
 from threadlift.services import documents, exports, register_exports, subject_access
+from threadlift.services.types import RegisterFilter
 from threadlift.web.downloads import CSV, FHIR_JSON, attachment
-from threadlift.web.pages.common import PageDep
+from threadlift.web.pages.common import FormDep, PageDep
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
+Filter = Annotated[str, Query(max_length=120)]
 
 
 @router.get("/episodes/{episode_id}/documents/{kind}.pdf")
-def document(episode_id: UUID, kind: Literal["consent", "aftercare", "outcome", "referral"], page: PageDep) -> Response:
+def document(episode_id: UUID, kind: Literal["consent", "aftercare", "outcome", "referral"],
+             page: PageDep) -> Response:
     pdf, name = documents.document(page.services, page.user, episode_id, kind)
     return attachment(pdf, "application/pdf", name)
 
@@ -37,35 +43,29 @@ def patient_subject_access(patient_id: UUID, page: PageDep) -> Response:
 
 
 @router.post("/admin/subject-access")
-async def admin_subject_access(page: PageDep) -> Response:
-    form = await page.request.form()
+def admin_subject_access(page: PageDep, form: FormDep) -> Response:
     try:
         patient_id = UUID(str(form.get("patient_id", "")).strip())
     except ValueError:
         raise InvalidInput("enter the patient's id as shown on their page (a UUID)", rule="patient_id") from None
-    from fastapi.concurrency import run_in_threadpool  # the archive decrypts photos and draws PDFs: off the loop
-
-    data, name = await run_in_threadpool(subject_access.archive, page.services, page.user, patient_id)
+    data, name = subject_access.archive(page.services, page.user, patient_id)
     return attachment(data, "application/zip", name)
 
 
 @router.get("/registers/complications.csv")
-def complications_csv(page: PageDep, type: str = "", product: str = "", lot: str = "", area: str = "") -> Response:
-    text = register_exports.complications_csv(page.services, page.user, event_type=type or None,
-                                              product=product or None, lot=lot.strip() or None, area=area or None)
-    return attachment(text, CSV, "complications.csv")
+def complications_csv(page: PageDep, type: Filter = "", product: Filter = "", lot: Filter = "",
+                      area: Filter = "") -> Response:
+    scope = RegisterFilter(event_type=type or None, product=product or None, lot=lot.strip() or None,
+                           area=area or None)  # as the register page reads its filters
+    return attachment(register_exports.complications_csv(page.services, page.user, scope), CSV, "complications.csv")
 
 
 @router.post("/registers/recall.csv")
-async def recall_csv(page: PageDep) -> Response:
-    form = await page.request.form()
-    lot = str(form.get("lot", "")).strip()
-    if not lot or len(lot) > 60:
+def recall_csv(page: PageDep, form: FormDep) -> Response:
+    lot = str(form.get("lot", "")).strip()[:60]
+    if not lot:
         raise InvalidInput("enter the lot number to recall", rule="lot")
-    from fastapi.concurrency import run_in_threadpool
-
-    return attachment(await run_in_threadpool(register_exports.recall_csv, page.services, page.user, lot), CSV,
-                      "lot-recall.csv")
+    return attachment(register_exports.recall_csv(page.services, page.user, lot), CSV, "lot-recall.csv")
 
 
 @router.get("/followups/due.csv")

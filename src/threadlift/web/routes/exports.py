@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from threadlift.services import documents, exports, register_exports, subject_access
+from threadlift.services.types import RegisterFilter
 from threadlift.web.deps import CurrentUser, ServicesDep
 from threadlift.web.downloads import CSV, FHIR_JSON, attachment
 
@@ -46,8 +47,9 @@ def subject_access_archive(patient_id: UUID, services: ServicesDep, user: Curren
 def complications_csv(services: ServicesDep, user: CurrentUser, type: str = Query("", max_length=40),
                       product: str = Query("", max_length=120), lot: str = Query("", max_length=60),
                       area: str = Query("", max_length=40)) -> Response:
-    text = register_exports.complications_csv(services, user, event_type=type or None, product=product or None,
-                                              lot=lot.strip() or None, area=area or None)
+    scope = RegisterFilter(event_type=type or None, product=product or None, lot=lot.strip() or None,
+                           area=area or None)
+    text = register_exports.complications_csv(services, user, scope)
     return attachment(text, CSV, "complications.csv")
 
 
@@ -64,7 +66,6 @@ def follow_ups_due_csv(services: ServicesDep, user: CurrentUser, on: date | None
 
 
 @router.get("/audit.csv", response_class=Response, responses={200: {"content": {CSV: {}}}})
-def audit_csv(services: ServicesDep, user: CurrentUser, after_id: int = Query(0, ge=0, le=2**62),
-              limit: int = Query(10_000, ge=1, le=100_000)) -> Response:
-    return attachment(register_exports.audit_csv(services, user, after_id=after_id, limit=limit), CSV,
+def audit_csv(services: ServicesDep, user: CurrentUser, after_id: int = Query(0, ge=0, le=2**62)) -> Response:
+    return attachment(register_exports.audit_csv(services, user, after_id=after_id), CSV,
                       "audit-trail.csv")
