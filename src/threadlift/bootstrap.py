@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from threadlift.config import ConfigurationError, Settings, vault_keys
-from threadlift.services.backup import finish_interrupted_restore
 from threadlift.services.base import Services, utc_now
+from threadlift.services.restore import finish_interrupted_restore
 from threadlift.store.db import make_engine, session_factory
 from threadlift.store.unit_of_work import SqlUnitOfWorkFactory
 from threadlift.store.vault import PhotoVault, VaultError

@@ -118,7 +118,7 @@ def restore(
     it in place in one step, then verifies the audit trail."""
     from threadlift.bootstrap import build
     from threadlift.services import audit
-    from threadlift.services.backup import restore_backup, target_in_use
+    from threadlift.services.restore import restore_backup, target_in_use
 
     target = _target(into, data_dir)
     secret = _identity(passphrase_file, identity)

@@ -29,8 +29,9 @@ from tests.helpers.records import POSTGRES_URL
 from threadlift.bootstrap import build
 from threadlift.config import Settings
 from threadlift.services import audit
-from threadlift.services.backup import create_backup, restore_backup
+from threadlift.services.backup import create_backup
 from threadlift.services.base import Services
+from threadlift.services.restore import restore_backup
 from threadlift.store.archive import Passphrase
 
 PROGRAM = str(Path(sys.executable).with_name("threadlift"))

@@ -11,8 +11,8 @@ import pytest
 from tests.helpers.backups import photos, staffed_clinic
 from threadlift.bootstrap import build
 from threadlift.config import ConfigurationError, Settings
-from threadlift.services.backup import PENDING_NOTE
 from threadlift.services.operations import check_photos_present
+from threadlift.services.restore import PENDING_NOTE
 
 
 def sqlite_clinic(folder, key):  # type: ignore[no-untyped-def]
