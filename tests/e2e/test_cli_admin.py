@@ -51,6 +51,7 @@ def test_user_administration_from_the_command_line(tmp_path, monkeypatch):
     program = str(Path(sys.executable).with_name("threadlift"))
 
     def threadlift(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """The real program, as a provisioning script runs it (stdin a pipe, not a terminal)."""
         return subprocess.run([program, *args], input=stdin, capture_output=True, text=True, timeout=60,
                               stdin=None if stdin is not None else subprocess.DEVNULL)
 
@@ -60,19 +61,22 @@ def test_user_administration_from_the_command_line(tmp_path, monkeypatch):
     assert "GetPassWarning" not in made.stderr
     piped = threadlift("admin", "create-user", "dave", "--role", "nurse", "--display-name", "Dave")
     assert piped.returncode == 2 and "--password-stdin" in piped.stderr and "Warning" not in piped.stderr
-    threadlift("admin", "create-user", "dave", "--role", "nurse", "--display-name", "Dave", "--password-stdin",
-               stdin="dave's own passphrase\n")
-    weak = threadlift("admin", "set-password", "dave", "--password-stdin", stdin="password123456\n")
-    assert weak.returncode == 2 and "common or breached" in weak.stderr
-    assert threadlift("admin", "set-password", "dave", "--password-stdin",
-                      stdin="a fresh passphrase\n").returncode == 0
-    assert threadlift("admin", "deactivate", "dave").returncode == 0
-    listed = threadlift("admin", "list-users", "--json")
+
+    def admin(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]  # the same, in this process
+        return runner.invoke(app, ["admin", *args], input=stdin)
+
+    admin("create-user", "dave", "--role", "nurse", "--display-name", "Dave", "--password-stdin",
+          stdin="dave's own passphrase\n")
+    weak = admin("set-password", "dave", "--password-stdin", stdin="password123456\n")
+    assert weak.exit_code == 2 and "common or breached" in weak.stderr
+    assert admin("set-password", "dave", "--password-stdin", stdin="a fresh passphrase\n").exit_code == 0
+    assert admin("deactivate", "dave").exit_code == 0
+    listed = admin("list-users", "--json")
     rows = {row["username"]: row for row in map(json.loads, listed.stdout.splitlines())}
     assert rows["dave"]["active"] is False and rows["carol"]["active"] is True
-    assert "deactivated" in threadlift("admin", "list-users").stdout
-    last = threadlift("admin", "deactivate", "carol")
-    assert last.returncode == 2 and "only active administrator" in last.stderr
-    assert threadlift("admin", "reactivate", "dave").returncode == 0
-    missing = threadlift("admin", "deactivate", "nobody")
-    assert missing.returncode == 1 and "no user nobody" in missing.stderr
+    assert "deactivated" in admin("list-users").stdout
+    last = admin("deactivate", "carol")
+    assert last.exit_code == 2 and "only active administrator" in last.stderr
+    assert admin("reactivate", "dave").exit_code == 0
+    missing = admin("deactivate", "nobody")
+    assert missing.exit_code == 1 and "no user nobody" in missing.stderr
