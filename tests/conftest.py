@@ -52,5 +52,7 @@ def database(request, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def clinic(database, tmp_path) -> Clinic:  # type: ignore[no-untyped-def]
-    return open_clinic(database, tmp_path)
+def clinic(database, tmp_path) -> Iterator[Clinic]:  # type: ignore[no-untyped-def]
+    opened = open_clinic(database, tmp_path)
+    yield opened
+    opened.close()

@@ -8,18 +8,15 @@ downloads a browser.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tests.helpers.clinic import lot_entry
 from tests.helpers.records import Clinic, database_url, open_clinic
+from tests.helpers.server import served
 from threadlift.clinic.threads import Design, Material
 from threadlift.services import stock
 from threadlift.services.commands import ReceiveLot
@@ -37,12 +34,6 @@ class Site:
     shots: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def site(request, tmp_path) -> Iterator[Site]:  # type: ignore[no-untyped-def]
     url, schema = database_url(request.param, tmp_path)
@@ -54,21 +45,11 @@ def site(request, tmp_path) -> Iterator[Site]:  # type: ignore[no-untyped-def]
                   lot_entry(lot="PCL-2026-B2", product="Cone 8 PCL", material=Material.PCL,
                             design=Design.BARBED_UNIDIRECTIONAL)):
         stock.receive_lot(clinic.services, nurse, ReceiveLot(lot=entry))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(clinic.client.app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
     shots = ARTIFACTS / request.param
     shots.mkdir(parents=True, exist_ok=True)
-    yield Site(f"http://127.0.0.1:{port}", clinic, shots)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(clinic.client.app) as base:
+        yield Site(base, clinic, shots)
+    clinic.close()
     if schema is not None:
         schema.drop()
 

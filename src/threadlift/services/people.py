@@ -48,16 +48,27 @@ def login(svc: Services, command: Login) -> LoginResult:
 
 
 def authenticate(svc: Services, token: str) -> User | None:
-    """The user of a live session. The session's last-seen time is refreshed at most every 30 s, in
-    its own short write, so most requests authenticate without queueing for a write."""
-    now = svc.clock()
-    with svc.uow(read_only=True) as uow:
-        user, stale = uow.users.session_user(token, now, svc.settings.session_idle_minutes)
-    if stale is not None:
-        with svc.uow() as uow:
-            uow.users.touch_session(token, now, expired=user is None)
-            uow.commit()
+    """The user of a live session, its last-seen time refreshed when due (see :func:`session_of`)."""
+    user, refresh = session_of(svc, token)
+    if refresh:
+        refresh_session(svc, token, expired=user is None)
     return user
+
+
+def session_of(svc: Services, token: str) -> tuple[User | None, bool]:
+    """The user of a live session (None: no such session, or it has ended), and whether the session
+    row needs a write: its last-seen time refreshed (at most every 30 s) or, ended, removed. Reads
+    only, so a request can check its session without queueing for the write lock."""
+    with svc.uow(read_only=True) as uow:
+        user, stale = uow.users.session_user(token, svc.clock(), svc.settings.session_idle_minutes)
+    return user, stale is not None
+
+
+def refresh_session(svc: Services, token: str, *, expired: bool) -> None:
+    """The session's one write: its last-seen time moved to now, or the ended session removed."""
+    with svc.uow() as uow:
+        uow.users.touch_session(token, svc.clock(), expired=expired)
+        uow.commit()
 
 
 def logout(svc: Services, actor: User, token: str) -> None:

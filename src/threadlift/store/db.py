@@ -7,10 +7,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# A connection for every thread that may hold one at once: the server's thread pool (anyio's 40 workers)
+# and the event loop, which reads a session on SQLite (web/deps.py) and must never queue for a connection.
+# A SQLite connection is a file handle, so holding this many costs little.
+SQLITE_POOL_SIZE = 48
+
 
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
+        pooling = {} if "poolclass" in options else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 8}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine

@@ -130,6 +130,10 @@ class SqlUnitOfWorkFactory:
     def __call__(self, *, read_only: bool = False, logs_reads: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, read_only=read_only, logs_reads=logs_reads)
 
+    def close(self) -> None:
+        """Close the database connections (a server at shutdown, a test at its end)."""
+        self.sessions.kw["bind"].dispose()
+
     @property
     def in_process(self) -> bool:
         """SQLite: the database is a file this process reads itself, with no network between."""

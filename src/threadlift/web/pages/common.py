@@ -6,8 +6,8 @@ lives in an HttpOnly, SameSite=Strict cookie; every state-changing request also 
 token, and its Origin, when sent, must be this site.
 
 Page handlers are plain functions, run on the thread pool: they read the database and draw images.
-What must be awaited (the session check on PostgreSQL, the form's body) is done by the async
-dependencies here, before the handler runs.
+What is awaited (the session check, the form's body) is done by the async dependencies here, before
+the handler runs (see :func:`threadlift.web.deps.session_user`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from threadlift.services.base import Services, require
-from threadlift.services.people import authenticate
 from threadlift.services.types import DomainError, Permission, User, allowed
-from threadlift.web.deps import get_services, quick_read
+from threadlift.web.deps import get_services, session_user
 
 COOKIE = "threadlift_session"
 CSRF_FIELD = "csrf"
@@ -93,7 +92,7 @@ class Page:
 
 async def page(request: Request, services: Annotated[Services, Depends(get_services)]) -> Page:
     token = request.cookies.get(COOKIE)
-    user = await quick_read(services, authenticate, services, token) if token else None
+    user = await session_user(services, token) if token else None
     if user is None or token is None:
         raise LoginRequired()
     if request.method not in ("GET", "HEAD"):

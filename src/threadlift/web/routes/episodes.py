@@ -30,15 +30,15 @@ from threadlift.services.types import (
     State,
     SuitabilityResult,
 )
-from threadlift.web.deps import CurrentUser, ServicesDep, quick_read
+from threadlift.web.deps import CurrentUser, ServicesDep
 from threadlift.web.responses import reply
 
 router = APIRouter(prefix="/api", tags=["episodes"])
 
 
 @router.get("/episodes/{episode_id}")
-async def read_episode(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Response:
-    return reply(await quick_read(services, episodes.get_episode, services, user, episode_id))
+def read_episode(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> Response:
+    return reply(episodes.get_episode(services, user, episode_id))
 
 
 @router.put("/episodes/{episode_id}/consultation")

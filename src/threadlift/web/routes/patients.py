@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from threadlift.services import consents, episodes, people
 from threadlift.services.commands import GivePhotoConsent, OpenEpisode, RegisterPatient, UpdatePatient
 from threadlift.services.types import Episode, Patient, PatientChanges, PatientDetails, PhotoConsent, PhotoConsentGrant
-from threadlift.web.deps import CurrentUser, ServicesDep, quick_read
+from threadlift.web.deps import CurrentUser, ServicesDep
 from threadlift.web.responses import reply
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
@@ -22,11 +22,11 @@ class PatientPage(BaseModel):
 
 
 @router.get("")
-async def search(services: ServicesDep, user: CurrentUser,
+def search(services: ServicesDep, user: CurrentUser,
                  search: Annotated[str, Query(max_length=people.MAX_SEARCH_CHARACTERS)] = "",
                  limit: Annotated[int, Query(ge=1, le=people.MAX_PAGE)] = 50,
                  offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
-    found, total = await quick_read(services, people.search_patients, services, user, search, limit, offset)
+    found, total = people.search_patients(services, user, search, limit, offset)
     return reply(PatientPage(total=total, items=found))
 
 
