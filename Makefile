@@ -28,8 +28,10 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q chromium >/dev/null || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
 
+# ruff, and the layering contracts of pyproject.toml (import-linter): interfaces see only the use cases.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -51,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/backup.py
 
 clean:
-	rm -rf $(VENV) demo-clinic threadlift-sample test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-clinic threadlift-sample test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -76,14 +75,12 @@ def analyze(
     if mm_per_px is not None and marker_mm is not None:
         _plain(_err, "error: give either --mm-per-px or --marker-mm, not both")
         raise typer.Exit(2)
-    from threadlift.face.analysis import AnalysisSettings, Analyzer
-    from threadlift.face.errors import PhotoError
-    from threadlift.face.overlay import save_overlay
-    from threadlift.face.report import error_to_dict
+    from threadlift.services.analysis import analyse, analyser, failure_document, write_overlay
+    from threadlift.services.types import PhotoError
 
     several = len(photos) > 1
     overlay_target = _overlay_target(overlay, several)
-    analyzer = Analyzer(AnalysisSettings(passes=1 if fast else passes))
+    analyzer = analyser(passes=1 if fast else passes)
     stream, close_stream = _json_stream(json_out)
     failures: Counter[int] = Counter()
     overlay_names: set[str] = set()
@@ -92,12 +89,12 @@ def analyze(
             task = progress.add_task("Analysing", total=len(photos))
             for path in photos:
                 try:
-                    result = analyzer.analyze(path, mm_per_px=mm_per_px, marker_mm=marker_mm, strict=strict)
+                    result = analyse(analyzer, path, mm_per_px=mm_per_px, marker_mm=marker_mm, strict=strict)
                 except PhotoError as error:
                     failures[error.exit_code] += 1
                     _plain(_err, f"error: {path}: {error.message} [{error.code}]")
                     if stream is not None:
-                        _write_json(stream, error_to_dict(str(path), error), several)
+                        _write_json(stream, failure_document(path, error), several)
                     progress.advance(task)
                     continue
                 document = result.to_dict()
@@ -106,7 +103,7 @@ def analyze(
                 if overlay_target is not None:
                     target = overlay_target / _unique(f"{path.stem}.overlay.png", overlay_names) if several \
                         else overlay_target
-                    save_overlay(result, target)
+                    write_overlay(result, target)
                 if table or (table is None and json_out is None):
                     # with --json - the table goes to stderr: stdout stays parseable JSON
                     (_err if json_out == "-" else _out).print(_summary(document))
@@ -129,13 +126,12 @@ def sample(
     out: Annotated[Path, typer.Option(help="Folder for the overlay and JSON.")] = Path("threadlift-sample"),
 ) -> None:
     """Analyse the sample photo shipped with ThreadLift (a public-domain NASA portrait)."""
-    from threadlift.face.analysis import AnalysisSettings
+    from threadlift.services.analysis import DEFAULT_PASSES, sample_photo
 
-    photo = resources.files("threadlift.face.data").joinpath("sample_astronaut.png")
-    with resources.as_file(photo) as path:
+    with sample_photo() as path:
         out.mkdir(parents=True, exist_ok=True)
         analyze([path], json_out=str(out / "sample.json"), overlay=out / "sample.overlay.png", mm_per_px=None,
-                marker_mm=None, strict=False, passes=AnalysisSettings().passes, fast=False, table=True)
+                marker_mm=None, strict=False, passes=DEFAULT_PASSES, fast=False, table=True)
     _plain(_out, f"JSON: {out / 'sample.json'}   overlay: {out / 'sample.overlay.png'}")
 
 
@@ -168,31 +164,28 @@ def compare(
     if plot is not None and len(photos) < 3:
         _plain(_err, "error: --plot needs three or more photos (a baseline and two follow-ups)")
         raise typer.Exit(2)
-    from threadlift.face.analysis import default_analyzer
-    from threadlift.face.compare import compare_series
-    from threadlift.face.compare_draw import plot_series, save_comparison_image
-    from threadlift.face.compare_report import comparison_to_dict, series_to_dict
-    from threadlift.face.errors import PhotoError
+    from threadlift.services.analysis import (
+        UnusablePhoto,
+        compare_files,
+        comparison_document,
+        series_document,
+        write_comparison_picture,
+        write_lift_plot,
+    )
 
     parsed_dates = _parse_dates(dates, len(photos))
-    analyzer = default_analyzer()
-    analyses = []
     with _progress(len(photos)) as progress:
         task = progress.add_task("Analysing", total=len(photos))
-        for path in photos:
-            try:
-                analyses.append(analyzer.analyze(path))
-            except PhotoError as error:
-                _plain(_err, f"error: {path}: {error.message} [{error.code}]")
-                raise typer.Exit(error.exit_code) from None
-            progress.advance(task)
-    try:
-        series = compare_series(analyses, parsed_dates, force=force, analyzer=analyzer)
-    except ValueError as error:
-        _plain(_err, f"error: {error}")
-        raise typer.Exit(2) from None
-    document = comparison_to_dict(series.comparisons[0], days_since_baseline=series.days[0]) \
-        if len(photos) == 2 else series_to_dict(series)
+        try:
+            series = compare_files(photos, parsed_dates, force=force, analysed=lambda _: progress.advance(task))
+        except UnusablePhoto as failed:
+            _plain(_err, f"error: {failed}")
+            raise typer.Exit(failed.error.exit_code) from None
+        except ValueError as error:
+            _plain(_err, f"error: {error}")
+            raise typer.Exit(2) from None
+    document = comparison_document(series.comparisons[0], series.days[0]) if len(photos) == 2 \
+        else series_document(series)
     stream, close_stream = _json_stream(json_out)
     if stream is not None:
         _write_json(stream, document, False)
@@ -201,13 +194,13 @@ def compare(
     if json_out is None:
         for comparison, day in zip(series.comparisons, series.days, strict=True):
             if comparison.measured:  # refusals are explained on stderr below
-                _out.print(_comparison_table(comparison_to_dict(comparison, days_since_baseline=day)))
+                _out.print(_comparison_table(comparison_document(comparison, day)))
     last = series.comparisons[-1]
     if image is not None and last.displacement is not None:
-        _plain(_err, f"comparison picture written to {save_comparison_image(last, image)}")
+        _plain(_err, f"comparison picture written to {write_comparison_picture(last, image)}")
     if plot is not None:
         try:
-            _plain(_err, f"plot written to {plot_series(series, plot)}")
+            _plain(_err, f"plot written to {write_lift_plot(series, plot)}")
         except ValueError as error:
             _plain(_err, f"error: {error}")
             raise typer.Exit(2) from None
@@ -228,20 +221,15 @@ def simulate(
     side: Annotated[str, typer.Option(help="both, left or right (the patient's sides).")] = "both",
 ) -> None:
     """Preview a lift of a few millimetres on a photo: an illustration, not a prediction."""
-    from threadlift.face.analysis import default_analyzer
-    from threadlift.face.areas import Side
-    from threadlift.face.errors import PhotoError
-    from threadlift.face.simulate import simulate as preview
+    from threadlift.services.analysis import SIDES, lift_preview
+    from threadlift.services.types import PhotoError
 
     lifts = _parse_lifts(lift)
-    sides = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}.get(side)
-    if sides is None:
+    if side not in SIDES:
         _plain(_err, f"error: --side {side}: choose both, left or right")
         raise typer.Exit(2)
     try:
-        analysis = default_analyzer().analyze(photo)
-        full = _full_resolution(photo)
-        picture = preview(full, analysis, lifts, sides=sides)
+        picture = lift_preview(photo, lifts, side)
     except PhotoError as error:
         _plain(_err, f"error: {photo}: {error.message} [{error.code}]")
         raise typer.Exit(error.exit_code) from None
@@ -253,13 +241,6 @@ def simulate(
 
     Image.fromarray(picture).save(out)
     _plain(_out, f"preview written to {out} (illustration, not a prediction)")
-
-
-def _full_resolution(path: Path) -> Any:
-    """The photo at full size, upright (the preview is written at the photo's own resolution)."""
-    from threadlift.face.load import load_photo
-
-    return load_photo(path, working_long_side_px=10**6).rgb
 
 
 def _parse_lifts(entries: list[str]) -> dict[str, float]:

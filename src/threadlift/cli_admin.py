@@ -45,11 +45,11 @@ def _clinic() -> Services:
     often made before the server ever ran."""
     from threadlift.bootstrap import build
     from threadlift.config import Settings
-    from threadlift.store import migrate
+    from threadlift.services.operations import upgrade_database
 
     settings = Settings.from_env()
     settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url)
+    upgrade_database(settings)
     return build(settings)
 
 

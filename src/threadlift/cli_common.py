@@ -66,14 +66,6 @@ def operator_message(error: BaseException) -> str | None:
 
     if isinstance(error, ConfigurationError):
         return str(error)
-    if type(error).__module__.startswith("sqlalchemy"):
-        from sqlalchemy.exc import InterfaceError, OperationalError
+    from threadlift.services.operations import database_problem
 
-        if isinstance(error, OperationalError | InterfaceError):
-            text = str(error.orig)
-            if "no such table" in text or ("relation" in text and "does not exist" in text):
-                return "the database has no ThreadLift tables (or older ones): run threadlift db upgrade"
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-            return (f"cannot use the database ({reason}). Check THREADLIFT_DATABASE_URL and that the database "
-                    "server runs (threadlift config show prints the URL in use)")
-    return None
+    return database_problem(error)

@@ -50,8 +50,8 @@ def export_fhir(
         _say(_err, "error: --pixels is for one patient's Bundle; a bulk export references photos by hash")
         raise typer.Exit(EXIT_USAGE)
     from threadlift.bootstrap import build
-    from threadlift.clinic.errors import DomainError, NotFound
     from threadlift.services import exports
+    from threadlift.services.types import DomainError, NotFound
 
     version = "R4B" if r4b else "R5"
     services = build()
@@ -88,8 +88,8 @@ def export_patient(
     """Subject access: the patient's whole record in one archive (FHIR Bundle, every document as PDF, the
     photos as they gave them, a README listing it all)."""
     from threadlift.bootstrap import build
-    from threadlift.clinic.errors import DomainError, NotFound
     from threadlift.services import subject_access
+    from threadlift.services.types import DomainError, NotFound
 
     patient_id = _patient_id(patient)
     try:

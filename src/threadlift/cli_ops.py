@@ -35,7 +35,7 @@ def demo(
 
     from threadlift import bootstrap, demo_clinic
     from threadlift.config import Settings, demo_key_file
-    from threadlift.store import migrate
+    from threadlift.services.operations import upgrade_database
 
     folder = data_dir.resolve()
     if reset and folder.exists():
@@ -46,7 +46,7 @@ def demo(
     settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'threadlift.db'}",
                         key_file=demo_key_file())
     settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url)
+    upgrade_database(settings)
     services = bootstrap.build(settings)
     if not demo_clinic.is_seeded(services):
         steps = [s.value for s, _ in demo_clinic.STAGES]
@@ -95,8 +95,7 @@ def serve(
     from threadlift import logs
     from threadlift.bootstrap import build
     from threadlift.config import LOG_LEVELS, Settings
-    from threadlift.services.operations import check_photos_present
-    from threadlift.store import migrate
+    from threadlift.services.operations import check_photos_present, upgrade_database
 
     settings = Settings.from_env()
     level = (log_level or settings.log_level).lower()
@@ -105,7 +104,7 @@ def serve(
     if log_format not in ("json", "text"):
         fail("--log-format must be json or text")
     settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url)
+    upgrade_database(settings)
     check_photos_present(build(settings))  # before a worker starts: one clear line, not a 500 per photo
     plain(err, f"ThreadLift on http://{host}:{port}  (database: {redacted(settings.database_url)}; data: "
                f"{settings.data_dir})")
@@ -118,12 +117,11 @@ def serve(
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations (default: to the newest)."""
     from threadlift.config import Settings
-    from threadlift.store import migrate
+    from threadlift.services.operations import upgrade_database
 
     settings = Settings.from_env()
     settings.ensure_data_dir()
-    migrate.upgrade(settings.database_url, revision)
-    plain(out, f"database at revision {migrate.current(settings.database_url)}")
+    plain(out, f"database at revision {upgrade_database(settings, revision)}")
 
 
 @db_app.command("downgrade")
@@ -134,28 +132,28 @@ def db_downgrade(
 ) -> None:
     """Undo migrations (default: one step). Undone tables lose their rows: asks first (or --yes)."""
     from threadlift.config import Settings
-    from threadlift.store import migrate
+    from threadlift.services.operations import database_revision, downgrade_database
 
     settings = Settings.from_env()
-    current = migrate.current(settings.database_url)
+    current = database_revision(settings)
     target = "base (no tables at all: every record, user and audit row)" if revision == "base" else revision
     confirm_destructive(f"Downgrade {redacted(settings.database_url)} from {current} to {target}? Undone tables "
                         "lose their rows.", yes=yes,
                         what=f"downgrading the database from {current} to {target} drops what those migrations hold")
     try:
-        migrate.downgrade(settings.database_url, revision)
+        now = downgrade_database(settings, revision)
     except Exception as error:  # Alembic's "relative revision -1 didn't produce 1 migrations" and the like
         if type(error).__module__.startswith("alembic"):
             fail(f"cannot downgrade to {revision}: {error}")
         raise
-    plain(out, f"database at revision {migrate.current(settings.database_url)}")
+    plain(out, f"database at revision {now}")
 
 
 def redacted(url: str) -> str:
     """A database URL without its password."""
-    from sqlalchemy.engine import make_url
+    from threadlift.config import redacted_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return redacted_url(url)
 
 
 config_app = typer.Typer(help="The clinic's settings.", no_args_is_help=True)

@@ -1,14 +1,16 @@
-"""``threadlift plan``: suggest a plan from a photo, validate an edited plan, render it, preview it.
+"""``threadlift plan``: suggest a plan from a photo, edit it, validate it, render it, preview it.
 
-``threadlift plan PHOTO --concern jawline ...`` is ``threadlift plan suggest PHOTO ...``.
+``threadlift plan PHOTO --concern jawline ...`` is ``threadlift plan suggest PHOTO ...``. The checks and
+the edits are the plan page's and the JSON API's (one use case: ``threadlift.services``).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,11 +20,10 @@ from typer._click.core import Context  # typer 0.29 vendors click: the Context T
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
-    from threadlift.face.analysis import FaceAnalysis
-    from threadlift.plan.model import Plan
+    from threadlift.services.types import PlanDocument as Plan
 
 EXIT_PLAN_INVALID = 12
-RENDER_FORMATS = (".png", ".svg", ".pdf")
+T = TypeVar("T")
 _out = Console()
 _err = Console(stderr=True)
 
@@ -37,7 +38,7 @@ class _SuggestByDefault(TyperGroup):
 
 
 plan_app = typer.Typer(cls=_SuggestByDefault, no_args_is_help=True,
-                       help="Treatment plans: suggest (the default), validate, render, preview.")
+                       help="Treatment plans: suggest (the default), edit, validate, render, preview.")
 
 
 def _say(console: Console, text: str) -> None:
@@ -67,15 +68,15 @@ def suggest_command(
     marker_mm: Annotated[float | None, typer.Option(help="Side of a printed ArUco marker in the photo, mm.")] = None,
 ) -> None:
     """Suggest threads, vectors and counts per area and side from a frontal photo."""
-    from threadlift.plan.suggest import PlanInput, suggest
+    from threadlift.services.plan_files import suggest_from_photo
 
     if jurisdiction not in ("UK", "US"):
         raise _fail(f"--jurisdiction {jurisdiction}: choose UK or US", 2)
-    analysis = _analyse(photo, mm_per_px=mm_per_px, marker_mm=marker_mm)
     try:
-        plan = suggest(PlanInput.from_analysis(analysis), concern, now=datetime.now(UTC), age_years=age,
-                       laxity_grade=laxity, avoid_materials=avoid_material or (), weight_kg=weight_kg,
-                       jurisdiction=jurisdiction)
+        plan = _photo_work(photo, lambda: suggest_from_photo(
+            photo, concern, now=datetime.now(UTC), age_years=age, laxity_grade=laxity,
+            avoid_materials=avoid_material or (), weight_kg=weight_kg, jurisdiction=jurisdiction,
+            mm_per_px=mm_per_px, marker_mm=marker_mm))
     except ValueError as error:
         raise _fail(str(error), 2) from None
     _write_text(out, plan.model_dump_json(indent=2, exclude_none=True) + "\n")
@@ -96,6 +97,73 @@ def validate_command(
     _say(_err if out == "-" else _out, f"{plan_file}: valid")
 
 
+@plan_app.command("edit")
+def edit_command(
+    plan_file: Annotated[Path, typer.Argument(help="The plan JSON to edit.")],
+    out: Annotated[str, typer.Option(help="Where to write the edited plan ('-' for stdout); written even with "
+                                     "problems, so the editing can go on.")],
+    move: Annotated[list[str] | None, typer.Option(help="Move a point: THREAD.entry|anchor|exit=X,Y (face frame, "
+                                                   "mm: x toward the patient's left, y down); repeat.")] = None,
+    add: Annotated[list[str] | None, typer.Option(help="Add a thread: AREA:left|right; repeat.")] = None,
+    remove: Annotated[list[str] | None, typer.Option(help="Remove a thread by id; repeat.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Change a thread: THREAD.FIELD=VALUE, FIELD "
+                                                   "one of design, material, gauge, length_mm, cones, "
+                                                   "depth_plane, anchored (yes/no); repeat.")] = None,
+    edits_file: Annotated[Path | None, typer.Option("--edits", help="Edits as JSON, a list as the API takes "
+                                                    "them ([{\"op\": \"move\", ...}]), applied first.")] = None,
+) -> None:
+    """Edit a plan as the plan page does (sets, moves, then additions and removals, in that order), check
+    it with the page's checks and print its danger-zone flags. Exit 12 when the result has problems."""
+    import json
+
+    from threadlift.services.plan_files import edited
+    from threadlift.services.types import PlanInvalid
+
+    text = _read(plan_file)
+    try:
+        listed = json.loads(_read(edits_file)) if edits_file else []
+    except json.JSONDecodeError as error:
+        raise _fail(f"{edits_file}: not JSON ({error.msg}, line {error.lineno})", 2) from None
+    if not isinstance(listed, list):
+        raise _fail(f"{edits_file}: give a JSON list of edits", 2)
+    try:
+        result = edited(text, [*listed, *_edits(set_ or [], move or [], add or [], remove or [])])
+    except PlanInvalid as error:
+        raise _fail(f"{plan_file}: {error}", EXIT_PLAN_INVALID) from None
+    _write_text(out, result.plan.model_dump_json(indent=2, exclude_none=True) + "\n")
+    console = _err if out == "-" else _out
+    _summary(result.plan, console=console)
+    if result.problems:
+        for problem in result.problems:
+            _say(_err, f"problem: {problem}")
+        raise typer.Exit(EXIT_PLAN_INVALID)
+    _say(console, f"{plan_file}: edited; the result is valid")
+
+
+def _edits(sets: list[str], moves: list[str], adds: list[str], removes: list[str]) -> list[dict[str, object]]:
+    """The options as the API's edits; a malformed option stops the command (exit 2) saying which."""
+    edits: list[dict[str, object]] = []
+    for option in sets:
+        target, _, value = option.partition("=")
+        thread, _, field = target.rpartition(".")
+        if not thread or not field or not value:
+            raise _fail(f"--set {option}: write THREAD.FIELD=VALUE, e.g. L-jawline-1.design=mono", 2)
+        edits.append({"op": "set", "thread": thread, field: {"yes": True, "no": False}.get(value, value)
+                      if field == "anchored" else value})
+    for option in moves:
+        target, _, where = option.partition("=")
+        thread, _, point = target.rpartition(".")
+        x, _, y = where.partition(",")
+        if not thread or not point or not x or not y:
+            raise _fail(f"--move {option}: write THREAD.POINT=X,Y, e.g. L-jawline-1.exit=52.5,61", 2)
+        edits.append({"op": "move", "thread": thread, "point": point, "x_mm": x, "y_mm": y})
+    for option in adds:
+        area, _, side = option.partition(":")
+        edits.append({"op": "add", "area": area, "side": side or "left"})
+    edits += [{"op": "remove", "thread": thread} for thread in removes]
+    return edits
+
+
 @plan_app.command("render")
 def render_command(
     plan_file: Annotated[Path, typer.Argument(help="The plan JSON.")],
@@ -103,26 +171,15 @@ def render_command(
     out: Annotated[Path, typer.Option(help="map.png, map.svg or map.pdf (an A4 marking sheet).")],
 ) -> None:
     """Draw the marking map on a photo: PNG, SVG, or the printable A4 sheet (PDF)."""
-    from threadlift.plan.scene import build_scene
+    from threadlift.services.plan_files import MAP_FORMATS, map_file
 
-    if out.suffix.lower() not in RENDER_FORMATS:
+    suffix = out.suffix.lower()
+    if suffix not in MAP_FORMATS:
         raise _fail(f"--out {out}: write a .png, .svg or .pdf file", 2)
     plan = _load_plan(plan_file)
-    scene = build_scene(plan, _analyse(photo))
+    drawn = _photo_work(photo, lambda: map_file(plan, photo, suffix, printed_at=datetime.now(UTC)))
     out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".png":
-        from threadlift.plan.draw import png_bytes
-
-        out.write_bytes(png_bytes(scene))
-    elif suffix == ".svg":
-        from threadlift.plan.draw import to_svg
-
-        out.write_text(to_svg(scene), encoding="utf-8")
-    else:
-        from threadlift.reports.marking_sheet import marking_sheet_pdf
-
-        out.write_bytes(marking_sheet_pdf(plan, scene, printed_at=datetime.now(UTC)))
+    out.write_bytes(drawn)
     _say(_out, f"marking map written to {out}")
 
 
@@ -133,42 +190,43 @@ def preview_command(
     out: Annotated[Path, typer.Option(help="Where to write the preview (PNG or JPEG).")],
 ) -> None:
     """Preview the plan's expected lift per area and side on a photo: an illustration, not a prediction."""
-    from PIL import Image
-
-    from threadlift.face.load import load_photo
-    from threadlift.plan.preview import expected_lifts, preview
+    from threadlift.services.plan_files import lift_preview
 
     plan = _load_plan(plan_file)
-    analysis = _analyse(photo)
+    image_format = "JPEG" if out.suffix.lower() in (".jpg", ".jpeg") else "PNG"
     try:
-        picture = preview(plan, load_photo(photo, working_long_side_px=10**6).rgb, analysis)
+        picture, expected = _photo_work(photo, lambda: lift_preview(plan, photo, image_format))
     except ValueError as error:
         raise _fail(str(error), 2) from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(picture).save(out)
-    lifts = ", ".join(f"{area} L {left:g} / R {right:g} mm" for area, (left, right) in expected_lifts(plan).items())
+    out.write_bytes(picture)
+    lifts = ", ".join(f"{area} L {left:g} / R {right:g} mm" for area, (left, right) in expected.items())
     _say(_out, f"preview written to {out} ({lifts}; illustration, not a prediction)")
 
 
-def _analyse(photo: Path, *, mm_per_px: float | None = None, marker_mm: float | None = None) -> FaceAnalysis:
-    from threadlift.face.analysis import default_analyzer
-    from threadlift.face.errors import PhotoError
+def _photo_work(photo: Path, work: Callable[[], T]) -> T:
+    """Run work on a photo; an unusable photo is one line on stderr and its exit code."""
+    from threadlift.services.types import PhotoError
 
     try:
-        return default_analyzer().analyze(photo, mm_per_px=mm_per_px, marker_mm=marker_mm)
+        return work()
     except PhotoError as error:
         raise _fail(f"{photo}: {error.message} [{error.code}]", error.exit_code) from None
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise _fail(f"{path}: cannot read the plan ({error.strerror})", 2) from None  # or the edits
+
+
 def _load_plan(path: Path) -> Plan:
-    from threadlift.plan.validate import PlanInvalid, parse, validate
+    from threadlift.services.plan_files import checked_plan
+    from threadlift.services.types import PlanInvalid
 
     try:
-        text = path.read_bytes()
-    except OSError as error:
-        raise _fail(f"{path}: cannot read the plan ({error.strerror})", 2) from None
-    try:
-        return validate(parse(text))
+        return checked_plan(_read(path))
     except PlanInvalid as error:
         raise _fail(f"{path}: {error}", EXIT_PLAN_INVALID) from None
 

@@ -163,6 +163,13 @@ def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) 
     return value
 
 
+def redacted_url(url: str) -> str:
+    """A database URL without its password (for messages and logs)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def normalise_database_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3 here."""
     for prefix in ("postgres://", "postgresql://"):

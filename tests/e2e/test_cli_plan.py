@@ -92,3 +92,36 @@ def test_preview_writes_the_photo_with_the_planned_lift(plan_file, tmp_path):
 def test_a_missing_plan_file_says_so(tmp_path):
     result = runner.invoke(app, ["plan", "validate", str(tmp_path / "none.json")])
     assert result.exit_code == 2 and "cannot read the plan" in result.output
+
+
+def test_edit_applies_the_page_s_edits_and_reports_its_checks(plan_file, tmp_path):
+    document = json.loads(plan_file.read_text())
+    first = document["threads"][0]
+    out = tmp_path / "edited.json"
+    result = runner.invoke(app, ["plan", "edit", str(plan_file), "--out", str(out),
+                                 "--set", f"{first['id']}.design=mono", "--set", f"{first['id']}.anchored=yes",
+                                 "--move", f"{first['id']}.exit={first['vector']['exit']['x_mm']},"
+                                           f"{first['vector']['exit']['y_mm'] + 3}",
+                                 "--add", "brow:left"])
+    assert result.exit_code == 0, result.output
+    edited = json.loads(out.read_text())
+    changed = next(t for t in edited["threads"] if t["id"] == first["id"])
+    assert changed["design"] == "mono" and changed["anchored"] is True
+    assert changed["vector"]["exit"]["y_mm"] == pytest.approx(first["vector"]["exit"]["y_mm"] + 3, abs=0.05)
+    assert any(t["id"] == "L-brow-1" for t in edited["threads"]) and "valid" in result.output
+    jsonschema.validate(edited, plan_schema())
+
+
+def test_edit_refuses_what_the_page_refuses_and_keeps_the_edit(plan_file, tmp_path):
+    document = json.loads(plan_file.read_text())
+    first = document["threads"][0]["id"]
+    out = tmp_path / "edited.json"
+    golden = runner.invoke(app, ["plan", "edit", str(plan_file), "--out", str(out), "--set", f"{first}.design=golden"])
+    assert golden.exit_code == EXIT_PLAN_INVALID and "unknown design 'golden'" in golden.output
+    assert json.loads(out.read_text())["threads"][0]["design"] == "golden"  # written, to go on editing
+    edits = tmp_path / "edits.json"
+    edits.write_text(json.dumps([{"op": "remove", "thread": "T99"}]))
+    unknown = runner.invoke(app, ["plan", "edit", str(plan_file), "--out", str(out), "--edits", str(edits)])
+    assert unknown.exit_code == EXIT_PLAN_INVALID and "has no thread T99" in unknown.output
+    malformed = runner.invoke(app, ["plan", "edit", str(plan_file), "--out", str(out), "--move", "nothing"])
+    assert malformed.exit_code == 2 and "THREAD.POINT=X,Y" in malformed.output

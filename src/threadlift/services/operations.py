@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from threadlift.clinic.errors import DomainError
-from threadlift.config import ConfigurationError
+from threadlift.config import ConfigurationError, Settings
 from threadlift.services.base import Services, record
 from threadlift.store.keys import KeyRing, UnusableKey, new_key, write_key_file
 from threadlift.store.vault import PhotoVault, VaultError
@@ -121,6 +121,46 @@ def _photo_key_state(svc: Services) -> str:
     except (UnusableKey, VaultError, OSError) as error:
         return f"unusable ({type(error).__name__})"
     return "ok"
+
+
+def database_problem(error: BaseException) -> str | None:
+    """What to do about an error of the database itself (unreachable, not migrated), or None when the
+    error is not one: for the operator, one line, no traceback."""
+    if not type(error).__module__.startswith("sqlalchemy"):
+        return None
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if not isinstance(error, OperationalError | InterfaceError):
+        return None
+    text = str(error.orig)
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return "the database has no ThreadLift tables (or older ones): run threadlift db upgrade"
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    return (f"cannot use the database ({reason}). Check THREADLIFT_DATABASE_URL and that the database "
+            "server runs (threadlift config show prints the URL in use)")
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> str | None:
+    """Migrate the clinic's database (default: to the newest schema); returns the revision it is at."""
+    from threadlift.store import migrate
+
+    migrate.upgrade(settings.database_url, revision)
+    return migrate.current(settings.database_url)
+
+
+def downgrade_database(settings: Settings, revision: str) -> str | None:
+    """Undo migrations down to ``revision``; returns the revision it is at."""
+    from threadlift.store import migrate
+
+    migrate.downgrade(settings.database_url, revision)
+    return migrate.current(settings.database_url)
+
+
+def database_revision(settings: Settings) -> str | None:
+    """The schema revision the clinic's database is at (None: not migrated)."""
+    from threadlift.store import migrate
+
+    return migrate.current(settings.database_url)
 
 
 def encrypted_vault(svc: Services) -> PhotoVault:

@@ -12,9 +12,8 @@ from uuid import UUID
 from fastapi import Query
 from fastapi.responses import Response
 
-from threadlift.clinic.errors import InvalidInput
 from threadlift.services import documents, exports, register_exports, subject_access
-from threadlift.services.types import RegisterFilter
+from threadlift.services.types import InvalidInput, RegisterFilter
 from threadlift.web.downloads import CSV, FHIR_JSON, attachment
 from threadlift.web.pages.common import FormDep, PageDep
 from threadlift.web.pages.routing import page_router
