@@ -37,7 +37,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 docs: $(STAMP)
-	$(BIN)/python -c 'from threadlift.face.metrics import markdown_table; print(markdown_table(), end="")' > docs/measurements.md
+	$(BIN)/python -c 'from threadlift.face.reference import markdown_table; print(markdown_table(), end="")' > docs/measurements.md
 	$(BIN)/python -c 'import json; from threadlift.plan.model import plan_schema; print(json.dumps(plan_schema(), indent=2))' > src/threadlift/plan/data/plan.schema.json
 	$(BIN)/python -c 'import json; from threadlift.clinic.catalogue import catalogue_schema; print(json.dumps(catalogue_schema(), indent=2))' > src/threadlift/clinic/data/thread_catalogue.schema.json
 

@@ -35,7 +35,7 @@ def main() -> None:
              for name, rgb in photos.items() for label, warp, zoom, quality in TRANSFORMS}
     print(f"{'passes':>6} {'scale':>6} {'median mm':>10} {'p90 mm':>8} {'worst mm':>9} {'worst ratio':>12}  worst case")
     for passes in args.passes:
-        settings = AnalysisSettings(passes=passes, vertical_yaw_tolerance_deg=90.0,
+        settings = AnalysisSettings(passes=passes, enforce_pose_limits=False,
                                     quality=QualitySettings(max_yaw_deg=90.0, max_pitch_deg=90.0))
         analyzer = Analyzer(settings, models=models)
         bases = {name: analyzer.analyze(Photo.from_array(rgb)) for name, rgb in photos.items()}

@@ -36,8 +36,8 @@ def analyzer() -> Analyzer:
 
 @pytest.fixture(scope="session")
 def open_analyzer(analyzer: Analyzer) -> Analyzer:
-    """Same models, pose gates opened, so repeatability tests see every measurement on imperfect photos."""
-    settings = AnalysisSettings(vertical_yaw_tolerance_deg=90.0,
+    """Same models, pose limits opened, so repeatability tests see every measurement on imperfect photos."""
+    settings = AnalysisSettings(enforce_pose_limits=False,
                                 quality=QualitySettings(max_yaw_deg=90.0, max_pitch_deg=90.0))
     return Analyzer(settings, models=analyzer.models)
 

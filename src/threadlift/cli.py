@@ -358,7 +358,7 @@ def _summary(doc: dict[str, Any]) -> Table:
     scale = f"{cal['mm_per_px']:.4f} mm/px ({cal['method']}" + (f", ±{100 * spread / cal['mm_per_px']:.1f}%)"
                                                                  if spread is not None else ")")
     title = (f"{escape(str(doc['image']['path']))}  ·  {doc['view']}  ·  yaw {pose['yaw_deg']:+.1f}° "
-             f"pitch {pose['pitch_deg']:+.1f}° roll {pose['roll_deg']:+.1f}°  ·  {scale}")
+             f"pitch {pose['pitch_deg']:+.1f}° roll {pose['roll_deg']:+.1f}° (to the line of sight)  ·  {scale}")
     reasons: list[str] = []
 
     def withheld(reason: str) -> str:
@@ -372,21 +372,22 @@ def _summary(doc: dict[str, Any]) -> Table:
     table.add_column("patient's left", justify="right")
     table.add_column("value / L−R", justify="right")
     for name, m in doc["measurements"].items():
+        spread = m.get("uncertainty")
         if m.get("withheld"):
             table.add_row(name, "", "", withheld(m["withheld"]))
         elif "left" in m:
-            table.add_row(name, _fmt(m["right"]), _fmt(m["left"]), _fmt(m["difference"]))
+            table.add_row(name, *(_fmt(m[part], spread and spread[part]) for part in ("right", "left", "difference")))
         else:
-            table.add_row(name, "", "", _fmt(m["value"]))
-    symmetry = doc["symmetry"]
-    if "withheld" in symmetry:
-        table.add_row("asymmetry_mm", "", "", withheld(symmetry["withheld"]))
-    else:
-        table.add_row("asymmetry_mm (overall)", "", "", _fmt(symmetry["overall"]))
+            table.add_row(name, "", "", _fmt(m["value"], spread))
+    for region, m in doc["symmetry"].items():
+        shown = withheld(m["withheld"]) if m.get("withheld") else _fmt(m["value"], m["uncertainty"])
+        table.add_row(f"asymmetry_mm ({region})", "", "", shown)
     for area, grade in doc["severity"].items():
         shown = f"grade {grade['grade']} (estimate)" if grade["grade"] is not None else withheld(grade["withheld"])
         table.add_row(f"severity: {area}", "", "", shown)
     notes = [f"({i}) {escape(reason)}" for i, reason in enumerate(reasons, start=1)]
+    notes.append("± expanded uncertainty (about 95%) for comparing photos of this patient; the JSON's "
+                 "absolute_uncertainty adds the spread of the scale reference")
     table.caption = "\n".join([*notes, _quality_caption(quality)])
     return table
 
@@ -398,8 +399,10 @@ def _quality_caption(quality: dict[str, Any]) -> str:
     return f"[red]quality problems (measured anyway; treat with care):[/red]\n{problems}"
 
 
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _fmt(value: float | None, uncertainty: float | None = None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if uncertainty is None else f"{value:.2f} ± {uncertainty:.2f}"
 
 
 app.command()(demo)

@@ -87,11 +87,12 @@ def test_pairs_that_cannot_be_compared_are_refused_with_their_reason(analyzer, b
     frontal = baseline[1]
     oblique = analyzer.analyze(faces_dir() / "breakingbad.jpg")
     other_person = analyzer.analyze(Photo.from_array(upscaled("takeo.png", 6.0)))
-    turned = analyzer.analyze(faces_dir() / "obama2.jpg")  # same man, 23° of yaw apart, speaking
+    turned = analyzer.analyze(faces_dir() / "obama2.jpg")  # same man, 27° of yaw apart, speaking
     assert "different_views" in codes(compare(frontal, oblique, analyzer=analyzer))
     assert "different_person" in codes(compare(frontal, other_person, analyzer=analyzer))
     refused = compare(frontal, turned, analyzer=analyzer)
-    assert {"pose_difference", "expression_change"} <= codes(refused)
+    # obama2's 16° of yaw to the line of sight also puts it just past the frontal view's 15°
+    assert {"pose_difference", "different_views"} <= codes(refused)
     assert not refused.measured and refused.areas == {}
     document = comparison_to_dict(refused)
     jsonschema.validate(document, comparison_schema())

@@ -5,10 +5,11 @@ Pure functions over arrays and small frozen dataclasses; MediaPipe is touched on
 right are the patient's own sides.
 """
 
-from threadlift.face.analysis import AnalysisSettings, Analyzer, FaceAnalysis, MeasurementResult, analyze
+from threadlift.face.analysis import AnalysisSettings, Analyzer, FaceAnalysis, analyze
 from threadlift.face.calibrate import Calibration
 from threadlift.face.errors import PhotoError
 from threadlift.face.load import Photo, load_photo
+from threadlift.face.measure import MeasurementResult
 from threadlift.face.pose import HeadPose, View
 
 __all__ = [

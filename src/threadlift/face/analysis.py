@@ -14,12 +14,13 @@ from threadlift.face import calibrate, severity
 from threadlift.face import landmarks as lm
 from threadlift.face._mediapipe import MediaPipeModels
 from threadlift.face.calibrate import Calibration
+from threadlift.face.camera import ASSUMED_CAMERA_DISTANCE_MM, camera_model
 from threadlift.face.detect import find_face
 from threadlift.face.errors import MultipleFaces
 from threadlift.face.frame import FaceFrame
 from threadlift.face.load import Photo, load_photo
-from threadlift.face.metrics import MEASURES, Gate, asymmetry_mm, compute
-from threadlift.face.pose import HeadPose, View, classify_view, estimate_pose
+from threadlift.face.measure import MeasurementResult, measure_frontal
+from threadlift.face.pose import HeadPose, LineOfSight, View, classify_view, estimate_pose
 from threadlift.face.profile import NeckProfile, neck_profile
 from threadlift.face.quality import QualityReport, QualitySettings, assess
 from threadlift.face.refine import default_augmentations, refine
@@ -30,26 +31,13 @@ from threadlift.face.severity import SeverityEstimate, SeveritySettings
 @dataclass(frozen=True)
 class AnalysisSettings:
     passes: int = 2  # mirror-paired refinement passes (face-measurement.md §6.3); 1 = one mesh pass (--fast)
-    vertical_yaw_tolerance_deg: float = 5.0  # per-side vertical distances (brow 1.1 mm false asymmetry at 5°)
+    # Withhold each measurement beyond its own yaw and pitch limits (threadlift.face.pose_budget); off only
+    # for repeatability studies, which need every value whatever the pose.
+    enforce_pose_limits: bool = True
+    assumed_camera_distance_mm: float = ASSUMED_CAMERA_DISTANCE_MM  # when the photo's EXIF cannot say
     iris_diameter_mm: float = calibrate.IRIS_DIAMETER_MM
     quality: QualitySettings = field(default_factory=QualitySettings)
     severity: SeveritySettings = field(default_factory=SeveritySettings)
-
-
-@dataclass(frozen=True)
-class MeasurementResult:
-    unit: str
-    value: float | None = None
-    left: float | None = None
-    right: float | None = None
-    withheld: str | None = None
-
-    @property
-    def difference(self) -> float | None:
-        """Left minus right, when both sides are reported."""
-        if self.left is None or self.right is None:
-            return None
-        return self.left - self.right
 
 
 @dataclass(frozen=True)
@@ -61,12 +49,12 @@ class FaceAnalysis:
     landmark_spread_px: NDArray[np.float64]
     passes_used: int
     pose: HeadPose
+    line_of_sight: LineOfSight
     view: View
     calibration: Calibration
     quality: QualityReport
     measurements: dict[str, MeasurementResult]
-    symmetry: dict[str, float] | None
-    symmetry_withheld: str | None
+    symmetry: dict[str, MeasurementResult]  # mirror asymmetry per region and "overall", mm
     severity: dict[str, SeverityEstimate]
     neck: NeckProfile | None
     faces_found: int
@@ -120,16 +108,15 @@ class Analyzer:
         landmarks = refined.landmarks_px * photo.scale
         spread = refined.spread_px * photo.scale
         size = (photo.original_width_px, photo.original_height_px)
-        pose = estimate_pose(landmarks, size)
+        camera = camera_model(photo.camera, size, assumed_distance_mm=s.assumed_camera_distance_mm)
+        estimate = estimate_pose(landmarks, camera)
+        pose = estimate.pose
         view = classify_view(pose)
         calibration = _calibrate(photo, landmarks, mm_per_px, marker_mm, s)
         quality = assess(photo.rgb, landmarks, pose, view, calibration, px_per_rgb_px=photo.scale,
                          faces_found=found.faces_found, settings=s.quality)
-        frame = FaceFrame.from_landmarks(landmarks, calibration.mm_per_px)
-        points_mm = frame.to_mm(landmarks)
-        level_reason, square_reason = _gate_reasons(pose, view, s)
-        measurements = {m.name: _measure(m, points_mm, level_reason, square_reason) for m in MEASURES}
-        symmetry = asymmetry_mm(points_mm) if square_reason is None else None
+        measurements, symmetry = measure_frontal(landmarks, pose, view, calibration,
+                                                 enforce_pose_limits=s.enforce_pose_limits)
         neck = self._neck(photo, landmarks, pose, view, calibration) if view.value.startswith("profile") else None
         measurements.update(_neck_measurements(neck, view, pose, s))
         warnings = []
@@ -139,8 +126,8 @@ class Analyzer:
             warnings.append(
                 f"only {refined.passes_used} of {len(self._augmentations)} refinement passes found the face")
         return FaceAnalysis(
-            photo, landmarks, spread, refined.passes_used, pose, view, calibration, quality, measurements, symmetry,
-            square_reason if symmetry is None else None, _severity(measurements, s), neck,
+            photo, landmarks, spread, refined.passes_used, pose, estimate.line_of_sight, view, calibration, quality,
+            measurements, symmetry, _severity(measurements, s), neck,
             found.faces_found, found.used_fallback_detector, tuple(warnings))
 
     def _neck(self, photo: Photo, landmarks: NDArray[np.float64], pose: HeadPose, view: View,
@@ -172,38 +159,6 @@ def _calibrate(photo: Photo, landmarks: NDArray[np.float64], mm_per_px: float | 
     if marker_mm is not None:
         return calibrate.from_marker(photo.rgb, marker_mm, px_per_rgb_px=photo.scale)
     return calibrate.from_iris(landmarks, iris_diameter_mm=s.iris_diameter_mm)
-
-
-def _gate_reasons(pose: HeadPose, view: View, s: AnalysisSettings) -> tuple[str | None, str | None]:
-    """Why level-gated and square-gated measurements must be withheld (None: they may be reported)."""
-    if view is not View.FRONTAL:
-        reason = f"needs a frontal photo; this is a {view.value.replace('_', ' ')} view"
-        return reason, reason
-    q = s.quality
-    if abs(pose.pitch_deg) > q.max_pitch_deg:
-        reason = f"head pitch {pose.pitch_deg:+.1f}° beyond ±{q.max_pitch_deg:g}° foreshortens vertical distances"
-        return reason, reason
-    level = None
-    if abs(pose.yaw_deg) > s.vertical_yaw_tolerance_deg:
-        level = (f"head yaw {pose.yaw_deg:+.1f}° beyond ±{s.vertical_yaw_tolerance_deg:g}° distorts each side "
-                 "differently")
-    square = None
-    if abs(pose.yaw_deg) > q.max_yaw_deg:
-        square = (f"head yaw {pose.yaw_deg:+.1f}° beyond ±{q.max_yaw_deg:g}°: left/right comparison would show false "
-                  "asymmetry (2° of yaw makes 3.2 mm at the jaw)")
-    return level, square
-
-
-def _measure(m: Any, points_mm: NDArray[np.float64], level_reason: str | None,
-             square_reason: str | None) -> MeasurementResult:
-    reason = square_reason if m.gate is Gate.SQUARE else level_reason
-    if reason is not None:
-        return MeasurementResult(m.unit, withheld=reason)
-    value = compute(m, points_mm)
-    if isinstance(value, tuple):
-        left, right = value
-        return MeasurementResult(m.unit, left=left, right=right)
-    return MeasurementResult(m.unit, value=value)
 
 
 def _neck_measurements(neck: NeckProfile | None, view: View, pose: HeadPose,

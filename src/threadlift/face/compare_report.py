@@ -9,12 +9,13 @@ from typing import Any
 
 from threadlift.face.areas import ALL_AREAS, Side
 from threadlift.face.compare import AreaChange, Comparison, MeasurementChange, Series
-from threadlift.face.report import SCHEMA_VERSION
+
+COMPARISON_SCHEMA_VERSION = "1.0"  # the comparison document's own version (analysis documents have theirs)
 
 
 def comparison_to_dict(c: Comparison, *, days_since_baseline: int | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": COMPARISON_SCHEMA_VERSION,
         "before": _photo(c.before),
         "after": _photo(c.after),
         "days_since_baseline": days_since_baseline,
@@ -38,7 +39,8 @@ def comparison_to_dict(c: Comparison, *, days_since_baseline: int | None = None)
 def series_to_dict(series: Series) -> dict[str, Any]:
     comparisons = [comparison_to_dict(c, days_since_baseline=day)
                    for c, day in zip(series.comparisons, series.days, strict=True)]
-    return {"schema_version": SCHEMA_VERSION, "baseline": comparisons[0]["before"], "comparisons": comparisons}
+    return {"schema_version": COMPARISON_SCHEMA_VERSION, "baseline": comparisons[0]["before"],
+            "comparisons": comparisons}
 
 
 def _photo(a: Any) -> dict[str, Any]:

@@ -54,6 +54,9 @@ UPPER_LIP_OUTER_CENTRE = 0
 LOWER_LIP_OUTER_CENTRE = 17
 UPPER_LIP_INNER_CENTRE = 13
 LOWER_LIP_INNER_CENTRE = 14
+# Both lips, outer and inner contours (§2.2 FACEMESH_LIPS).
+LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 146, 91, 181, 84, 17, 314, 405, 321, 375,
+        78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 95, 88, 178, 87, 14, 317, 402, 318, 324)
 
 # Jawline: the face-oval chain from the ear-level point down to the menton (§2.2 FACEMESH_FACE_OVAL).
 JAW_OVAL_LEFT = (454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152)

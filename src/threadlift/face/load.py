@@ -22,6 +22,7 @@ import pillow_heif
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from threadlift.face.camera import ExifCamera, focal_plane_px_per_mm
 from threadlift.face.errors import CorruptImage, ImageTooLarge, NotAnImage, UnreadableFile
 
 pillow_heif.register_heif_opener()
@@ -36,6 +37,12 @@ _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
 _DATETIME = 306
 _ORIENTATION = 274
+_FOCAL_LENGTH = 37386
+_FOCAL_LENGTH_35MM = 41989
+_FOCAL_PLANE_X_RESOLUTION = 41486
+_FOCAL_PLANE_RESOLUTION_UNIT = 41488
+_PIXEL_X_DIMENSION = 40962
+_PIXEL_Y_DIMENSION = 40963
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class Photo:
         Original pixels per working pixel (>= 1).
     sha256 : str
         Hash of the file bytes as received (empty for in-memory arrays).
+    camera : ExifCamera or None
+        The camera's geometry as its EXIF records it (None for in-memory arrays and files without EXIF).
     """
 
     rgb: NDArray[np.uint8]
@@ -62,6 +71,7 @@ class Photo:
     path: str | None = None
     format: str | None = None
     captured_at: datetime | None = None
+    camera: ExifCamera | None = None
 
     @classmethod
     def from_array(cls, rgb: NDArray[np.uint8], *, path: str | None = None,
@@ -99,6 +109,8 @@ def load_photo(source: str | Path | bytes, *, working_long_side_px: int = WORKIN
     with warnings.catch_warnings():
         # Our own MAX_PIXELS check replaces Pillow's decompression-bomb warning.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        # A damaged EXIF block reads as no EXIF (orientation 1, no capture time, no camera): not worth a warning.
+        warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)
         image = _open(data)
         width, height = image.size
         if width * height > MAX_PIXELS:
@@ -107,13 +119,14 @@ def load_photo(source: str | Path | bytes, *, working_long_side_px: int = WORKIN
                 f"{MAX_PIXELS // 1_000_000} megapixel limit; resize it or export a smaller copy")
         orientation = _orientation(image)
         captured_at = _capture_time(image)
+        camera = _exif_camera(image)
         fmt = image.format
         rgb = _decode(image, data, working_long_side_px)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     rgb = _shrink(rgb, working_long_side_px)
     scale = width / rgb.shape[1]
-    return Photo(rgb, width, height, float(scale), digest, path, fmt, captured_at)
+    return Photo(rgb, width, height, float(scale), digest, path, fmt, captured_at, camera)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -160,6 +173,31 @@ def _capture_time(image: Image.Image) -> datetime | None:
         return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S") if raw else None
     except Exception:
         return None
+
+
+def _exif_camera(image: Image.Image) -> ExifCamera | None:
+    try:
+        fields = image.getexif().get_ifd(_EXIF_IFD)
+    except Exception:  # a malformed EXIF block must not cost the photo
+        return None
+    if not fields:
+        return None
+
+    def number(tag: int) -> float | None:
+        try:
+            value = float(fields[tag])
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return None
+        return value if np.isfinite(value) and value > 0 else None
+
+    width, height = number(_PIXEL_X_DIMENSION), number(_PIXEL_Y_DIMENSION)
+    unit = number(_FOCAL_PLANE_RESOLUTION_UNIT)
+    return ExifCamera(
+        focal_length_mm=number(_FOCAL_LENGTH), focal_length_35mm=number(_FOCAL_LENGTH_35MM),
+        focal_plane_px_per_mm=focal_plane_px_per_mm(number(_FOCAL_PLANE_X_RESOLUTION),
+                                                    None if unit is None else int(unit)),
+        recorded_size_px=(int(width), int(height)) if width and height else None,
+        stored_size_px=(int(image.width), int(image.height)))
 
 
 def _decode(image: Image.Image, data: bytes, working_long_side_px: int) -> NDArray[np.uint8]:

@@ -1,10 +1,12 @@
-"""Frontal-view measurements, each defined once: name, area, landmarks, formula, unit, pose gate.
+"""Frontal-view measurements, each defined once: name, area, landmarks, formula, unit.
 
 Every formula works on face-frame millimetres (see :mod:`threadlift.face.frame`): x toward the
 patient's left, y down, origin between the pupils, so the inter-pupillary line (IPL) is y = 0.
 Sided measurements are written for the patient's left side and applied to the mirrored face for
 the right (:func:`threadlift.face.frame.right_side_as_left`), so both sides share one formula.
-The table generates ``docs/measurements.md`` (``make docs``).
+Each measurement's error budget against head pose (noise floor, sensitivity, yaw and pitch limits)
+is computed from its formula in :mod:`threadlift.face.pose_budget`; the two together generate
+``docs/measurements.md`` (``make docs``, :mod:`threadlift.face.reference`).
 Methods and indices: face-measurement.md §1.5 (Emotrics), §2.3, §3.3-§3.8.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,25 +24,21 @@ from threadlift.face.frame import right_side_as_left
 Points = NDArray[np.float64]
 
 
-class Gate(StrEnum):
-    """How square to the camera the head must be for a measurement to mean anything."""
-
-    LEVEL = "level"  # vertical distances: |pitch| and |yaw| within the vertical tolerance
-    SQUARE = "square"  # left/right comparisons and horizontal distances: |yaw| within ~2°
-
-
 @dataclass(frozen=True)
 class Measure:
     name: str
     area: str
     unit: str
     sided: bool
-    gate: Gate
     landmarks: tuple[int, ...]
     formula: str
     compute: Callable[[Points], float]
     # Where the measurement lies on the face (two face-frame points, mm), for drawing; left side.
     segment: Callable[[Points], tuple[Points, Points]] | None = None
+    # Measured on the landmarks with the head's pitch undone in 3D (:func:`threadlift.face.pose.level_pitch`):
+    # set only where re-rendered real faces show that it reduces the error
+    # (tests/integration/test_pose_compensation.py).
+    pitch_corrected: bool = False
 
 
 def _curve_y_at(points: Points, indices: tuple[int, ...], x: float) -> float:
@@ -216,49 +213,51 @@ def _seg_vertical_between(top: int, bottom: int) -> Callable[[Points], tuple[Poi
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("brow_height_mid_pupil_mm", "brow", "mm", True, Gate.LEVEL, (*lm.UPPER_BROW_LEFT, 473),
+    Measure("brow_height_mid_pupil_mm", "brow", "mm", True, (*lm.UPPER_BROW_LEFT, 473),
             "pupil centre to the upper brow border along the perpendicular to the IPL through the pupil "
-            "(Emotrics brow height, §1.5)", _brow_height_mid_pupil, _seg_brow_mid),
-    Measure("brow_height_lateral_mm", "brow", "mm", True, Gate.LEVEL, (*lm.UPPER_BROW_LEFT, 473, 263),
+            "(Emotrics brow height, §1.5)", _brow_height_mid_pupil, _seg_brow_mid, pitch_corrected=True),
+    Measure("brow_height_lateral_mm", "brow", "mm", True, (*lm.UPPER_BROW_LEFT, 473, 263),
             "height of the upper brow border above the pupil centre, on the perpendicular through the "
             "lateral canthus (§3.3 lateral brow)", _brow_height_lateral, _seg_brow_lateral),
-    Measure("lateral_canthal_tilt_deg", "brow", "deg", True, Gate.SQUARE, (362, 263),
+    Measure("lateral_canthal_tilt_deg", "brow", "deg", True, (362, 263),
             "angle of the medial-to-lateral canthus line above the IPL (positive: lateral canthus higher)",
-            _canthal_tilt, _seg_canthi),
-    Measure("palpebral_fissure_height_mm", "brow", "mm", True, Gate.LEVEL, lm.UPPER_LID_LEFT + lm.LOWER_LID_LEFT,
+            _canthal_tilt, _seg_canthi, pitch_corrected=True),
+    Measure("palpebral_fissure_height_mm", "brow", "mm", True, lm.UPPER_LID_LEFT + lm.LOWER_LID_LEFT,
             "upper to lower lid margin on the perpendicular to the IPL through the pupil (§1.5, §3.3)",
             _palpebral_fissure, _seg_fissure),
-    Measure("malar_below_ipl_mm", "midface", "mm", True, Gate.LEVEL, lm.MALAR_LEFT,
+    Measure("malar_below_ipl_mm", "midface", "mm", True, lm.MALAR_LEFT,
             "distance of the malar-region centroid below the IPL (larger = lower; §2.3, §3.4)", _malar_below_ipl,
-            _seg_malar),
-    Measure("cheek_below_alar_base_mm", "midface", "mm", True, Gate.LEVEL, (425, 358),
+            _seg_malar, pitch_corrected=True),
+    Measure("cheek_below_alar_base_mm", "midface", "mm", True, (425, 358),
             "height of the cheek centre below the alar base, perpendicular to the IPL (midface descent, §3.4)",
-            _cheek_below_alar_base, _seg_cheek),
-    Measure("commissure_below_ipl_mm", "mouth", "mm", True, Gate.LEVEL, (291,),
+            _cheek_below_alar_base, _seg_cheek, pitch_corrected=True),
+    Measure("commissure_below_ipl_mm", "mouth", "mm", True, (291,),
             "distance of the oral commissure below the IPL (§3.4 step 3)", _commissure_below_ipl,
-            _seg_commissure),
-    Measure("jowl_depth_mm", "jawline", "mm", True, Gate.SQUARE,
+            _seg_commissure, pitch_corrected=True),
+    Measure("jowl_depth_mm", "jawline", "mm", True,
             lm.RAMUS_LEFT + lm.JOWL_OUTLINE_LEFT + lm.MENTON_REGION,
             "largest outward bulge of the face outline between gonion and chin beyond the gonion-menton line "
-            "(§3.5 contour deviation); gonion = ramus line x mandibular-body line", _jowl_depth, _seg_jowl),
-    Measure("jawline_angle_deg", "jawline", "deg", True, Gate.SQUARE, lm.MANDIBULAR_BODY_LEFT,
+            "(§3.5 contour deviation); gonion = ramus line x mandibular-body line", _jowl_depth, _seg_jowl,
+            pitch_corrected=True),
+    Measure("jawline_angle_deg", "jawline", "deg", True, lm.MANDIBULAR_BODY_LEFT,
             "angle below the IPL of the line fitted along the mandibular body (§3.5 mandibular-border angle)",
-            _jawline_angle, _seg_body),
-    Measure("lower_face_width_mm", "jawline", "mm", False, Gate.SQUARE, lm.RAMUS_LEFT + lm.MANDIBULAR_BODY_LEFT,
+            _jawline_angle, _seg_body, pitch_corrected=True),
+    Measure("lower_face_width_mm", "jawline", "mm", False, lm.RAMUS_LEFT + lm.MANDIBULAR_BODY_LEFT,
             "bigonial width between the constructed gonions (§3.5 lower-face width)", _lower_face_width,
             _seg_gonions),
-    Measure("interpupillary_distance_mm", "proportions", "mm", False, Gate.LEVEL, (468, 473),
+    Measure("interpupillary_distance_mm", "proportions", "mm", False, (468, 473),
             "distance between the iris centres", _ipd,
             _seg_pair(lm.IRIS_CENTRE_RIGHT, lm.IRIS_CENTRE_LEFT)),
-    Measure("middle_third_mm", "proportions", "mm", False, Gate.LEVEL, (9, 2),
+    Measure("middle_third_mm", "proportions", "mm", False, (9, 2),
             "glabella to subnasale, perpendicular to the IPL (§3.8)", _middle_third,
             _seg_vertical_between(lm.GLABELLA, lm.SUBNASALE)),
-    Measure("lower_third_mm", "proportions", "mm", False, Gate.LEVEL, (2, *lm.MENTON_REGION),
+    Measure("lower_third_mm", "proportions", "mm", False, (2, *lm.MENTON_REGION),
             "subnasale to menton, perpendicular to the IPL (§3.8)", _lower_third,
-            _seg_vertical_between(lm.SUBNASALE, lm.MENTON)),
-    Measure("middle_to_lower_third_ratio", "proportions", "ratio", False, Gate.LEVEL, (9, 2, *lm.MENTON_REGION),
-            "middle third / lower third (§3.8; the hairline is not detected, so no upper third)", _thirds_ratio),
-    Measure("upper_lip_to_chin_ratio", "proportions", "ratio", False, Gate.LEVEL, (2, 13, 14, *lm.MENTON_REGION),
+            _seg_vertical_between(lm.SUBNASALE, lm.MENTON), pitch_corrected=True),
+    Measure("middle_to_lower_third_ratio", "proportions", "ratio", False, (9, 2, *lm.MENTON_REGION),
+            "middle third / lower third (§3.8; the hairline is not detected, so no upper third)", _thirds_ratio,
+            pitch_corrected=True),
+    Measure("upper_lip_to_chin_ratio", "proportions", "ratio", False, (2, 13, 14, *lm.MENTON_REGION),
             "subnasale-stomion / stomion-menton (§3.8 lower-face sub-ratio)", _lip_chin_ratio),
 )
 
@@ -314,28 +313,3 @@ def asymmetry_mm(points_mm: Points) -> dict[str, float]:
     gaps = np.linalg.norm(points_mm[paired] - reflected[mirror[paired]], axis=1)
     result["overall"] = round(float(np.sqrt((gaps**2).mean())), 6)
     return result
-
-
-def markdown_table() -> str:
-    """The measurement reference, as generated into docs/measurements.md."""
-    lines = [
-        "# Measurements",
-        "",
-        "Generated from `threadlift.face.metrics.MEASURES` by `make docs`; do not edit.",
-        "Face frame: millimetres, origin between the pupils, x toward the patient's left, y down; the",
-        "inter-pupillary line (IPL) is y = 0. Landmarks are MediaPipe indices on the patient's left side;",
-        "the right side uses their mirror partners. Gates: `level` needs |pitch| and |yaw| within the",
-        "vertical tolerance (5°); `square` needs |yaw| within 2° (left/right comparisons).",
-        "",
-        "| name | area | unit | sides | gate | landmarks | formula |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for m in MEASURES:
-        sides = "left, right" if m.sided else "one value"
-        indices = ", ".join(str(i) for i in m.landmarks)
-        lines.append(f"| `{m.name}` | {m.area} | {m.unit} | {sides} | {m.gate} | {indices} | {m.formula} |")
-    lines += ["", "Symmetry: RMS distance in mm between each left landmark and its right partner reflected across",
-              "the least-squares midline through the self-symmetric landmarks, per region and overall (gate `square`).",
-              "", "Profile view: `cervicomental_angle_deg` and `chin_neck_length_mm` from the person silhouette",
-              "(see `threadlift.face.profile`).", ""]
-    return "\n".join(lines)

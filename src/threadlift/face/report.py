@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 from threadlift.face.metrics import MEASURES_BY_NAME
 
 if TYPE_CHECKING:
-    from threadlift.face.analysis import FaceAnalysis, MeasurementResult
+    from threadlift.face.analysis import FaceAnalysis
     from threadlift.face.errors import PhotoError
+    from threadlift.face.measure import MeasurementResult
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _DECIMALS = {"mm": 2, "deg": 2, "ratio": 4}
 
@@ -29,9 +30,29 @@ def measurement_to_dict(result: MeasurementResult, sided: bool) -> dict[str, Any
                    difference=_round(result.difference, result.unit))
     else:
         doc["value"] = _round(result.value, result.unit)
+    for key, spread in (("uncertainty", result.uncertainty), ("absolute_uncertainty", result.absolute_uncertainty)):
+        if spread is not None:
+            doc[key] = ({part: _round(u, result.unit) for part, u in spread.items()} if sided
+                        else _round(spread["value"], result.unit))
+    if result.pose_corrected:
+        doc["pose_corrected"] = True
     if result.withheld:
         doc["withheld"] = result.withheld
     return doc
+
+
+def _pose_to_dict(a: FaceAnalysis) -> dict[str, Any]:
+    sight = a.line_of_sight
+
+    def angle(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    camera = {"focal_length_px": round(sight.focal_length_px, 1), "focal_length_source": sight.focal_source.value,
+              "focal_length_35mm": sight.focal_length_35mm, "principal_point": sight.principal_point,
+              "camera_distance_mm": round(sight.camera_distance_mm), "azimuth_deg": angle(sight.azimuth_deg),
+              "elevation_deg": angle(sight.elevation_deg)}
+    return {"yaw_deg": round(a.pose.yaw_deg, 2), "pitch_deg": round(a.pose.pitch_deg, 2),
+            "roll_deg": round(a.pose.roll_deg, 2), "reference": "line_of_sight", "camera": camera}
 
 
 def analysis_to_dict(a: FaceAnalysis) -> dict[str, Any]:
@@ -50,8 +71,7 @@ def analysis_to_dict(a: FaceAnalysis) -> dict[str, Any]:
             "faces_found": a.faces_found,
             "fallback_detector": a.used_fallback_detector,
         },
-        "pose": {"yaw_deg": round(a.pose.yaw_deg, 2), "pitch_deg": round(a.pose.pitch_deg, 2),
-                 "roll_deg": round(a.pose.roll_deg, 2)},
+        "pose": _pose_to_dict(a),
         "view": a.view.value,
         "calibration": {
             "mm_per_px": round(c.mm_per_px, 6), "method": c.method.value,
@@ -64,8 +84,7 @@ def analysis_to_dict(a: FaceAnalysis) -> dict[str, Any]:
                     "figures": a.quality.figures},
         "measurements": {name: measurement_to_dict(result, name in MEASURES_BY_NAME and MEASURES_BY_NAME[name].sided)
                          for name, result in a.measurements.items()},
-        "symmetry": ({"unit": "mm", **{k: round(v, 2) for k, v in a.symmetry.items()}} if a.symmetry is not None
-                     else {"unit": "mm", "withheld": a.symmetry_withheld}),
+        "symmetry": {region: measurement_to_dict(result, False) for region, result in a.symmetry.items()},
         "severity": {area: {"grade": e.grade, "rule": e.rule, "source": e.source, "estimate": True,
                             **({"withheld": e.withheld} if e.withheld else {})}
                      for area, e in a.severity.items()},

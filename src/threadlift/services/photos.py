@@ -184,6 +184,9 @@ def measurement_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     for name, value in document.get("measurements", {}).items():
         measure = MEASURES_BY_NAME.get(name)
         rows.append({"name": name, "area": measure.area if measure else "", "sided": "left" in value, **value})
+    for region, value in document.get("symmetry", {}).items():
+        if isinstance(value, dict):  # analyses stored before schema 1.1 hold bare numbers here
+            rows.append({"name": f"asymmetry_{region}_mm", "area": "symmetry", "sided": False, **value})
     return rows
 
 

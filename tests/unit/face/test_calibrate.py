@@ -11,8 +11,7 @@ from threadlift.face.pose import project_canonical
 def test_iris_scale_on_the_canonical_face_gives_its_true_size():
     points = project_canonical(0, 0, 0, distance_cm=120.0, focal_px=4000.0)
     calibration = calibrate.from_iris(points, iris_diameter_mm=12.0)  # the canonical iris is 1.2 cm wide
-    iris_depth_cm = 120.0 - 3.83  # the iris sits 3.8 cm in front of the model's origin
-    true_mm_per_px = 10.0 * iris_depth_cm / 4000.0
+    true_mm_per_px = 10.0 * 120.0 / 4000.0  # project_canonical puts the eyes 120 cm from the camera
     assert calibration.method is Method.IRIS
     assert calibration.mm_per_px == pytest.approx(true_mm_per_px, rel=0.03)
     assert calibration.uncertainty_mm_per_px == pytest.approx(0.0, abs=1e-3)

@@ -5,8 +5,9 @@ import pytest
 
 from threadlift.face import landmarks as lm
 from threadlift.face.frame import FaceFrame, right_side_as_left
-from threadlift.face.metrics import MEASURES, MEASURES_BY_NAME, asymmetry_mm, compute, markdown_table
+from threadlift.face.metrics import MEASURES, MEASURES_BY_NAME, asymmetry_mm, compute
 from threadlift.face.pose import project_canonical
+from threadlift.face.reference import markdown_table
 
 
 def canonical_mm() -> np.ndarray:
