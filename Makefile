@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/repeatability.py
+	$(BIN)/python bench/framing.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/records.py

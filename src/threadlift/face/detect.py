@@ -25,8 +25,10 @@ _TILE_OVERLAP = 0.5
 # refinement crops; a copy this size finds the same faces for a third of the cost of a 3 MP frame.
 _SEARCH_LONG_SIDE_PX = 1024
 # Both detectors see the whole frame at 128-192 px: a face narrower than this share of the frame's long
-# side is near their limit, and whether they find it (or its neighbour) depends on where it sits. Such
-# frames are searched again in overlapping tiles, so the largest face wins wherever it is placed.
+# side is near their limit, and whether they find it (or its neighbour) depends on where it sits. When
+# they then disagree on how many faces there are, the frame is searched again in overlapping tiles, so
+# the largest face wins wherever it is placed (a turned face in a film still was found at two of five
+# places in a larger frame without this).
 _SMALL_FACE_FRACTION = 0.15
 
 
@@ -45,7 +47,7 @@ def find_face(rgb: NDArray[np.uint8], models: MediaPipeModels) -> FoundFace:
     faces = [face / zoom for face in models.mesh(search)]  # x, y and MediaPipe's z share one scale
     boxes = [_scaled_box(box, 1 / zoom) for box in models.detect_faces(search)]
     widest = max([float(np.ptp(face[:, 0])) for face in faces] + [box.width_px for box in boxes], default=0.0)
-    if widest < _SMALL_FACE_FRACTION * max(rgb.shape[:2]):
+    if widest < _SMALL_FACE_FRACTION * max(rgb.shape[:2]) and len(faces) != len(boxes):
         boxes += [box for box in _detect_in_tiles(rgb, models) if not any(_same_box(box, kept) for kept in boxes)]
     missed = [box for box in boxes if not any(_overlaps(box, face) for face in faces)]
     recovered = [face for box in missed if (face := _mesh_in_box(rgb, box, models)) is not None]

@@ -37,6 +37,8 @@ _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
 _DATETIME = 306
 _ORIENTATION = 274
+_IMAGE_WIDTH = 256
+_IMAGE_LENGTH = 257
 _FOCAL_LENGTH = 37386
 _FOCAL_LENGTH_35MM = 41989
 _FOCAL_PLANE_X_RESOLUTION = 41486
@@ -177,7 +179,8 @@ def _capture_time(image: Image.Image) -> datetime | None:
 
 def _exif_camera(image: Image.Image) -> ExifCamera | None:
     try:
-        fields = image.getexif().get_ifd(_EXIF_IFD)
+        main = image.getexif()
+        fields = main.get_ifd(_EXIF_IFD)
     except Exception:  # a malformed EXIF block must not cost the photo
         return None
     if not fields:
@@ -191,13 +194,25 @@ def _exif_camera(image: Image.Image) -> ExifCamera | None:
         return value if np.isfinite(value) and value > 0 else None
 
     width, height = number(_PIXEL_X_DIMENSION), number(_PIXEL_Y_DIMENSION)
+    main_width, main_height = main.get(_IMAGE_WIDTH), main.get(_IMAGE_LENGTH)
     unit = number(_FOCAL_PLANE_RESOLUTION_UNIT)
     return ExifCamera(
         focal_length_mm=number(_FOCAL_LENGTH), focal_length_35mm=number(_FOCAL_LENGTH_35MM),
         focal_plane_px_per_mm=focal_plane_px_per_mm(number(_FOCAL_PLANE_X_RESOLUTION),
                                                     None if unit is None else int(unit)),
         recorded_size_px=(int(width), int(height)) if width and height else None,
-        stored_size_px=(int(image.width), int(image.height)))
+        stored_size_px=(int(image.width), int(image.height)),
+        main_size_px=(int(main_width), int(main_height)) if isinstance(main_width, int) and isinstance(
+            main_height, int) else None,
+        saved_after_capture_s=_seconds_between(main.get(_DATETIME), fields.get(_DATETIME_ORIGINAL)))
+
+
+def _seconds_between(later: object, earlier: object) -> float | None:
+    try:
+        written, taken = (datetime.strptime(str(v).strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S") for v in (later, earlier))
+    except (TypeError, ValueError):
+        return None
+    return (written - taken).total_seconds()
 
 
 def _decode(image: Image.Image, data: bytes, working_long_side_px: int) -> NDArray[np.uint8]:

@@ -41,11 +41,13 @@ def test_an_uncropped_phone_photo_uses_its_35mm_equivalent_focal_length_and_the_
 
 
 def test_a_camera_without_the_35mm_tag_uses_focal_length_and_sensor_resolution():
-    # 50 mm on a sensor of 4000 px per inch: 50 * 4000 / 25.4 px
-    photo = load_photo(jpeg_with_exif((600, 400), recorded=(600, 400), focal_mm=50.0, plane_px_per_inch=4000.0))
-    camera = camera_model(photo.camera, (600, 400))
+    # 50 mm on a full-frame sensor 1200 px across its 36 mm (846.7 px per inch): 50 * 1200 / 36 px
+    photo = load_photo(jpeg_with_exif((1200, 800), recorded=(1200, 800), focal_mm=50.0,
+                                      plane_px_per_inch=1200 / 36 * 25.4))
+    camera = camera_model(photo.camera, (1200, 800))
     assert camera.source is FocalSource.EXIF_FOCAL_PLANE
-    assert camera.focal_length_px == pytest.approx(50.0 * 4000.0 / 25.4)
+    assert camera.focal_length_px == pytest.approx(50.0 * 1200 / 36, rel=1e-3)
+    assert camera.focal_length_35mm == pytest.approx(50.0, abs=0.1)
 
 
 def test_a_cropped_photo_does_not_trust_the_lens_axis_or_the_focal_length():
@@ -75,3 +77,28 @@ def test_malformed_exif_costs_the_camera_model_not_the_photo(payload):
     Image.fromarray(np.full((64, 64, 3), 120, np.uint8)).save(buffer, "JPEG", exif=payload)
     photo = load_photo(buffer.getvalue())
     assert camera_model(photo.camera, (64, 64)).source is FocalSource.ASSUMED_DISTANCE
+
+
+def test_a_photo_cropped_in_an_editor_is_not_trusted_even_when_its_size_fields_were_updated():
+    """The official portraits in the test data were cropped in Photoshop years after they were taken: the
+    new size is in PixelXDimension, the old in ImageWidth, and the focal-plane resolution is the sensor's."""
+    from tests.helpers.photos import faces_dir
+
+    for name in ("obama2.jpg", "obama3.jpg"):
+        photo = load_photo(faces_dir() / name)
+        assert photo.camera is not None and photo.camera.recorded_size_px == photo.camera.stored_size_px
+        assert not photo.camera.uncropped
+        assert camera_model(photo.camera, (photo.original_width_px, photo.original_height_px)).source is (
+            FocalSource.ASSUMED_DISTANCE)
+
+
+def test_a_file_saved_long_after_it_was_taken_counts_as_edited():
+    taken = ExifCamera(None, 50.0, None, (3000, 2000), (3000, 2000), saved_after_capture_s=2.0)
+    edited = ExifCamera(None, 50.0, None, (3000, 2000), (3000, 2000), saved_after_capture_s=86_400.0)
+    assert camera_model(taken, (3000, 2000)).source is FocalSource.EXIF_35MM_EQUIVALENT
+    assert camera_model(edited, (3000, 2000)).source is FocalSource.ASSUMED_DISTANCE
+
+
+def test_an_implausible_focal_length_falls_back_to_the_assumed_distance():
+    leftover = ExifCamera(200.0, None, 151.5, (626, 1200), (626, 1200))  # 969 mm equivalent
+    assert camera_model(leftover, (626, 1200)).source is FocalSource.ASSUMED_DISTANCE
