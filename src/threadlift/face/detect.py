@@ -47,7 +47,8 @@ def find_face(rgb: NDArray[np.uint8], models: MediaPipeModels) -> FoundFace:
     faces = [face / zoom for face in models.mesh(search)]  # x, y and MediaPipe's z share one scale
     boxes = [_scaled_box(box, 1 / zoom) for box in models.detect_faces(search)]
     widest = max([float(np.ptp(face[:, 0])) for face in faces] + [box.width_px for box in boxes], default=0.0)
-    if widest < _SMALL_FACE_FRACTION * max(rgb.shape[:2]) and len(faces) != len(boxes):
+    nothing_found = not faces and not boxes
+    if nothing_found or (widest < _SMALL_FACE_FRACTION * max(rgb.shape[:2]) and len(faces) != len(boxes)):
         boxes += [box for box in _detect_in_tiles(rgb, models) if not any(_same_box(box, kept) for kept in boxes)]
     missed = [box for box in boxes if not any(_overlaps(box, face) for face in faces)]
     recovered = [face for box in missed if (face := _mesh_in_box(rgb, box, models)) is not None]
