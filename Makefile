@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/records.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/backup.py

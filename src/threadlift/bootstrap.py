@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from threadlift.config import ConfigurationError, Settings, vault_keys
+from threadlift.services.analysers import WorkerAnalyser
 from threadlift.services.base import Services, utc_now
 from threadlift.services.restore import finish_interrupted_restore
 from threadlift.store.db import make_engine, session_factory
@@ -16,14 +17,19 @@ from threadlift.store.vault import PhotoVault, VaultError
 SAMPLED_PHOTOS = 3
 
 
-def build(settings: Settings | None = None) -> Services:
+def build(settings: Settings | None = None, *, analyse_in_worker: bool = False) -> Services:
+    """The clinic's services. ``analyse_in_worker``: photos are analysed in a worker process of lower
+    priority (the web server's choice, so that an upload never slows the pages; see services/analysers.py)."""
     settings = settings or Settings.from_env()
     settings.ensure_data_dir()
     finish_interrupted_restore(settings)
     keys = vault_keys(settings)
     vault = PhotoVault(settings.photo_dir, keys.ring, keys.key_file)
     check_key_opens_vault(vault)
-    return services_on(settings, vault)
+    services = services_on(settings, vault)
+    if analyse_in_worker:
+        services.analyse = WorkerAnalyser()
+    return services
 
 
 def services_on(settings: Settings, vault: PhotoVault, clock: Callable[[], datetime] = utc_now) -> Services:

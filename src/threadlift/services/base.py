@@ -14,7 +14,8 @@ from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
 from threadlift.config import Settings
-from threadlift.services.ports import PhotoStore, UnitOfWork, UnitOfWorkFactory
+from threadlift.services.analysers import analyse_here
+from threadlift.services.ports import PhotoAnalyser, PhotoStore, UnitOfWork, UnitOfWorkFactory
 
 
 class PermissionDenied(DomainError):
@@ -64,6 +65,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     derived: LruCache = field(default_factory=LruCache)
     database_in_process: bool = False
+    analyse: PhotoAnalyser = analyse_here
 
     @property
     def policy(self) -> ClinicPolicy:

@@ -15,11 +15,10 @@ from threadlift.clinic.photos import PhotoRecord
 from threadlift.clinic.record import PatientRecord
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
-from threadlift.face.analysis import FaceAnalysis, default_analyzer
+from threadlift.face.analysis import FaceAnalysis
 from threadlift.face.compare import Comparison, Series, compare
 from threadlift.face.compare_draw import plot_series, render_comparison
 from threadlift.face.compare_report import comparison_to_dict
-from threadlift.face.load import load_photo
 from threadlift.interop.fhir.photos import measured_values
 from threadlift.reports.aftercare_pdf import aftercare_pdf
 from threadlift.reports.consent_pdf import consent_pdf
@@ -109,7 +108,7 @@ def _compare(svc: Services, before: PhotoRecord, after: PhotoRecord) -> Comparis
 
     def analysed(photo: PhotoRecord) -> FaceAnalysis:
         found: FaceAnalysis = svc.derived.get_or_make(("analysis", str(photo.id)),
-                                                      lambda: default_analyzer().analyze(load_photo(files[photo.id])))
+                                                      lambda: svc.analyse(files[photo.id]))
         return found
 
     first, second = analysed(before), analysed(after)

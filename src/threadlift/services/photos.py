@@ -16,8 +16,7 @@ from threadlift.clinic.errors import ConsentMissing, InvalidInput
 from threadlift.clinic.photos import PhotoRecord, PhotoStage
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
-from threadlift.face.analysis import FaceAnalysis, default_analyzer
-from threadlift.face.load import load_photo
+from threadlift.face.analysis import FaceAnalysis
 from threadlift.face.metrics import MEASURES_BY_NAME
 from threadlift.face.overlay import render_overlay
 from threadlift.face.pose import View
@@ -86,7 +85,7 @@ def _check_upload(svc: Services, actor: User, upload: PhotoUpload) -> Episode:
 def check(svc: Services, actor: User, upload: PhotoUpload) -> PhotoCheck:
     """Analyse a photo without storing it, so quality problems are seen before it is accepted."""
     _check_upload(svc, actor, upload)
-    analysis = default_analyzer().analyze(load_photo(upload.data))  # raises PhotoError for unusable files
+    analysis = svc.analyse(upload.data)  # raises PhotoError for unusable files
     return PhotoCheck(_document(analysis, upload.view), _jpeg_overlay(analysis, quality=85))
 
 
@@ -103,7 +102,7 @@ def upload(svc: Services, actor: User, upload: PhotoUpload) -> StoredPhoto:
     """Store a photo for an episode. The photo is analysed first: a file that is not a usable photo is
     refused with its reason (:class:`threadlift.face.errors.PhotoError`) and nothing is stored."""
     episode = _check_upload(svc, actor, upload)
-    analysis = default_analyzer().analyze(load_photo(upload.data))  # raises PhotoError for unusable files
+    analysis = svc.analyse(upload.data)  # raises PhotoError for unusable files
     document = _document(analysis, upload.view)
     stored, content_type, removed = strip_location(upload.data)
     photo = PhotoRecord(patient_id=episode.patient_id, episode_id=episode.id, view=upload.view,
@@ -162,7 +161,7 @@ def analysis_of(svc: Services, actor: User, photo_id: UUID) -> tuple[StoredPhoto
     with svc.uow(read_only=True) as uow:
         stored = shown(uow.photos.get(photo_id))
     analysis = svc.derived.get_or_make(("analysis", str(photo_id)),
-                                       lambda: default_analyzer().analyze(load_photo(data)))
+                                       lambda: svc.analyse(data))
     return stored, analysis
 
 

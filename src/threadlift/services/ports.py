@@ -28,6 +28,7 @@ from threadlift.clinic.registers import (
 from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
+from threadlift.face.analysis import FaceAnalysis
 from threadlift.store.audit import AuditEntry, AuditProblem
 
 
@@ -169,6 +170,12 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork: ...
+
+
+class PhotoAnalyser(Protocol):
+    """Analyses a photo file's bytes; raises ``threadlift.face.errors.PhotoError`` for an unusable one."""
+
+    def __call__(self, data: bytes) -> FaceAnalysis: ...
 
 
 class PhotoStore(Protocol):

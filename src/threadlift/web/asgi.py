@@ -3,4 +3,4 @@
 from threadlift.bootstrap import build
 from threadlift.web.app import create_app
 
-app = create_app(build())
+app = create_app(build(analyse_in_worker=True))
