@@ -11,7 +11,7 @@ clients at the same rate in the same run. Meanwhile a nurse stores a 12-megapixe
 upload is, again and again. Prints p50 and p99 per page, the uploads' count and median time, and the CPU
 time the hypervisor took (steal). Target: every page's p99 under 150 ms and within 3x the baseline's p99.
 
-Usage: python bench/pages.py [--seconds 60] [--clients 20] [--databases sqlite postgresql]
+Usage: python bench/pages.py [--seconds 60] [--clients 20] [--databases sqlite postgresql] [--no-uploads]
 """
 
 from __future__ import annotations
@@ -231,11 +231,14 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 uploads = multiprocessing.Process(target=upload_loop,
                                                   args=(port, uploader, targets.upload_to, until, results))
                 before = cpu_times()
-                uploads.start()
+                if args.uploads:
+                    uploads.start()
                 timings = asyncio.run(walk(port, tokens, targets, args.seconds))
-                upload_times = results.get(timeout=300)
-                uploads.join(timeout=60)
+                upload_times = results.get(timeout=300) if args.uploads else []
+                if args.uploads:
+                    uploads.join(timeout=60)
                 steal = steal_percent(before, cpu_times())
+                load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
             baseline = percentile(timings["auth/me"], 0.99)
             for page in PAGES:
                 values = timings[page]
@@ -244,8 +247,11 @@ def run(kind: str, args: argparse.Namespace) -> None:
                     "ok" if p99 < TARGET_P99_MS and p99 <= TARGET_TIMES_BASELINE * baseline else "MISSED")
                 print(f"{kind:10} {page:10} {len(values):8d} {statistics.median(values):8.1f} {p99:8.1f} "
                       f"{p99 / baseline:6.1f}x {steal:>6} {verdict}")
-            print(f"{kind:10} uploads    {len(upload_times):8d} {statistics.median(upload_times) * 1000:8.0f} ms each "
-                  "(12 MP, analysed and stored)")
+            if upload_times:
+                print(f"{kind:10} uploads    {len(upload_times):8d} {statistics.median(upload_times) * 1000:8.0f} ms "
+                      "each (12 MP, analysed and stored)")
+            print(f"{kind:10} the machine's load average at the end: {load:.1f} (2 cores: above 2, other work was "
+                  "queueing for them too)")
         finally:
             if schema is not None:
                 with admin.connect() as connection:
@@ -258,6 +264,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--no-uploads", dest="uploads", action="store_false",
+                        help="no photo uploads meanwhile (to tell their effect from the rest)")
     args = parser.parse_args()
     print(f"{args.clients} clients, a page every {THINK_S:g} s each on average, for {args.seconds:g} s; one more "
           "client storing 12-megapixel photos back to back; server: threadlift serve, one worker")
