@@ -56,7 +56,7 @@ class Services:
     """What the use cases run on: real adapters from :mod:`threadlift.bootstrap`, or the tests' fakes.
 
     ``database_in_process``: the database is a file this process reads itself (SQLite), with no
-    network between; see :func:`threadlift.web.deps.quick_read` for what that allows.
+    network between; see :func:`threadlift.web.deps.local_read` for what that allows.
     """
 
     settings: Settings
