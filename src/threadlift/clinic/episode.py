@@ -34,7 +34,7 @@ from threadlift.clinic.errors import (
     RecordLocked,
     SuitabilityNotCleared,
 )
-from threadlift.clinic.followup import FollowUp, FollowUpStatus, schedule
+from threadlift.clinic.followup import FollowUp, FollowUpStatus, assessed, schedule
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.procedure import (
@@ -51,6 +51,7 @@ from threadlift.clinic.procedure import (
     ThreadUse,
     check_thread,
 )
+from threadlift.clinic.ratings import AssessmentEntry
 from threadlift.clinic.suitability import Override, SuitabilityResult
 from threadlift.clinic.threads import ThreadLot
 
@@ -312,18 +313,42 @@ class Episode(BaseModel):
         return self.follow_ups
 
     def complete_follow_up(self, index: int, status: FollowUpStatus, at: datetime, by: str,
-                           note: str | None = None) -> FollowUp:
+                           note: str | None = None, assessment: AssessmentEntry | None = None) -> FollowUp:
         self._require(State.DISCHARGED, State.FOLLOW_UP, action="record a follow-up")
-        if not 0 <= index < len(self.follow_ups):
-            raise InvalidInput(f"no follow-up number {index}")
-        current = self.follow_ups[index]
+        current = self._follow_up(index)
         if current.status is not FollowUpStatus.SCHEDULED:
             raise RecordLocked(f"follow-up '{current.name}' is already {current.status}")
-        updated = current.model_copy(update={"status": status, "completed_at": at, "completed_by": by, "note": note})
-        self.follow_ups[index] = updated
+        if assessment is not None and status is not FollowUpStatus.DONE:
+            raise InvalidInput(f"a follow-up recorded as {status.value} has no outcome ratings")
+        done = current.model_copy(update={"status": status, "completed_at": at, "completed_by": by, "note": note})
+        if assessment is not None:  # checked before anything changes: a refused rating leaves the visit unrecorded
+            done = self._assessed([*self.follow_ups[:index], done, *self.follow_ups[index + 1:]], index, assessment,
+                                  at, by)
+        self.follow_ups[index] = done
         if self.state is State.DISCHARGED:
             self._move(State.FOLLOW_UP, at, by)
-        return updated
+        return self.follow_ups[index]
+
+    def assess_follow_up(self, index: int, entry: AssessmentEntry, at: datetime, by: str) -> FollowUp:
+        """Add outcome ratings to a follow-up already recorded as done (the patient's questionnaire may come
+        in later than the visit). A rating once recorded stays: corrections are amendments."""
+        current = self._follow_up(index)
+        if current.status is not FollowUpStatus.DONE:
+            raise InvalidInput(f"follow-up '{current.name}' is {current.status.value}: outcome ratings go with a "
+                               "follow-up that took place", rule="OUT-01")
+        self._require(State.FOLLOW_UP, action="record outcome ratings")  # a closed episode is locked
+        self.follow_ups[index] = self._assessed(self.follow_ups, index, entry, at, by)
+        return self.follow_ups[index]
+
+    def _assessed(self, follow_ups: list[FollowUp], index: int, entry: AssessmentEntry, at: datetime,
+                  by: str) -> FollowUp:
+        started = self.procedure.started_at if self.procedure else None
+        return follow_ups[index].model_copy(update={"assessment": assessed(follow_ups, index, entry, at, by, started)})
+
+    def _follow_up(self, index: int) -> FollowUp:
+        if not 0 <= index < len(self.follow_ups):
+            raise InvalidInput(f"no follow-up number {index}")
+        return self.follow_ups[index]
 
     def add_adverse_event(self, event: AdverseEvent) -> None:
         self._require(State.PROCEDURE, State.OBSERVATION, State.DISCHARGED, State.FOLLOW_UP,

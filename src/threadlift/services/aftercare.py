@@ -18,7 +18,13 @@ from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.services.base import Services, require
-from threadlift.services.commands import CompleteFollowUp, Discharge, RecordObservation, ReportAdverseEvent
+from threadlift.services.commands import (
+    AssessFollowUp,
+    CompleteFollowUp,
+    Discharge,
+    RecordObservation,
+    ReportAdverseEvent,
+)
 from threadlift.services.episodes import change_episode, clinical_episode, read_record
 from threadlift.services.photos import StoredPhoto, stored_photos
 from threadlift.services.ports import UnitOfWork
@@ -60,10 +66,18 @@ def discharge(svc: Services, actor: User, command: Discharge) -> list[FollowUp]:
 
 
 def complete_follow_up(svc: Services, actor: User, command: CompleteFollowUp) -> FollowUp:
+    """Record how a follow-up went; with GAIS and the patient's report of the effect when it took place."""
     outcome = command.outcome
     return change_episode(svc, actor, command.episode_id, Permission.FOLLOW_UP_WRITE, "follow_up",
                           lambda uow, e: e.complete_follow_up(command.index, outcome.status, svc.clock(), actor.id,
-                                                              outcome.note),
+                                                              outcome.note, outcome.assessment),
+                          index=command.index, rated=outcome.assessment is not None)
+
+
+def assess_follow_up(svc: Services, actor: User, command: AssessFollowUp) -> FollowUp:
+    """Add outcome ratings to a follow-up already recorded as done (OUT-01, OUT-03)."""
+    return change_episode(svc, actor, command.episode_id, Permission.FOLLOW_UP_WRITE, "outcome_rating",
+                          lambda uow, e: e.assess_follow_up(command.index, command.assessment, svc.clock(), actor.id),
                           index=command.index)
 
 

@@ -28,6 +28,7 @@ from threadlift.clinic.episode import Cancellation, Closure
 from threadlift.clinic.followup import FollowUpOutcome
 from threadlift.clinic.patient import PatientChanges, PatientDetails
 from threadlift.clinic.procedure import ChecklistTick, ProcedureEventEntry, ThreadPlacement
+from threadlift.clinic.ratings import AssessmentEntry
 from threadlift.clinic.staff import StaffAccount
 from threadlift.clinic.suitability import OverrideEntry
 from threadlift.clinic.threads import ThreadLotEntry
@@ -168,6 +169,15 @@ class CompleteFollowUp:
     episode_id: UUID
     index: Annotated[int, Field(ge=0, le=100)]
     outcome: FollowUpOutcome
+
+
+@dataclass(frozen=True)
+class AssessFollowUp:
+    """Outcome ratings (GAIS, the patient's report of the effect) added to a follow-up that took place."""
+
+    episode_id: UUID
+    index: Annotated[int, Field(ge=0, le=100)]
+    assessment: AssessmentEntry
 
 
 @dataclass(frozen=True)

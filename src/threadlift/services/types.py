@@ -46,6 +46,7 @@ from threadlift.clinic.procedure import (
     ThreadPlacement,
     ThreadUse,
 )
+from threadlift.clinic.ratings import GAIS, AssessmentEntry, EffectReport, GaisRating, Rater, RatingScale
 from threadlift.clinic.registers import ComplicationsRegister, FollowUpDue, LotStock, Recipient, RegisterFilter
 from threadlift.clinic.roles import Permission, Role, allowed
 from threadlift.clinic.staff import StaffAccount, User
@@ -62,12 +63,14 @@ from threadlift.store.audit import AuditEntry, AuditProblem
 
 __all__ = [
     "AFTERCARE_SHEETS",
+    "GAIS",
     "AddThread",
     "AdverseEvent",
     "AdverseEventReport",
     "AftercareSheet",
     "Agent",
     "AllergyKind",
+    "AssessmentEntry",
     "AuditEntry",
     "AuditProblem",
     "Cancellation",
@@ -87,6 +90,7 @@ __all__ = [
     "DomainError",
     "DoseExceeded",
     "DoseStatus",
+    "EffectReport",
     "Episode",
     "EventKind",
     "EventOutcome",
@@ -95,6 +99,7 @@ __all__ = [
     "FollowUpDue",
     "FollowUpOutcome",
     "FollowUpStatus",
+    "GaisRating",
     "InjectionEntry",
     "Intervention",
     "InvalidInput",
@@ -124,6 +129,8 @@ __all__ = [
     "PlanSide",
     "ProcedureEventEntry",
     "ProcedureRecord",
+    "Rater",
+    "RatingScale",
     "RecentTreatmentKind",
     "Recipient",
     "RegisterFilter",

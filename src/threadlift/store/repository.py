@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
+from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import STORED, Patient
 from threadlift.clinic.photos import PhotoRecord
 from threadlift.clinic.registers import LotStock
@@ -25,6 +26,7 @@ from threadlift.store.tables import (
     ConsentDocumentRow,
     EpisodeRow,
     FollowUpRow,
+    GaisRatingRow,
     PatientNameTokenRow,
     PatientRow,
     PhotoConsentRow,
@@ -222,7 +224,7 @@ class SqlEpisodeRepository:
 
     def _reindex(self, episode: Episode) -> None:
         key, patient = str(episode.id), str(episode.patient_id)
-        for table in (ThreadUseRow, FollowUpRow):
+        for table in (ThreadUseRow, GaisRatingRow, FollowUpRow):
             self.session.execute(delete(table).where(table.episode_id == key))
         event_ids = [e for e in self.session.execute(select(AdverseEventRow.id).where(
             AdverseEventRow.episode_id == key)).scalars()]
@@ -233,9 +235,13 @@ class SqlEpisodeRepository:
             self.session.add_all([ThreadUseRow(lot_id=str(t.lot_id), episode_id=key, patient_id=patient, area=t.area,
                                                side=t.side.value, vector=t.vector, placed_at=t.at)
                                   for t in episode.procedure.threads])
-        self.session.add_all([FollowUpRow(episode_id=key, position=i, patient_id=patient, name=f.name, kind=f.kind,
-                                          due_on=f.due_on, status=f.status.value)
-                              for i, f in enumerate(episode.follow_ups)])
+        self.session.add_all([_follow_up_row(key, patient, i, f) for i, f in enumerate(episode.follow_ups)])
+        self.session.add_all([GaisRatingRow(episode_id=key, position=i, rater=r.rater.value, patient_id=patient,
+                                            score=r.score, scale_name=r.scale_name, scale_version=r.scale_version,
+                                            best_score=r.best_score, worst_score=r.worst_score,
+                                            standard_score=r.standard_score, rated_at=r.rated_at)
+                              for i, f in enumerate(episode.follow_ups) if f.assessment
+                              for r in f.assessment.ratings])
         for event in episode.adverse_events:
             self.session.add(AdverseEventRow(
                 id=str(event.id), episode_id=key, patient_id=patient, type=event.type.value, area=event.area,
@@ -244,6 +250,15 @@ class SqlEpisodeRepository:
             self.session.flush()
             self.session.add_all([AdverseEventLotRow(event_id=str(event.id), lot_id=str(lot)) for lot in event.lot_ids])
         self.session.flush()
+
+
+def _follow_up_row(episode_id: str, patient_id: str, position: int, f: FollowUp) -> FollowUpRow:
+    effect = f.assessment.effect if f.assessment else None
+    return FollowUpRow(episode_id=episode_id, position=position, patient_id=patient_id, name=f.name, kind=f.kind,
+                       due_on=f.due_on, status=f.status.value, completed_at=f.completed_at,
+                       effect_noticeable=None if effect is None else effect.noticeable,
+                       effect_lost_after_days=None if effect is None or effect.lost_after_weeks is None
+                       else 7 * effect.lost_after_weeks)
 
 
 class SqlLotRepository:

@@ -175,6 +175,28 @@ class FollowUpRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     due_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # OUT-03, the patient's report: the effect still noticeable, or worn off this many days after the procedure
+    effect_noticeable: Mapped[bool | None] = mapped_column(Boolean)
+    effect_lost_after_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class GaisRatingRow(Base):
+    """A GAIS rating at a follow-up (OUT-01): the score as rated with its scale and anchor direction, and the
+    score in the standard direction (1 very much improved ... 5 worse) for comparing ratings."""
+
+    __tablename__ = "gais_ratings"
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the follow-up's place in the schedule
+    rater: Mapped[str] = mapped_column(String(20), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    scale_name: Mapped[str] = mapped_column(String(40))
+    scale_version: Mapped[str] = mapped_column(String(60))
+    best_score: Mapped[int] = mapped_column(Integer)
+    worst_score: Mapped[int] = mapped_column(Integer)
+    standard_score: Mapped[int] = mapped_column(Integer)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AdverseEventRow(Base):

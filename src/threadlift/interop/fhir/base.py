@@ -36,7 +36,7 @@ AUTHOR_SIGNATURE = ("1.2.840.10065.1.12.1.1", "Author's Signature")
 CONSENT_SIGNATURE = ("1.2.840.10065.1.12.1.7", "Consent Signature")
 UNITS = {"mm": ("mm", "mm"), "deg": ("deg", "degree"), "ratio": ("1", "ratio"), "mg": ("mg", "mg"),
          "g": ("g", "g"), "mL": ("mL", "mL"), "/min": ("/min", "beats/minute"), "mm[Hg]": ("mm[Hg]", "mmHg"),
-         "{score}": ("{score}", "score")}
+         "{score}": ("{score}", "score"), "wk": ("wk", "weeks")}
 
 
 @dataclass(frozen=True)

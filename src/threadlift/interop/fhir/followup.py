@@ -1,6 +1,8 @@
-"""After discharge: the aftercare CarePlan, an Appointment per follow-up, and each adverse event as an
-AdverseEvent (seriousness, outcome, suspect lot and procedure) with the complication it caused as a
-Condition (severity, onset, resolution), linked from the Procedure's complications."""
+"""After discharge: the aftercare CarePlan, an Appointment per follow-up with the outcome ratings recorded
+at it as Observations (GAIS by clinician and by patient, each with its scale and anchor direction; the
+patient's report of the effect), and each adverse event as an AdverseEvent (seriousness, outcome, suspect
+lot and procedure) with the complication it caused as a Condition (severity, onset, resolution), linked
+from the Procedure's complications."""
 
 from __future__ import annotations
 
@@ -10,8 +12,21 @@ from threadlift.clinic.adverse import AdverseEvent, Outcome
 from threadlift.clinic.discharge import AFTERCARE_SHEETS
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.followup import FollowUp, FollowUpStatus
-from threadlift.interop.fhir.base import Context, Resource, concept, instant, ref, ref_to, rid, text_concept, words
-from threadlift.interop.fhir.consultation import AMBULATORY, CLINICAL_STATUS
+from threadlift.clinic.ratings import GaisRating, Rater
+from threadlift.interop.fhir.base import (
+    Context,
+    Resource,
+    coding,
+    concept,
+    instant,
+    quantity,
+    ref,
+    ref_to,
+    rid,
+    text_concept,
+    words,
+)
+from threadlift.interop.fhir.consultation import AMBULATORY, CLINICAL_STATUS, category
 
 # http://terminology.hl7.org/CodeSystem/v3-ActCode VR (virtual): a follow-up call.
 VIRTUAL = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR",
@@ -48,6 +63,8 @@ def aftercare_resources(ctx: Context, episode: Episode, refs: dict[str, dict[str
     refs["aftercare"] = ref_to(plan)
     activities = [{"plannedActivityReference": _appointment(ctx, episode, i, f, refs)}
                   for i, f in enumerate(episode.follow_ups)]
+    for index, follow_up in enumerate(episode.follow_ups):
+        _ratings(ctx, episode, index, follow_up, refs)
     if activities:
         plan["activity"] = activities
         last = max(f.due_on for f in episode.follow_ups)
@@ -80,6 +97,52 @@ def _appointment(ctx: Context, episode: Episode, index: int, follow_up: FollowUp
     if any(notes):
         appointment["note"] = [{"text": n} for n in notes if n]
     return ref_to(ctx.add(appointment))
+
+
+def _ratings(ctx: Context, episode: Episode, index: int, follow_up: FollowUp, refs: dict[str, dict[str, str]]) -> None:
+    """OUT-01: each GAIS rating as an Observation whose code system names the scale, its version and its
+    direction, with the label the rater saw; OUT-03: the patient's report of the effect."""
+    assessment = follow_up.assessment
+    if assessment is None:
+        return
+    common = {"status": "final", "category": category("survey"), "subject": ctx.patient_ref,
+              "basedOn": [refs["aftercare"]], "note": [{"text": f"at the follow-up '{follow_up.name}'"}]}
+    for rated in assessment.ratings:
+        ctx.add({"resourceType": "Observation", "id": rid("Observation", episode.id, "follow-up", index, rated.rater),
+                 **common, "code": concept("outcome-scale", "gais", f"Global Aesthetic Improvement Scale, rated by "
+                                                                    f"the {rated.rater.value}"),
+                 "effectiveDateTime": instant(rated.rated_at), "performer": [_rater(ctx, rated)],
+                 "valueCodeableConcept": {"coding": [coding(_scale_system(rated), str(rated.score), rated.anchor)],
+                                          "text": f"{rated.score} {rated.anchor}"},
+                 "component": [
+                     {"code": concept("outcome-scale-attribute", "scale_version"), "valueString": rated.scale_version},
+                     {"code": concept("outcome-scale-attribute", "best_score", "score meaning the best outcome"),
+                      "valueInteger": rated.best_score},
+                     {"code": concept("outcome-scale-attribute", "standard_score", "score on the standard form "
+                                      "(1 very much improved ... 5 worse)"), "valueInteger": rated.standard_score}]})
+    effect = assessment.effect
+    if effect is not None and assessment.effect_recorded_at is not None:
+        observation: Resource = {
+            "resourceType": "Observation", "id": rid("Observation", episode.id, "follow-up", index, "effect"),
+            **common, "code": concept("outcome", "effect_noticeable", "The patient still notices the lift's effect"),
+            "effectiveDateTime": instant(assessment.effect_recorded_at), "performer": [ctx.patient_ref],
+            "valueBoolean": effect.noticeable}
+        if effect.lost_after_weeks is not None:
+            observation["component"] = [{"code": concept("outcome", "effect_lost_after", "The effect wore off this "
+                                                          "long after the procedure (the patient's recollection)"),
+                                         "valueQuantity": quantity(effect.lost_after_weeks, "wk", 0)}]
+        ctx.add(observation)
+
+
+def _scale_system(rated: GaisRating) -> str:
+    """A code system per scale, version and direction, so a code never means two things."""
+    direction = "1-best" if rated.best_score < rated.worst_score else f"{rated.best_score}-best"
+    version = "".join(c if c.isalnum() else "-" for c in rated.scale_version.lower()).strip("-")
+    return f"{rated.scale_name.lower()}-{version}-{direction}"
+
+
+def _rater(ctx: Context, rated: GaisRating) -> dict[str, str]:
+    return ctx.patient_ref if rated.rater is Rater.PATIENT else ctx.practitioner_ref(rated.recorded_by)
 
 
 def adverse_event_resources(ctx: Context, episode: Episode, event: AdverseEvent,

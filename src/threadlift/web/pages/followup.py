@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from fastapi import Path
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from threadlift.services import aftercare, episodes, outcomes
-from threadlift.services.commands import ComparePhotos, CompleteFollowUp, ReportAdverseEvent
+from threadlift.services.commands import AssessFollowUp, ComparePhotos, CompleteFollowUp, ReportAdverseEvent
 from threadlift.services.types import (
+    GAIS,
     AdverseEventReport,
+    AssessmentEntry,
     DomainError,
     EventOutcome,
     EventType,
@@ -26,6 +29,7 @@ router = page_router()
 EVENT_TEXT = ("type", "description", "area", "side", "onset_on", "severity", "treatment", "intervention", "outcome",
               "resolved_on")
 EVENT_FLAGS = ("serious", "pus_present", "pulsatile_lump")
+RATING_FIELDS = ("clinician_gais", "patient_gais", "effect_noticeable", "effect_lost_after_weeks")
 
 
 def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
@@ -37,7 +41,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
                        lots=lots, prompts={e.event.id: e.prompts for e in view.events},
                        statuses=[s.value for s in FollowUpStatus if s is not FollowUpStatus.SCHEDULED],
                        types=[t.value for t in EventType], interventions=[i.value for i in Intervention],
-                       outcomes=[o.value for o in EventOutcome], errors=extra.pop("errors", {}),
+                       outcomes=[o.value for o in EventOutcome], gais=GAIS, errors=extra.pop("errors", {}),
                        values=extra.pop("values", {"onset_on": today.isoformat(), "severity": "1"}), **extra)
 
 
@@ -46,14 +50,44 @@ def follow_up_page(episode_id: UUID, page: PageDep) -> Response:
     return _page(page, episode_id)
 
 
+def _assessment(values: dict[str, str]) -> dict[str, Any] | None:
+    """The rating fields of a follow-up form as an assessment entry's fields (None: nothing rated)."""
+    given = filled(values, RATING_FIELDS)
+    effect = None
+    if given["effect_noticeable"] is not None or given["effect_lost_after_weeks"] is not None:
+        effect = {"noticeable": given["effect_noticeable"] == "yes",
+                  "lost_after_weeks": given["effect_lost_after_weeks"]}
+    fields = {"clinician_gais": given["clinician_gais"], "patient_gais": given["patient_gais"], "effect": effect}
+    return fields if any(v is not None for v in fields.values()) else None
+
+
+def _message(error: ValidationError) -> str:
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+
+
 @router.post("/episodes/{episode_id}/follow-ups/{index}")
-def complete(episode_id: UUID, index: int, page: PageDep, form: FormDep) -> Response:
+def complete(episode_id: UUID, index: Annotated[int, Path(ge=0, le=100)], page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
     try:
-        outcome = FollowUpOutcome.model_validate(filled(form_values(form), ("status", "note")))
+        outcome = FollowUpOutcome.model_validate({**filled(values, ("status", "note")),
+                                                  "assessment": _assessment(values)})
         aftercare.complete_follow_up(page.services, page.user, CompleteFollowUp(episode_id=episode_id, index=index,
                                                                                 outcome=outcome))
-    except ValidationError:
-        return _page(page, episode_id, 422, follow_up_errors={index: "Choose done, missed or cancelled."})
+    except ValidationError as error:
+        return _page(page, episode_id, 422, follow_up_errors={index: _message(error)})
+    except DomainError as error:
+        return _page(page, episode_id, 409, follow_up_errors={index: domain_message(error)})
+    return page.redirect(f"/episodes/{episode_id}/follow-up")
+
+
+@router.post("/episodes/{episode_id}/follow-ups/{index}/ratings")
+def rate(episode_id: UUID, index: Annotated[int, Path(ge=0, le=100)], page: PageDep, form: FormDep) -> Response:
+    try:
+        entry = AssessmentEntry.model_validate(_assessment(form_values(form)) or {})
+        aftercare.assess_follow_up(page.services, page.user, AssessFollowUp(episode_id=episode_id, index=index,
+                                                                            assessment=entry))
+    except ValidationError as error:
+        return _page(page, episode_id, 422, follow_up_errors={index: _message(error)})
     except DomainError as error:
         return _page(page, episode_id, 409, follow_up_errors={index: domain_message(error)})
     return page.redirect(f"/episodes/{episode_id}/follow-up")

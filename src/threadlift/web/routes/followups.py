@@ -9,8 +9,17 @@ from fastapi import APIRouter, Path, Query
 
 from threadlift.services import aftercare, episodes, registers
 from threadlift.services.aftercare import AdverseEventView
-from threadlift.services.commands import CompleteFollowUp, ReportAdverseEvent
-from threadlift.services.types import AdverseEventReport, FollowUp, FollowUpDue, FollowUpOutcome, RegisterFilter
+from threadlift.services.commands import AssessFollowUp, CompleteFollowUp, ReportAdverseEvent
+from threadlift.services.types import (
+    GAIS,
+    AdverseEventReport,
+    AssessmentEntry,
+    FollowUp,
+    FollowUpDue,
+    FollowUpOutcome,
+    RatingScale,
+    RegisterFilter,
+)
 from threadlift.web.deps import CurrentUser, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["follow-up"])
@@ -26,6 +35,22 @@ def complete_follow_up(episode_id: UUID, index: Annotated[int, Path(ge=0, le=100
                        services: ServicesDep, user: CurrentUser) -> FollowUp:
     return aftercare.complete_follow_up(services, user, CompleteFollowUp(episode_id=episode_id, index=index,
                                                                          outcome=body))
+
+
+@router.post("/episodes/{episode_id}/followups/{index}/assessment")
+def assess_follow_up(episode_id: UUID, index: Annotated[int, Path(ge=0, le=100)], body: AssessmentEntry,
+                     services: ServicesDep, user: CurrentUser) -> FollowUp:
+    """Outcome ratings for a follow-up that took place: the clinician's and the patient's GAIS (standard form,
+    1 very much improved ... 5 worse; stored with the scale's name, version and anchor direction) and the
+    patient's report of the effect (still noticeable, or worn off about N weeks after the procedure)."""
+    return aftercare.assess_follow_up(services, user, AssessFollowUp(episode_id=episode_id, index=index,
+                                                                     assessment=body))
+
+
+@router.get("/scales/gais")
+def gais_scale(user: CurrentUser) -> RatingScale:
+    """The GAIS as ThreadLift presents it: name, version, which score is best, and each score's label."""
+    return GAIS
 
 
 @router.get("/followups/due")
