@@ -267,8 +267,9 @@ def main() -> None:
     parser.add_argument("--no-uploads", dest="uploads", action="store_false",
                         help="no photo uploads meanwhile (to tell their effect from the rest)")
     args = parser.parse_args()
-    print(f"{args.clients} clients, a page every {THINK_S:g} s each on average, for {args.seconds:g} s; one more "
-          "client storing 12-megapixel photos back to back; server: threadlift serve, one worker")
+    uploads = "one more client storing 12-megapixel photos back to back" if args.uploads else "no photo uploads"
+    print(f"{args.clients} clients, a page every {THINK_S:g} s each on average, for {args.seconds:g} s; {uploads}; "
+          "server: threadlift serve, one worker")
     print(f"{'database':10} {'page':10} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>7} {'steal':>6}")
     for kind in args.databases:
         run(kind, args)

@@ -28,7 +28,7 @@ def build(settings: Settings | None = None, *, analyse_in_worker: bool = False) 
     check_key_opens_vault(vault)
     services = services_on(settings, vault)
     if analyse_in_worker:
-        services.analyse = WorkerAnalyser()
+        services.analyser = WorkerAnalyser()
     return services
 
 

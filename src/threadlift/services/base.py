@@ -14,7 +14,7 @@ from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
 from threadlift.config import Settings
-from threadlift.services.analysers import analyse_here
+from threadlift.services.analysers import LocalAnalyser
 from threadlift.services.ports import PhotoAnalyser, PhotoStore, UnitOfWork, UnitOfWorkFactory
 
 
@@ -65,7 +65,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     derived: LruCache = field(default_factory=LruCache)
     database_in_process: bool = False
-    analyse: PhotoAnalyser = analyse_here
+    analyser: PhotoAnalyser = field(default_factory=LocalAnalyser)
 
     @property
     def policy(self) -> ClinicPolicy:

@@ -108,7 +108,7 @@ def _compare(svc: Services, before: PhotoRecord, after: PhotoRecord) -> Comparis
 
     def analysed(photo: PhotoRecord) -> FaceAnalysis:
         found: FaceAnalysis = svc.derived.get_or_make(("analysis", str(photo.id)),
-                                                      lambda: svc.analyse(files[photo.id]))
+                                                      lambda: svc.analyser.analyse(files[photo.id]))
         return found
 
     first, second = analysed(before), analysed(after)

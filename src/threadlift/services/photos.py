@@ -85,13 +85,13 @@ def _check_upload(svc: Services, actor: User, upload: PhotoUpload) -> Episode:
 def check(svc: Services, actor: User, upload: PhotoUpload) -> PhotoCheck:
     """Analyse a photo without storing it, so quality problems are seen before it is accepted."""
     _check_upload(svc, actor, upload)
-    analysis = svc.analyse(upload.data)  # raises PhotoError for unusable files
-    return PhotoCheck(_document(analysis, upload.view), _jpeg_overlay(analysis, quality=85))
+    summary = svc.analyser.summarise(upload.data, overlay=True)  # raises PhotoError for unusable files
+    return PhotoCheck(_document(summary.document, upload.view), summary.overlay_jpeg or b"")
 
 
-def _document(analysis: FaceAnalysis, view: str) -> dict[str, Any]:
-    document = analysis.to_dict()
-    document["image"]["path"] = None  # the upload's file name may hold a patient's name
+def _document(analysed: dict[str, Any], view: str) -> dict[str, Any]:
+    document = dict(analysed)
+    document["image"] = {**document["image"], "path": None}  # the upload's file name may hold a patient's name
     if document["view"] != view:
         document.setdefault("warnings", []).append(
             f"recorded as {view} but the photo looks like a {document['view'].replace('_', ' ')} view")
@@ -102,8 +102,7 @@ def upload(svc: Services, actor: User, upload: PhotoUpload) -> StoredPhoto:
     """Store a photo for an episode. The photo is analysed first: a file that is not a usable photo is
     refused with its reason (:class:`threadlift.face.errors.PhotoError`) and nothing is stored."""
     episode = _check_upload(svc, actor, upload)
-    analysis = svc.analyse(upload.data)  # raises PhotoError for unusable files
-    document = _document(analysis, upload.view)
+    document = _document(svc.analyser.summarise(upload.data).document, upload.view)  # PhotoError: unusable
     stored, content_type, removed = strip_location(upload.data)
     photo = PhotoRecord(patient_id=episode.patient_id, episode_id=episode.id, view=upload.view,
                         stage=PhotoStage(upload.stage), stored_name=svc.vault.put(stored),
@@ -161,7 +160,7 @@ def analysis_of(svc: Services, actor: User, photo_id: UUID) -> tuple[StoredPhoto
     with svc.uow(read_only=True) as uow:
         stored = shown(uow.photos.get(photo_id))
     analysis = svc.derived.get_or_make(("analysis", str(photo_id)),
-                                       lambda: svc.analyse(data))
+                                       lambda: svc.analyser.analyse(data))
     return stored, analysis
 
 

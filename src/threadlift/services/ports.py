@@ -29,6 +29,7 @@ from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
 from threadlift.face.analysis import FaceAnalysis
+from threadlift.services.analysers import AnalysisSummary
 from threadlift.store.audit import AuditEntry, AuditProblem
 
 
@@ -175,7 +176,17 @@ class UnitOfWorkFactory(Protocol):
 class PhotoAnalyser(Protocol):
     """Analyses a photo file's bytes; raises ``threadlift.face.errors.PhotoError`` for an unusable one."""
 
-    def __call__(self, data: bytes) -> FaceAnalysis: ...
+    def analyse(self, data: bytes) -> FaceAnalysis:
+        """The whole analysis, with the photo's pixels: for drawing on it."""
+        ...
+
+    def summarise(self, data: bytes, *, overlay: bool = False) -> AnalysisSummary:
+        """The analysis document, and the overlay (JPEG) when asked for."""
+        ...
+
+    def close(self) -> None:
+        """Stop what analyses (at the server's shutdown)."""
+        ...
 
 
 class PhotoStore(Protocol):

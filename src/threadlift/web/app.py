@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -17,7 +20,12 @@ from threadlift.web.routes import admin, auth, episodes, exports, followups, pat
 def create_app(services: Services) -> FastAPI:
     # FastAPI's /docs and /redoc pages load their scripts from a public CDN: a clinic's browser would
     # call out to a third party, and offline they do not work. The schema stays at /openapi.json.
-    app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None,
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(services.analyser.close)  # the photo-analysis worker ends with the server
+
+    app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Clinical records for facial thread lifts: consultation to the last follow-up.")
     app.state.services = services
     app.add_middleware(RequestLog)
