@@ -35,7 +35,8 @@ from sqlalchemy import create_engine, insert, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.records import POSTGRES, seed_database  # noqa: E402
+from bench.databases import POSTGRES  # noqa: E402
+from bench.records import seed_database  # noqa: E402
 from threadlift.config import Settings, vault_keys  # noqa: E402
 from threadlift.store.snapshot import libpq  # noqa: E402
 from threadlift.store.tables import EpisodeRow, PhotoRow  # noqa: E402

@@ -35,11 +35,12 @@ from urllib.parse import quote
 
 import httpx
 from PIL import Image
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import bench_database  # noqa: E402
 from bench.records import Connection, cpu_times, percentile, steal_percent  # noqa: E402
 from tests.helpers.photos import faces_dir  # noqa: E402
 from threadlift import bootstrap, demo_clinic  # noqa: E402
@@ -48,7 +49,6 @@ from threadlift.services.operations import upgrade_database  # noqa: E402
 from threadlift.store.tables import EpisodeRow, PhotoConsentRow  # noqa: E402
 from threadlift.web.pages.common import COOKIE, csrf_for  # noqa: E402
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WARM_UP_S = 3.0
 THINK_S = 1.0  # a member of staff opens a page every second or so
 PAGES = ("dashboard", "patient", "episode", "procedure", "follow-up", "auth/me")
@@ -204,59 +204,44 @@ def upload_loop(port: int, token: str, episode: str, until: float, results: mult
 
 
 def run(kind: str, args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as folder_name:
+    with tempfile.TemporaryDirectory() as folder_name, bench_database(kind, Path(folder_name)) as url:
         folder = Path(folder_name)
-        schema = None
-        if kind == "sqlite":
-            url = f"sqlite:///{folder / 'threadlift.db'}"
-        else:
-            schema = f"bench_{secrets.token_hex(4)}"
-            admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f"CREATE SCHEMA {schema}"))
-            url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-        try:
-            started = time.perf_counter()
-            settings, targets, accounts = build_clinic(url, folder / "clinic")
-            print(f"{kind:10} demo clinic built in {time.perf_counter() - started:.0f} s: {len(targets.patients)} "
-                  f"patients, {len(targets.episodes)} episodes")
-            port = 19000 + secrets.randbelow(1000)
-            with served(settings, port):
-                staff = ["dr.hale", "dr.novak", "nurse.silva"]
-                tokens = [sign_in(port, staff[i % len(staff)], accounts[staff[i % len(staff)]])
-                          for i in range(args.clients)]
-                uploader = sign_in(port, "nurse.silva", accounts["nurse.silva"])
-                results = multiprocessing.Queue()  # type: ignore[var-annotated]
-                until = time.time() + WARM_UP_S + args.seconds
-                uploads = multiprocessing.Process(target=upload_loop,
-                                                  args=(port, uploader, targets.upload_to, until, results))
-                before = cpu_times()
-                if args.uploads:
-                    uploads.start()
-                timings = asyncio.run(walk(port, tokens, targets, args.seconds))
-                upload_times = results.get(timeout=300) if args.uploads else []
-                if args.uploads:
-                    uploads.join(timeout=60)
-                steal = steal_percent(before, cpu_times())
-                load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-            baseline = percentile(timings["auth/me"], 0.99)
-            for page in PAGES:
-                values = timings[page]
-                p99 = percentile(values, 0.99)
-                verdict = "baseline" if page == "auth/me" else (
-                    "ok" if p99 < TARGET_P99_MS and p99 <= TARGET_TIMES_BASELINE * baseline else "MISSED")
-                print(f"{kind:10} {page:10} {len(values):8d} {statistics.median(values):8.1f} {p99:8.1f} "
-                      f"{p99 / baseline:6.1f}x {steal:>6} {verdict}")
-            if upload_times:
-                print(f"{kind:10} uploads    {len(upload_times):8d} {statistics.median(upload_times) * 1000:8.0f} ms "
-                      "each (12 MP, analysed and stored)")
-            print(f"{kind:10} the machine's load average at the end: {load:.1f} (2 cores: above 2, other work was "
-                  "queueing for them too)")
-        finally:
-            if schema is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                admin.dispose()
+        started = time.perf_counter()
+        settings, targets, accounts = build_clinic(url, folder / "clinic")
+        print(f"{kind:10} demo clinic built in {time.perf_counter() - started:.0f} s: {len(targets.patients)} "
+              f"patients, {len(targets.episodes)} episodes")
+        port = 19000 + secrets.randbelow(1000)
+        with served(settings, port):
+            staff = ["dr.hale", "dr.novak", "nurse.silva"]
+            tokens = [sign_in(port, staff[i % len(staff)], accounts[staff[i % len(staff)]])
+                      for i in range(args.clients)]
+            uploader = sign_in(port, "nurse.silva", accounts["nurse.silva"])
+            results = multiprocessing.Queue()  # type: ignore[var-annotated]
+            until = time.time() + WARM_UP_S + args.seconds
+            uploads = multiprocessing.Process(target=upload_loop,
+                                              args=(port, uploader, targets.upload_to, until, results))
+            before = cpu_times()
+            if args.uploads:
+                uploads.start()
+            timings = asyncio.run(walk(port, tokens, targets, args.seconds))
+            upload_times = results.get(timeout=300) if args.uploads else []
+            if args.uploads:
+                uploads.join(timeout=60)
+            steal = steal_percent(before, cpu_times())
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        baseline = percentile(timings["auth/me"], 0.99)
+        for page in PAGES:
+            values = timings[page]
+            p99 = percentile(values, 0.99)
+            verdict = "baseline" if page == "auth/me" else (
+                "ok" if p99 < TARGET_P99_MS and p99 <= TARGET_TIMES_BASELINE * baseline else "MISSED")
+            print(f"{kind:10} {page:10} {len(values):8d} {statistics.median(values):8.1f} {p99:8.1f} "
+                  f"{p99 / baseline:6.1f}x {steal:>6} {verdict}")
+        if upload_times:
+            print(f"{kind:10} uploads    {len(upload_times):8d} {statistics.median(upload_times) * 1000:8.0f} ms "
+                  "each (12 MP, analysed and stored)")
+        print(f"{kind:10} the machine's load average at the end: {load:.1f} (2 cores: above 2, other work was "
+              "queueing for them too)")
 
 
 def main() -> None:

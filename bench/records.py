@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import bench_database  # noqa: E402
 from threadlift import seed  # noqa: E402
 from threadlift.bootstrap import services_on  # noqa: E402
 from threadlift.clinic.policy import ClinicPolicy  # noqa: E402
@@ -58,7 +59,6 @@ from threadlift.store.tables import (  # noqa: E402
 )
 from threadlift.store.vault import PhotoVault  # noqa: E402
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "benchmark password 2026"
 CLIENTS = 50
 WARM_UP_S = 3.0
@@ -238,17 +238,8 @@ def main() -> None:
     print(f"{args.patients} patients with episodes; {CLIENTS} concurrent clients; uvicorn workers: {args.workers}")
     print(f"{'database':10} {'load':26} {'operation':9} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'steal':>6}")
     for kind in args.databases:
-        with tempfile.TemporaryDirectory() as folder_name:
+        with tempfile.TemporaryDirectory() as folder_name, bench_database(kind, Path(folder_name)) as url:
             folder = Path(folder_name)
-            schema = None
-            if kind == "sqlite":
-                url = f"sqlite:///{folder / 'bench.db'}"
-            else:
-                schema = f"bench_{secrets.token_hex(4)}"
-                admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-                with admin.connect() as connection:
-                    connection.execute(text(f"CREATE SCHEMA {schema}"))
-                url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
             started = time.perf_counter()
             names, episodes = seed_database(url, folder, args.patients)
             print(f"{kind:10} seeded in {time.perf_counter() - started:.0f} s")
@@ -267,10 +258,6 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-                if schema:
-                    with admin.connect() as connection:
-                        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                    admin.dispose()
     print("target: p99 under 50 ms on both databases (at clinic pace); the baseline is an authenticated request "
           "that reads no record, at the same pace in the same run")
 
