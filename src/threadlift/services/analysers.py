@@ -17,24 +17,15 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 from threadlift.face.analysis import FaceAnalysis, default_analyzer
 from threadlift.face.load import load_photo
 from threadlift.face.overlay import render_overlay
+from threadlift.services.ports import AnalysisSummary
 
 WORKER_NICENESS = 10
 PARENT_CHECK_S = 1.0
 OVERLAY_JPEG_QUALITY = 85
-
-
-@dataclass(frozen=True)
-class AnalysisSummary:
-    """A photo's analysis as a document (analysis.schema.json), and its overlay when asked for (JPEG)."""
-
-    document: dict[str, Any]
-    overlay_jpeg: bytes | None = None
 
 
 def analyse_here(data: bytes) -> FaceAnalysis:

@@ -7,9 +7,10 @@ table, a session or SQL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from uuid import UUID
 
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
@@ -29,7 +30,6 @@ from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
 from threadlift.face.analysis import FaceAnalysis
-from threadlift.services.analysers import AnalysisSummary
 from threadlift.store.audit import AuditEntry, AuditProblem
 
 
@@ -171,6 +171,14 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True)
+class AnalysisSummary:
+    """A photo's analysis as a document (analysis.schema.json), and its overlay when asked for (JPEG)."""
+
+    document: dict[str, Any]
+    overlay_jpeg: bytes | None = None
 
 
 class PhotoAnalyser(Protocol):
