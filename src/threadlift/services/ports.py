@@ -30,6 +30,7 @@ from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
 from threadlift.face.analysis import FaceAnalysis
+from threadlift.services.portal_ports import Outbox, PortalRepository
 from threadlift.store.audit import AuditEntry, AuditProblem
 
 
@@ -151,6 +152,10 @@ class UnitOfWork(Protocol):
     def registers(self) -> Registers: ...
     @property
     def audit(self) -> AuditTrail: ...
+    @property
+    def portal(self) -> PortalRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

@@ -244,4 +244,133 @@ class AuditHeadRow(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+# The patient's side (issue 17): portal sign-in, what the patient filled in and read, check-ins after the
+# procedure, drafts of adverse events raised by them, and the outbox of e-mails.
+
+
+class PortalLinkRow(Base):
+    """A one-time sign-in link: only its hash is kept; single use, short-lived, bound to one patient."""
+
+    __tablename__ = "portal_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PortalSessionRow(Base):
+    """A patient's portal session: a table of its own, so no staff session check can ever find it."""
+
+    __tablename__ = "portal_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PortalLinkRequestRow(Base):
+    """Requests for a new sign-in link, by the hash of what limits them (an address, a client): the rate limit."""
+
+    __tablename__ = "portal_link_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class QuestionnaireRow(Base):
+    """The medical-history questionnaire as the patient filled it in (one per episode), and the clinician's review."""
+
+    __tablename__ = "questionnaires"
+    __table_args__ = (UniqueConstraint("episode_id", "questionnaire", name="uq_questionnaires_episode_questionnaire"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    questionnaire: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(36))
+    confirmed: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    changes: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class PortalReadingRow(Base):
+    """A document the patient opened (procedure information, a consent version) or acknowledged (aftercare)."""
+
+    __tablename__ = "portal_readings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    episode_id: Mapped[str | None] = mapped_column(ForeignKey("episodes.id"), index=True)
+    document: Mapped[str] = mapped_column(String(80))
+    version: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))  # read, acknowledged
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckInRow(Base):
+    """A check-in after the procedure (48 hours, 7 days...): when it opens, the patient's answers, their triage."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("episode_id", "name", name="uq_check_ins_episode_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    after_hours: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    answers: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    photo_id: Mapped[str | None] = mapped_column(String(36))
+    photo_quality_ok: Mapped[bool | None] = mapped_column(Boolean)
+    triage_status: Mapped[str] = mapped_column(String(20), index=True)  # not_answered, pending, done
+    triage_level: Mapped[str | None] = mapped_column(String(20))  # expected, call_clinic, emergency
+    triage: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class DraftAdverseEventRow(Base):
+    """An adverse event drafted from a red-flag check-in, for a clinician to confirm into the register or dismiss."""
+
+    __tablename__ = "draft_adverse_events"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    check_in_id: Mapped[str] = mapped_column(ForeignKey("check_ins.id"), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str] = mapped_column(String(1))
+    onset_on: Mapped[date] = mapped_column(Date)
+    lot_ids: Mapped[list[str]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # draft, confirmed, dismissed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class OutboxRow(Base):
+    """An e-mail to send: kept until it is delivered or has used its tries (then shown to staff)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 Index("ix_patients_family_dob", PatientRow.family_name, PatientRow.date_of_birth)
