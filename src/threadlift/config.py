@@ -14,6 +14,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from threadlift.clinic.policy import ClinicPolicy, Jurisdiction
@@ -61,6 +62,14 @@ SETTINGS = (
     SettingInfo("THREADLIFT_CLINIC_PHONE", "the clinic's 24/7 number, printed on aftercare sheets and letters"),
     SettingInfo("THREADLIFT_FHIR_BASE_URL", "base of the fullUrl of exported FHIR resources (the clinic's FHIR "
                 "server, if it has one)"),
+    SettingInfo("THREADLIFT_PUBLIC_URL", "the address patients and staff open (https://...), for links in e-mails"),
+    SettingInfo("THREADLIFT_SMTP_URL", "smtp://user:password@host:587 (STARTTLS; smtps:// for TLS, ?tls=none for a "
+                "relay on this machine); unset: e-mails wait in the outbox", secret=True),
+    SettingInfo("THREADLIFT_MAIL_FROM", "the From address of the clinic's e-mails"),
+    SettingInfo("THREADLIFT_ONCALL_EMAIL", "the clinician on call, alerted by red-flag check-ins"),
+    SettingInfo("THREADLIFT_CHECKIN_HOURS", "hours after the procedure when patients are asked to check in "
+                "(comma-separated, 1-2160)"),
+    SettingInfo("THREADLIFT_CHECKIN_WINDOW_HOURS", "hours a check-in stays open before answers count as late (1-168)"),
 )
 
 
@@ -99,6 +108,12 @@ class Settings:
     key_text: str | None = field(default=None, repr=False)  # THREADLIFT_KEY: the key itself
     pg_dump: str | None = None
     log_level: str = "warning"
+    public_url: str = "http://127.0.0.1:8000"  # where patients and staff open the site: links in e-mails
+    smtp_url: str | None = field(default=None, repr=False)  # None: e-mails wait in the outbox
+    mail_from: str = "threadlift@localhost"
+    on_call_email: str | None = None  # the clinician on call (red-flag check-ins)
+    check_in_hours: tuple[int, ...] = (48, 168)  # issue 17 §4: 48 hours and 7 days after the procedure
+    check_in_window_hours: int = 24
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -129,7 +144,8 @@ class Settings:
                    log_level=level, sources=sources,
                    clinic_name=env.get("THREADLIFT_CLINIC_NAME", "").strip() or cls.clinic_name,
                    clinic_phone=env.get("THREADLIFT_CLINIC_PHONE", "").strip() or None,
-                   fhir_base_url=env.get("THREADLIFT_FHIR_BASE_URL", "").strip() or cls.fhir_base_url)
+                   fhir_base_url=env.get("THREADLIFT_FHIR_BASE_URL", "").strip() or cls.fhir_base_url,
+                   **_mail_settings(env))
 
     @property
     def policy(self) -> ClinicPolicy:
@@ -148,6 +164,35 @@ class Settings:
         if not self.data_dir.exists():
             self.data_dir.mkdir(parents=True, mode=0o700)
         return self.data_dir
+
+
+def _mail_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The portal's e-mail and check-in settings (issue 17)."""
+    smtp = env.get("THREADLIFT_SMTP_URL", "").strip() or None
+    if smtp is not None and not smtp.startswith(("smtp://", "smtps://")):
+        raise ConfigurationError("THREADLIFT_SMTP_URL must look like smtp://user:password@host:587 (STARTTLS) or "
+                                 "smtps://user:password@host:465")
+    public = env.get("THREADLIFT_PUBLIC_URL", "").strip().rstrip("/")
+    if public and not public.startswith(("https://", "http://")):
+        raise ConfigurationError("THREADLIFT_PUBLIC_URL must be the site's address, e.g. https://clinic.example.org")
+    hours_text = env.get("THREADLIFT_CHECKIN_HOURS", "").strip()
+    try:
+        hours = tuple(sorted({int(part) for part in hours_text.split(",") if part.strip()})) if hours_text else None
+    except ValueError:
+        hours = ()
+    if hours is not None and (not hours or not all(1 <= h <= 2160 for h in hours)):
+        raise ConfigurationError(f"THREADLIFT_CHECKIN_HOURS must be whole numbers of hours from 1 to 2160, separated "
+                                 f"by commas, e.g. 48,168 (it is {hours_text!r})")
+    values: dict[str, Any] = {"smtp_url": smtp, "on_call_email": env.get("THREADLIFT_ONCALL_EMAIL", "").strip()
+                                 or None, "check_in_window_hours": _bounded(env, "THREADLIFT_CHECKIN_WINDOW_HOURS",
+                                                                            24, 1, 168)}
+    if public:
+        values["public_url"] = public
+    if env.get("THREADLIFT_MAIL_FROM", "").strip():
+        values["mail_from"] = env["THREADLIFT_MAIL_FROM"].strip()
+    if hours:
+        values["check_in_hours"] = hours
+    return values
 
 
 def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -267,6 +312,13 @@ def describe_settings(settings: Settings) -> list[SettingRow]:
         "THREADLIFT_CLINIC_NAME": settings.clinic_name,
         "THREADLIFT_CLINIC_PHONE": settings.clinic_phone or "(none: aftercare sheets print no number)",
         "THREADLIFT_FHIR_BASE_URL": settings.fhir_base_url,
+        "THREADLIFT_PUBLIC_URL": settings.public_url,
+        "THREADLIFT_SMTP_URL": redacted_url(settings.smtp_url) if settings.smtp_url
+        else "(none: e-mails wait in the outbox)",
+        "THREADLIFT_MAIL_FROM": settings.mail_from,
+        "THREADLIFT_ONCALL_EMAIL": settings.on_call_email or "(none: red flags show on the dashboard only)",
+        "THREADLIFT_CHECKIN_HOURS": ",".join(map(str, settings.check_in_hours)),
+        "THREADLIFT_CHECKIN_WINDOW_HOURS": str(settings.check_in_window_hours),
     }
     defaults = {"THREADLIFT_DATA_DIR": "default: the platform's data directory",
                 "THREADLIFT_KEY_FILE": "default: the platform's configuration directory",

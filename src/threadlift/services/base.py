@@ -66,6 +66,7 @@ class Services:
     derived: LruCache = field(default_factory=LruCache)
     database_in_process: bool = False
     analyser: PhotoAnalyser = field(default_factory=LocalAnalyser)
+    outbox_wake: threading.Event = field(default_factory=threading.Event)  # set: a message was queued
 
     @property
     def policy(self) -> ClinicPolicy:

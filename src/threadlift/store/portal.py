@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.errors import NotFound
+from threadlift.clinic.patient import Patient
 from threadlift.clinic.portal import (
     Attachment,
     CheckIn,
@@ -20,10 +21,13 @@ from threadlift.clinic.portal import (
     Questionnaire,
     Reading,
 )
+from threadlift.store.repository import SqlPatientRepository
 from threadlift.store.tables import (
     CheckInRow,
     DraftAdverseEventRow,
+    EpisodeRow,
     OutboxRow,
+    PatientRow,
     PortalLinkRequestRow,
     PortalLinkRow,
     PortalReadingRow,
@@ -74,6 +78,13 @@ class SqlPortalRepository:
         if row is None:
             return None, LinkProblem.UNKNOWN
         return None, LinkProblem.USED if row.used_at is not None else LinkProblem.EXPIRED
+
+    def patients_with_email(self, address: str) -> list[Patient]:
+        """The patients whose e-mail address on record is ``address`` (compared in lower case)."""
+        ids = self.session.execute(select(PatientRow.id).where(func.lower(PatientRow.email) == address.lower())
+                                   .order_by(PatientRow.id)).scalars()
+        patients = SqlPatientRepository(self.session)
+        return [patients.get(i) for i in ids]
 
     def link_times(self, patient_id: str) -> tuple[datetime | None, datetime | None]:
         """(the last link sent, the last sign-in) of a patient."""
@@ -166,6 +177,13 @@ class SqlPortalRepository:
         rows = self.session.execute(select(CheckInRow).where(CheckInRow.patient_id == patient_id)
                                     .order_by(CheckInRow.opens_at)).scalars()
         return [CheckIn(**_times(r, _CHECK_IN)) for r in rows]
+
+    def episodes_without_check_ins(self, since: datetime, limit: int) -> list[str]:
+        """Episodes after their procedure, changed since ``since``, with no check-ins yet."""
+        has = select(CheckInRow.episode_id).where(CheckInRow.episode_id == EpisodeRow.id).exists()
+        return list(self.session.execute(select(EpisodeRow.id).where(
+            EpisodeRow.state.in_(("observation", "discharged", "follow_up")), EpisodeRow.updated_at >= since, ~has)
+            .order_by(EpisodeRow.updated_at).limit(limit)).scalars())
 
     def check_ins_to_invite(self, at: datetime, limit: int) -> list[CheckIn]:
         rows = self.session.execute(select(CheckInRow).where(

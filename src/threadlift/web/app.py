@@ -13,6 +13,7 @@ from threadlift import __version__
 from threadlift.logs import RequestLog
 from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
+from threadlift.services.portal_worker import start_worker
 from threadlift.web import errors, site
 from threadlift.web.routes import admin, auth, episodes, exports, followups, patients, photos, plans, procedure
 
@@ -22,7 +23,9 @@ def create_app(services: Services) -> FastAPI:
     # call out to a third party, and offline they do not work. The schema stays at /openapi.json.
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        mail = start_worker(services)  # the outbox and the check-ins (services/portal_worker.py)
         yield
+        await run_in_threadpool(mail.stop)
         await run_in_threadpool(services.analyser.close)  # the photo-analysis worker ends with the server
 
     app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,

@@ -1,0 +1,248 @@
+"""Check-ins after the procedure: scheduled from the procedure's end (hours in settings), the patient
+invited by e-mail, the answers stored before anything else happens, then triaged by the rules of
+:mod:`threadlift.clinic.checkin`. A red flag drafts an adverse event linked to the procedure and its lots,
+puts it on the dashboard as urgent and e-mails the clinician on call, in one transaction.
+
+If the triage or the e-mail fails, the answers are already committed: the worker triages what is still
+pending on its next pass, and the outbox retries the e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from threadlift.clinic.adverse import TIER, AdverseEvent, EventType
+from threadlift.clinic.checkin import EMERGENCY_NUMBERS, CheckInAnswers, Level, Triage, triage
+from threadlift.clinic.episode import Episode
+from threadlift.clinic.errors import InvalidInput, NotFound
+from threadlift.clinic.portal import CheckIn, DraftEvent
+from threadlift.clinic.roles import Permission
+from threadlift.clinic.staff import User
+from threadlift.services.base import Services, record, require
+from threadlift.services.outbox import portal_url, queue
+from threadlift.services.portal import PortalPatient, log
+from threadlift.services.ports import UnitOfWork
+
+logger = logging.getLogger("threadlift.checkins")
+BATCH = 50
+
+
+def schedule_for(svc: Services, episode: Episode) -> list[CheckIn]:
+    """The check-ins of an episode whose procedure has ended: one per configured number of hours after it."""
+    if episode.procedure is None or episode.procedure.ended_at is None:
+        return []
+    ended = episode.procedure.ended_at
+    window = timedelta(hours=svc.settings.check_in_window_hours)
+    return [CheckIn(id=str(uuid4()), episode_id=str(episode.id), patient_id=str(episode.patient_id),
+                    name=f"{hours}h", after_hours=hours, opens_at=ended + timedelta(hours=hours),
+                    closes_at=ended + timedelta(hours=hours) + window)
+            for hours in svc.settings.check_in_hours]
+
+
+def schedule_check_ins(svc: Services) -> int:
+    """Worker task: check-ins for every recently ended procedure that has none yet."""
+    made = 0
+    since = svc.clock() - timedelta(hours=max(svc.settings.check_in_hours, default=0) + 24)
+    with svc.uow() as uow:
+        for episode_id in uow.portal.episodes_without_check_ins(since, BATCH):
+            planned = schedule_for(svc, uow.episodes.get(episode_id))
+            if planned:
+                uow.portal.add_check_ins(planned)
+                record(uow, svc, None, "schedule", "check_in", episode_id, count=len(planned))
+                made += len(planned)
+        uow.commit()
+    return made
+
+
+def invite_check_ins(svc: Services) -> int:
+    """Worker task: e-mail each patient whose check-in has opened (once: the dedupe key)."""
+    invited = 0
+    with svc.uow() as uow:
+        for check_in in uow.portal.check_ins_to_invite(svc.clock(), BATCH):
+            patient = uow.patients.get(check_in.patient_id)
+            if patient.email:
+                queue(uow, svc, "check_in", patient.email, patient_id=check_in.patient_id,
+                      dedupe_key=f"check_in:{check_in.id}", link=portal_url(svc, "/portal"))
+            uow.portal.mark_invited(check_in.id, svc.clock())
+            invited += 1
+        uow.commit()
+    return invited
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the patient is told the moment they send their answers."""
+
+    level: str  # expected, review, call_clinic, emergency, or pending (triage not done yet)
+    headline: str
+    text: str
+    late: bool = False
+
+
+def advice_for(svc: Services, level: Level | None, *, late: bool = False) -> Advice:
+    phone = svc.settings.clinic_phone
+    call = f"call the clinic on {phone}" if phone else "call the clinic"
+    emergency = EMERGENCY_NUMBERS.get(svc.settings.jurisdiction.value, "your emergency number")
+    if level is Level.EMERGENCY:
+        return Advice(level.value, "Get emergency care now",
+                      f"Call {emergency} or go to the nearest emergency department now, and say you had a thread "
+                      f"lift. Then {call}. The clinic has been alerted.", late)
+    if level is Level.CALL_CLINIC:
+        return Advice(level.value, "Call the clinic now",
+                      f"Please {call} now, today. If you cannot reach the clinic and feel unwell, call {emergency}. "
+                      "The clinician on call has been alerted.", late)
+    if level is Level.REVIEW:
+        return Advice(level.value, "Thank you: the clinic will look at this",
+                      f"This is not urgent; the clinic will review it with you at your next contact. If it gets "
+                      f"worse, {call}.", late)
+    if level is Level.EXPECTED:
+        return Advice(level.value, "Thank you: this is part of a usual recovery",
+                      f"Keep following your aftercare. If anything gets worse, {call}.", late)
+    return Advice("pending", "Thank you: your answers are saved",
+                  f"The clinic will look at them shortly. If you have a fever, pus, spreading redness, new weakness of "
+                  f"the face or a change in your eyesight, {call} now, or call {emergency}.", late)
+
+
+def answer(svc: Services, who: PortalPatient, check_in_id: str, answers: CheckInAnswers) -> Advice:
+    """Store the patient's answers (kept whatever happens next; after the window they are kept and marked
+    late), then triage them at once. A second sending of the same check-in changes nothing."""
+    now = svc.clock()
+    with svc.uow() as uow:
+        try:
+            check_in = uow.portal.check_in(check_in_id)
+        except NotFound:
+            check_in = None
+        if check_in is None or check_in.patient_id != who.patient_id:
+            raise NotFound("there is no such check-in in your portal")
+        if now < check_in.opens_at:
+            zone = ZoneInfo(svc.settings.timezone)
+            raise InvalidInput(f"this check-in opens on {check_in.opens_at.astimezone(zone):%d %b at %H:%M}",
+                               rule="check_in_not_open")
+        late = now > check_in.closes_at
+        stored = uow.portal.answer_check_in(check_in_id, answers=answers.model_dump(mode="json"), at=now, late=late,
+                                            photo_id=None, photo_quality_ok=None)
+        log(uow, svc, who, "portal_submit", "check_in", check_in_id, late=late, again=not stored)
+        uow.commit()
+    if not stored:
+        with svc.uow(read_only=True) as uow:
+            done = uow.portal.check_in(check_in_id)
+        level = Level(done.triage_level) if done.triage_level else None
+        return advice_for(svc, level, late=done.late)
+    try:
+        found = triage_check_in(svc, check_in_id)
+    except Exception:  # the answers are committed; the worker triages them on its next pass
+        logger.exception("triage of check-in %s failed; left for the worker", check_in_id)
+        svc.outbox_wake.set()
+        return advice_for(svc, None, late=late)
+    return advice_for(svc, found.level if found else None, late=late)
+
+
+def triage_check_in(svc: Services, check_in_id: str) -> Triage | None:
+    """Triage an answered check-in; on a red flag, draft the adverse event and alert the clinician on call,
+    in the same transaction. None: it was triaged already (by the worker, or another request)."""
+    with svc.uow() as uow:
+        check_in = uow.portal.check_in(check_in_id)
+        if check_in.triage_status != "pending" or check_in.answers is None:
+            return None
+        episode = uow.episodes.get(check_in.episode_id)
+        answers = CheckInAnswers.model_validate(check_in.answers)
+        ended = episode.procedure.ended_at if episode.procedure and episode.procedure.ended_at else check_in.opens_at
+        hours = max(0, int(((check_in.answered_at or svc.clock()) - ended).total_seconds() // 3600))
+        found = triage(answers, hours, svc.policy.dimpling_review_days)
+        if not uow.portal.save_triage(check_in_id, found.level.value, found.as_dict()):
+            return None
+        if found.red_flag:
+            _raise_alarm(uow, svc, check_in, episode, found)
+        record(uow, svc, None, "triage", "check_in", check_in_id, level=found.level.value, rules=list(found.rules))
+        uow.commit()
+    return found
+
+
+def _raise_alarm(work: UnitOfWork, svc: Services, check_in: CheckIn, episode: Episode, found: Triage) -> None:
+    lots = sorted({str(t.lot_id) for t in episode.procedure.threads}) if episode.procedure else []
+    zone = ZoneInfo(svc.settings.timezone)
+    event_type = found.event_type or EventType.OTHER
+    draft = DraftEvent(id=str(uuid4()), episode_id=str(episode.id), patient_id=str(episode.patient_id),
+                       check_in_id=check_in.id, type=event_type.value, tier="U",
+                       onset_on=(check_in.answered_at or svc.clock()).astimezone(zone).date(), lot_ids=lots,
+                       reasons=list(found.rules), status="draft", created_at=svc.clock())
+    work.portal.add_draft(draft)
+    record(work, svc, None, "draft", "adverse_event", draft.id, episode=str(episode.id), type=draft.type,
+           level=found.level.value)
+    on_call = svc.settings.on_call_email
+    if on_call:
+        level_text = "emergency care advised" if found.level is Level.EMERGENCY else "patient told to call the clinic"
+        queue(work, svc, "red_flag_alert", on_call, dedupe_key=f"red_flag:{check_in.id}",
+              link=portal_url(svc, "/"), level_text=level_text)
+    else:
+        logger.warning("no THREADLIFT_ONCALL_EMAIL: red-flag check-in %s is on the dashboard only", check_in.id)
+
+
+def triage_pending(svc: Services) -> int:
+    """Worker task: triage what was answered but not triaged (a triage that failed at the time)."""
+    with svc.uow(read_only=True) as uow:
+        pending = [c.id for c in uow.portal.check_ins_to_triage(BATCH)]
+    return sum(1 for check_in_id in pending if triage_check_in(svc, check_in_id) is not None)
+
+
+# -- staff side ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UrgentDraft:
+    draft: DraftEvent
+    patient_name: str
+    check_in: CheckIn
+
+
+def urgent_drafts(svc: Services, actor: User, *, episode_id: UUID | None = None) -> list[UrgentDraft]:
+    require(actor, Permission.MEDICAL_READ)
+    with svc.uow(logs_reads=True) as uow:
+        drafts = uow.portal.drafts(status="draft", episode_id=None if episode_id is None else str(episode_id))
+        found = []
+        for draft in drafts:
+            patient = uow.patients.get(draft.patient_id)
+            found.append(UrgentDraft(draft, f"{patient.family_name}, {patient.given_name}",
+                                     uow.portal.check_in(draft.check_in_id)))
+        record(uow, svc, actor, "read", "adverse_event_draft", None, count=len(found))
+        uow.commit()
+    return found
+
+
+def confirm_draft(svc: Services, actor: User, draft_id: str, *, severity: int, description: str | None,
+                  serious: bool = False) -> AdverseEvent:
+    """The clinician confirms a drafted adverse event into the episode's record (and so the register)."""
+    require(actor, Permission.ADVERSE_WRITE)
+    if not 1 <= severity <= 3:
+        raise InvalidInput("severity is 1 (mild), 2 (moderate) or 3 (severe)", rule="severity")
+    with svc.uow() as uow:
+        draft = uow.portal.draft(draft_id)
+        if draft.status != "draft":
+            raise InvalidInput(f"this draft was {draft.status} already", rule="draft_resolved")
+        episode = uow.episodes.get(draft.episode_id)
+        event = AdverseEvent(type=EventType(draft.type), onset_on=draft.onset_on, severity=severity, serious=serious,
+                             description=description or "Reported by the patient at a check-in: "
+                             + ", ".join(draft.reasons),
+                             lot_ids=[UUID(lot) for lot in draft.lot_ids], recorded_by=actor.id)
+        episode.add_adverse_event(event)
+        uow.episodes.save(episode)
+        if not uow.portal.resolve_draft(draft_id, status="confirmed", at=svc.clock(), by=actor.id,
+                                        event_id=str(event.id)):
+            raise InvalidInput("this draft was resolved by someone else meanwhile; reload", rule="draft_resolved")
+        record(uow, svc, actor, "adverse_event", "episode", episode.id, state=episode.state.value,
+               type=event.type.value, serious=serious, from_draft=draft_id, tier=TIER[event.type])
+        uow.commit()
+    return event
+
+
+def dismiss_draft(svc: Services, actor: User, draft_id: str) -> None:
+    require(actor, Permission.ADVERSE_WRITE)
+    with svc.uow() as uow:
+        if not uow.portal.resolve_draft(draft_id, status="dismissed", at=svc.clock(), by=actor.id, event_id=None):
+            raise InvalidInput("this draft was resolved already; reload", rule="draft_resolved")
+        record(uow, svc, actor, "dismiss", "adverse_event_draft", draft_id)
+        uow.commit()
