@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from uuid import UUID
 
 from PIL import Image
@@ -17,6 +18,8 @@ from threadlift.clinic.staff import User
 from threadlift.services.base import PermissionDenied, Services, record, require
 from threadlift.services.commands import AddConsentDocument, GivePhotoConsent, SignConsent, WithdrawPhotoConsent
 from threadlift.services.episodes import change_episode, clinical_episode
+from threadlift.services.portal import PortalPatient
+from threadlift.services.portal import log as portal_log
 from threadlift.services.ports import UnitOfWork
 
 # A signature is more than a blank box: at least this many dark pixels once the image is at most
@@ -82,13 +85,27 @@ def give_photo_consent(svc: Services, actor: User, command: GivePhotoConsent) ->
 
 def withdraw_photo_consent(svc: Services, actor: User, command: WithdrawPhotoConsent) -> PhotoConsent:
     require(actor, Permission.DEMOGRAPHICS_WRITE)
+    return _withdraw(svc, command, by=actor.id,
+                     audit=lambda uow: record(uow, svc, actor, "withdraw", "photo_consent", command.consent_id))
+
+
+def withdraw_photo_consent_by_patient(svc: Services, who: PortalPatient, command: WithdrawPhotoConsent) -> PhotoConsent:
+    """The patient withdraws from the portal: the same withdrawal as staff record, effective everywhere at once."""
+    if command.patient_id is None or str(command.patient_id) != who.patient_id:
+        raise NotFound(f"no photo consent {command.consent_id} for this patient")
+    return _withdraw(svc, command, by=f"patient:{who.patient_id}",
+                     audit=lambda uow: portal_log(uow, svc, who, "withdraw", "photo_consent", command.consent_id))
+
+
+def _withdraw(svc: Services, command: WithdrawPhotoConsent, *, by: str,
+              audit: Callable[[UnitOfWork], None]) -> PhotoConsent:
     with svc.uow() as uow:
         patient_id, consent = uow.consents.photo_consent(command.consent_id)
         if command.patient_id is not None and patient_id != str(command.patient_id):
             raise NotFound(f"no photo consent {command.consent_id} for this patient")
-        withdrawn = consent.withdraw(at=svc.clock(), by=actor.id, reason=command.withdrawal.reason or None)
+        withdrawn = consent.withdraw(at=svc.clock(), by=by, reason=command.withdrawal.reason or None)
         uow.consents.save_photo_consent(withdrawn)
-        record(uow, svc, actor, "withdraw", "photo_consent", command.consent_id)
+        audit(uow)
         uow.commit()
         return withdrawn
 

@@ -133,7 +133,7 @@ def sign_in(svc: Services, token: str) -> PortalSignIn:
     with svc.uow() as uow:
         patient_id, problem = uow.portal.use_link(token_hash(token), now)
         if patient_id is None:
-            log(uow, svc, None, "portal_sign_in_refused", "portal", None, problem=problem)
+            log(uow, svc, None, "portal_refused", "portal", None, problem=problem)
             uow.commit()
             raise LinkRefused(problem or "unknown")
         session = secrets.token_urlsafe(32)

@@ -24,6 +24,7 @@ from threadlift.web.pages import (
     procedure,
     registers,
 )
+from threadlift.web.portal import routes as portal
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -34,4 +35,6 @@ def install(app: FastAPI) -> None:
                    registers, admin, account, exports):
         router.include_router(module.router)
     app.include_router(router)
+    app.include_router(portal.router_public)  # the patient portal: its own sessions (web/portal/)
+    app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

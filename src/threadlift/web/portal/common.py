@@ -1,0 +1,149 @@
+"""What every portal page needs: the signed-in patient from the portal cookie, CSRF, templates, errors.
+
+The portal cookie is HttpOnly, SameSite=Strict, scoped to /portal, and holds a token of the
+``portal_sessions`` table (never a staff session's); its idle and maximum lives are the staff
+session's settings. A state-changing request carries the CSRF token derived from it (form field or
+header), under a key of its own, and an Origin, when sent, of this site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+
+from threadlift.services import portal
+from threadlift.services.base import Services
+from threadlift.services.portal import PortalPatient
+from threadlift.services.types import DomainError, NotFound
+from threadlift.web.deps import get_services, local_read
+from threadlift.web.pages.common import domain_message, templates
+
+COOKIE = "threadlift_portal"
+PATH = "/portal"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+class PortalSignInRequired(Exception):
+    """No live portal session: the page answers with the portal's sign-in page."""
+
+
+class PortalCsrfRejected(Exception):
+    pass
+
+
+def csrf_for(session_token: str) -> str:
+    return hmac.new(b"threadlift-portal-csrf-v1", session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    services: Services = request.app.state.services
+    context.setdefault("csrf", None)
+    context.setdefault("who", None)
+    context.update(clinic_name=services.settings.clinic_name, clinic_phone=services.settings.clinic_phone)
+    return templates.TemplateResponse(request, template, context, status_code=status_code, headers=HEADERS)
+
+
+class PortalPage:
+    def __init__(self, request: Request, services: Services, who: PortalPatient, token: str) -> None:
+        self.request = request
+        self.services = services
+        self.who = who
+        self.token = token
+        self.csrf = csrf_for(token)
+        self.zone = ZoneInfo(services.settings.timezone)
+
+    def local(self, moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+        return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return render(self.request, template, status_code, page=self, who=self.who, csrf=self.csrf, **context)
+
+    def redirect(self, url: str) -> Response:
+        return RedirectResponse(url, status_code=303, headers=HEADERS)
+
+
+async def portal_page(request: Request, services: Annotated[Services, Depends(get_services)]) -> PortalPage:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise PortalSignInRequired()
+    who, refresh = await local_read(services, portal.session_of, services, token)
+    if refresh:
+        await run_in_threadpool(portal.refresh_session, services, token, expired=who is None)
+    if who is None:
+        raise PortalSignInRequired()
+    if request.method not in ("GET", "HEAD"):
+        origin = request.headers.get("origin")
+        if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+            raise PortalCsrfRejected()
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None:
+            form = await request.form()
+            field = form.get(CSRF_FIELD)
+            sent = field if isinstance(field, str) else None
+        if not sent or not hmac.compare_digest(sent, csrf_for(token)):
+            raise PortalCsrfRejected()
+    return PortalPage(request, services, who, token)
+
+
+PortalPageDep = Annotated[PortalPage, Depends(portal_page)]
+
+
+async def optional_portal_page(request: Request,
+                               services: Annotated[Services, Depends(get_services)]) -> PortalPage | None:
+    """The signed-in patient's page context, or None (a GET only: no CSRF check to make)."""
+    try:
+        return await portal_page(request, services)
+    except PortalSignInRequired:
+        return None
+
+
+OptionalPortalPage = Annotated[PortalPage | None, Depends(optional_portal_page)]
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> Response:
+    return render(request, "portal/error.html", status, title=title, message=message)
+
+
+class PortalRoute(APIRoute):
+    """Portal routes answer in HTML whatever goes wrong, and never with a staff page or the staff login."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except PortalSignInRequired:
+                return RedirectResponse(PATH, status_code=303, headers=HEADERS)
+            except PortalCsrfRejected:
+                return error_page(request, 403, "Request refused", "This form was sent without its security token "
+                                  "or from another site. Reload the page and try again.")
+            except NotFound as error:
+                return error_page(request, 404, "Not found", domain_message(error))
+            except DomainError as error:
+                return error_page(request, 409, "Not possible now", domain_message(error))
+            except ValidationError as error:
+                return error_page(request, 422, "Check the form", "; ".join(e["msg"] for e in error.errors()))
+            except RequestValidationError as error:
+                if any(e["loc"] and e["loc"][0] == "path" for e in error.errors()):
+                    return error_page(request, 404, "Not found", "There is no such page; check the address.")
+                return error_page(request, 422, "Check the request", "; ".join(e["msg"] for e in error.errors()))
+
+        return route
+
+
+def portal_router() -> APIRouter:
+    return APIRouter(prefix=PATH, route_class=PortalRoute, include_in_schema=False)
