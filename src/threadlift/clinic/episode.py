@@ -14,9 +14,9 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from threadlift.clinic import anaesthetic, suitability
+from threadlift.clinic import anaesthetic, override, suitability
 from threadlift.clinic.adverse import AdverseEvent
-from threadlift.clinic.anaesthetic import DoseStatus, Injection
+from threadlift.clinic.anaesthetic import DoseStatus, Injection, PendingInjection
 from threadlift.clinic.consent import ConsentDocument, SignedConsent, ensure_unchanged, sign
 from threadlift.clinic.consultation import AllergyKind, Consultation, TreatmentArea
 from threadlift.clinic.discharge import (
@@ -31,6 +31,7 @@ from threadlift.clinic.errors import (
     DischargeNotReady,
     InvalidInput,
     InvalidTransition,
+    NotFound,
     RecordLocked,
     SuitabilityNotCleared,
 )
@@ -247,10 +248,42 @@ class Episode(BaseModel):
             a.kind is AllergyKind.AMIDE_LOCAL_ANAESTHETIC for a in self.consultation.history.allergies)
         status = anaesthetic.check_injection(patient, policy, record.injections, injection, amide_allergy=allergic,
                                              topical_g=record.topical_g)
+        if anaesthetic.over_maximum(status):
+            # PRO-04 is a hard stop: a dose over the maximum waits for a second clinician (clinic.override).
+            assert injection.override_reason is not None
+            held = PendingInjection(injection=injection, override=override.propose(
+                "PRO-04", injection.override_reason, injection.given_by, injection.at))
+            record.pending_injections.append(held)
+            now = anaesthetic.status(patient, policy, record.injections, record.topical_g)
+            return now.model_copy(update={"held_for_confirmation": held.id})
         record.injections.append(injection)
         if status.warning:
             self.dose_warnings.append(f"{injection.at.isoformat()}: {status.warning}")
         return status
+
+    def confirm_injection(self, patient: Patient, policy: ClinicPolicy, pending_id: UUID, clinician_id: str,
+                          at: datetime) -> DoseStatus:
+        """A second clinician confirms a dose over the maximum (PRO-04): it is then given, at ``at``."""
+        record = self._open_procedure()
+        held = next((p for p in record.pending_injections if p.id == pending_id), None)
+        if held is None:
+            raise NotFound("no injection over the maximum is waiting for confirmation under that id")
+        confirmed = override.confirm(held.override, clinician_id, at)
+        injection = held.injection.model_copy(update={"at": at, "override_confirmed_by": confirmed.confirmed_by})
+        record.pending_injections.remove(held)
+        record.injections.append(injection)
+        status = anaesthetic.status(patient, policy, record.injections, record.topical_g)
+        if status.warning:
+            self.dose_warnings.append(f"{at.isoformat()}: {status.warning}")
+        return status
+
+    def withdraw_injection(self, pending_id: UUID) -> None:
+        """A dose over the maximum not given after all: the proposal is dropped, nothing was injected."""
+        record = self._open_procedure()
+        held = next((p for p in record.pending_injections if p.id == pending_id), None)
+        if held is None:
+            raise NotFound("no injection over the maximum is waiting for confirmation under that id")
+        record.pending_injections.remove(held)
 
     def place_thread(self, lot: ThreadLot, placement: ThreadPlacement, at: datetime, by: str) -> ThreadUse:
         """Record a thread placed from ``lot``, as the clinician recorded it (never filled in from the plan)."""

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from threadlift.clinic.anaesthetic import Injection
+from threadlift.clinic.anaesthetic import Injection, PendingInjection
 from threadlift.clinic.errors import ContraindicatedProduct, ExpiredLot, InvalidInput
 from threadlift.clinic.threads import Design, Material, ThreadLot
 
@@ -138,6 +138,7 @@ class ProcedureRecord(BaseModel):
     ended_at: datetime | None = None
     checklist: list[ChecklistEntry] = Field(default_factory=list)
     injections: list[Injection] = Field(default_factory=list)
+    pending_injections: list[PendingInjection] = Field(default_factory=list)  # over the maximum, unconfirmed
     threads: list[ThreadUse] = Field(default_factory=list)
     events: list[ProcedureEvent] = Field(default_factory=list)
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from threadlift.clinic.consultation import (
     AllergyKind,
@@ -24,6 +24,10 @@ from threadlift.clinic.consultation import (
     TreatmentArea,
 )
 from threadlift.clinic.errors import OverrideRefused
+
+# The one override rule (a reason; a second clinician for a hard stop) lives in clinic.override.
+from threadlift.clinic.override import Override as Override
+from threadlift.clinic.override import OverrideReason, confirm, propose
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.policy import ClinicPolicy
 
@@ -56,8 +60,6 @@ class Finding(BaseModel):
 
 
 RuleId = Annotated[str, Field(pattern=r"^[A-Z]{2,3}-\d{2}$", description="the rule's id, e.g. SEL-06")]
-# A reason a second reader can act on: ten characters rules out "ok" and "see notes".
-OverrideReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
 
 
 class OverrideEntry(BaseModel):
@@ -66,16 +68,6 @@ class OverrideEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
     rule: RuleId
     reason: OverrideReason
-
-
-class Override(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    rule: str
-    reason: OverrideReason
-    clinician_id: str
-    at: datetime
-    confirmed_by: str | None = None  # second clinician, needed for a block
-    confirmed_at: datetime | None = None
 
 
 class SuitabilityResult(BaseModel):
@@ -274,13 +266,10 @@ def add_override(result: SuitabilityResult, overrides: list[Override], *, rule: 
         raise OverrideRefused(f"rule {rule} did not fire for this consultation; nothing to override", rule="override")
     existing = next((o for o in overrides if o.rule == rule), None)
     if existing is None:
-        return [*overrides, Override(rule=rule, reason=reason, clinician_id=clinician_id, at=at)]
+        return [*overrides, propose(rule, reason, clinician_id, at)]
     if finding.level is not Level.BLOCK or existing.confirmed_by is not None:
         raise OverrideRefused(f"rule {rule} is already overridden", rule="override")
-    if existing.clinician_id == clinician_id:
-        raise OverrideRefused(f"overriding block {rule} needs a second clinician; {clinician_id} already proposed it",
-                              rule="override")
-    confirmed = existing.model_copy(update={"confirmed_by": clinician_id, "confirmed_at": at})
+    confirmed = confirm(existing, clinician_id, at)
     return [o if o.rule != rule else confirmed for o in overrides]
 
 

@@ -133,6 +133,14 @@ class RecordInjection:
 
 
 @dataclass(frozen=True)
+class ConfirmInjection:
+    """A second clinician confirms (or anyone withdraws) a dose over the maximum held for confirmation."""
+
+    episode_id: UUID
+    pending_id: UUID
+
+
+@dataclass(frozen=True)
 class PlaceThread:
     episode_id: UUID
     placement: ThreadPlacement

@@ -9,7 +9,7 @@ from uuid import UUID
 from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.passwords import WeakPassword, check_password
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.roles import Permission, Role
+from threadlift.clinic.roles import Permission, Role, allowed
 from threadlift.clinic.staff import User
 from threadlift.services.base import PermissionDenied, Services, record, require
 from threadlift.services.commands import CreateUser, Login, RegisterPatient, UpdatePatient
@@ -177,6 +177,12 @@ def _managed(uow: UnitOfWork, actor: User | None, user_id: str) -> User:
     return user
 
 
+def staff_names(svc: Services, actor: User) -> dict[str, str]:
+    """Every member of staff's display name by user id: records name people, not ids."""
+    with svc.uow() as uow:
+        return {user.id: user.display_name for user in uow.users.all()}
+
+
 def register_patient(svc: Services, actor: User, command: RegisterPatient) -> Patient:
     require(actor, Permission.DEMOGRAPHICS_WRITE)
     patient = Patient(**command.details.model_dump())
@@ -187,10 +193,19 @@ def register_patient(svc: Services, actor: User, command: RegisterPatient) -> Pa
     return patient
 
 
+# The weights the local-anaesthetic maximum is worked from (PRO-04): clinical staff change them.
+DOSING_FIELDS = ("weight_kg", "height_cm", "dosing_weight_kg")
+
+
 def update_patient(svc: Services, actor: User, command: UpdatePatient) -> Patient:
     require(actor, Permission.DEMOGRAPHICS_WRITE)
     with svc.uow() as uow:
-        updated = uow.patients.get(command.patient_id).changed(command.changes)
+        current = uow.patients.get(command.patient_id)
+        updated = current.changed(command.changes)
+        changed = [name for name in DOSING_FIELDS if getattr(updated, name) != getattr(current, name)]
+        if changed and not allowed(actor.role, Permission.MEDICAL_WRITE):
+            raise PermissionDenied("the weight, height and dosing weight set the local-anaesthetic maximum (PRO-04): "
+                                   "a clinician or nurse changes them", rule="permission")
         uow.patients.update(updated)
         record(uow, svc, actor, "update", "patient", command.patient_id,
                fields=sorted(command.changes.model_fields_set))

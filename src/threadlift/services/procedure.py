@@ -19,6 +19,7 @@ from threadlift.clinic.staff import User
 from threadlift.plan.model import Plan as PlanDocument
 from threadlift.services.base import Services, require
 from threadlift.services.commands import (
+    ConfirmInjection,
     EndProcedure,
     PlaceThread,
     RecordInjection,
@@ -89,7 +90,22 @@ def inject(svc: Services, actor: User, command: RecordInjection) -> DoseStatus:
         return episode.inject(uow.patients.get(episode.patient_id), svc.policy, injection)
 
     return change_episode(svc, actor, command.episode_id, Permission.PROCEDURE_ASSIST, "injection", change,
-                          mg=round(injection.mg, 1), overridden=bool(injection.override_reason))
+                          mg=round(injection.mg, 1), override_proposed=bool(injection.override_reason))
+
+
+def confirm_injection(svc: Services, actor: User, command: ConfirmInjection) -> DoseStatus:
+    """PRO-04's hard stop passed: a second clinician confirms the override of a dose over the maximum."""
+    def change(uow: UnitOfWork, episode: Episode) -> DoseStatus:
+        return episode.confirm_injection(uow.patients.get(episode.patient_id), svc.policy, command.pending_id,
+                                         actor.id, svc.clock())
+
+    return change_episode(svc, actor, command.episode_id, Permission.OVERRIDE, "injection_confirm", change,
+                          pending=str(command.pending_id))
+
+
+def withdraw_injection(svc: Services, actor: User, command: ConfirmInjection) -> None:
+    return change_episode(svc, actor, command.episode_id, Permission.PROCEDURE_ASSIST, "injection_withdraw",
+                          lambda uow, e: e.withdraw_injection(command.pending_id), pending=str(command.pending_id))
 
 
 def place_thread(svc: Services, actor: User, command: PlaceThread) -> ThreadUse:

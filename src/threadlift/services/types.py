@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from threadlift.clinic.adverse import AdverseEvent, AdverseEventReport, EventType, Intervention
 from threadlift.clinic.adverse import Outcome as EventOutcome
-from threadlift.clinic.anaesthetic import Agent, DoseStatus, InjectionEntry
+from threadlift.clinic.anaesthetic import Agent, DoseStatus, InjectionEntry, allowance_text
 from threadlift.clinic.consent import (
     ConsentDocument,
     ConsentSignature,
@@ -152,5 +152,6 @@ __all__ = [
     "User",
     "WeakPassword",
     "ZoneFlag",
+    "allowance_text",
     "allowed",
 ]

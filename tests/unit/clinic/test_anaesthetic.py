@@ -1,10 +1,12 @@
 """PRO-04: the local-anaesthetic running total against the patient's maximum."""
 
 import pytest
+from pydantic import ValidationError
 
 from tests.helpers.clinic import NOON, patient
-from threadlift.clinic.anaesthetic import Injection, check_injection, maximum_mg, status
+from threadlift.clinic.anaesthetic import Injection, InjectionEntry, check_injection, maximum_mg, status
 from threadlift.clinic.errors import ContraindicatedProduct, DoseExceeded, InvalidInput
+from threadlift.clinic.patient import Sex
 from threadlift.clinic.policy import ClinicPolicy, Jurisdiction, Preparation
 
 US = ClinicPolicy.for_jurisdiction(Jurisdiction.US)
@@ -27,19 +29,43 @@ def test_one_percent_is_ten_mg_per_ml():
 def test_maximum_dose_by_weight_and_jurisdiction(policy, preparation, weight, expected):
     # The worked example of thread-lift-clinical.md §4.2: 60 kg -> 270 mg (US) or 200 mg (UK) plain; 420 mg with
     # adrenaline.
-    assert maximum_mg(patient(weight_kg=weight), policy, preparation) == pytest.approx(expected)
+    assert maximum_mg(patient(weight_kg=weight, height_cm=190), policy, preparation) == pytest.approx(expected)
 
 
 def test_ideal_body_weight_is_used_when_entered():
     heavy = patient(weight_kg=110, height_cm=165, dosing_weight_kg=60)
     assert maximum_mg(heavy, US, Preparation.PLAIN) == pytest.approx(270.0)
-    unentered = status(patient(weight_kg=110, height_cm=165), US, [])
-    assert "ideal body weight" in (unentered.warning or "")
+    above = status(patient(weight_kg=110, height_cm=165, dosing_weight_kg=80), US, [])
+    assert "above the ideal body weight (56.9 kg)" in (above.warning or "")
+
+
+def test_an_obese_patients_maximum_uses_the_ideal_body_weight_worked_out_from_height_and_sex():
+    """PRO-04 [BNF-LIDO]: ideal, not actual, body weight when obese (BMI 30+); Devine: 45.5 kg (women) or
+    50 kg (men) + 2.3 kg per inch over 5 ft."""
+    woman = status(patient(weight_kg=110, height_cm=165), US, [])  # BMI 40
+    assert woman.dosing_weight_kg == pytest.approx(56.9) and woman.ideal_body_weight_kg == pytest.approx(56.9)
+    assert woman.max_plain_mg == pytest.approx(4.5 * 56.9) and "[BNF-LIDO]" in woman.dosing_weight_basis
+    man = status(patient(weight_kg=110, height_cm=165, sex=Sex.MALE), US, [])
+    assert man.dosing_weight_kg == pytest.approx(61.4)
+    lean = status(patient(weight_kg=64, height_cm=165), US, [])  # BMI 23.5: actual weight
+    assert lean.dosing_weight_kg == 64 and lean.ideal_body_weight_kg is None
+
+
+def test_the_refusal_says_how_much_may_still_be_given():
+    given = [shot(15.0, False)]  # 150 mg of plain lidocaine, UK cap 200 mg
+    with pytest.raises(DoseExceeded, match=r"at most 50 mg more lidocaine plain may be given \(5.0 mL of 1%\)"):
+        check_injection(patient(), UK, given, shot(6.0, False), amide_allergy=False)
+    assert status(patient(), UK, given).remaining_plain_mg == pytest.approx(50)
+
+
+def test_an_override_reason_needs_ten_characters():
+    with pytest.raises(ValidationError, match="at least 10 characters"):
+        InjectionEntry(concentration_percent=1, volume_ml=6, with_adrenaline=False, override_reason="ok")
 
 
 def test_a_dose_over_the_cap_is_refused_unless_overridden_with_a_reason():
     given = [shot(15.0, False)]  # 150 mg of plain lidocaine, UK cap 200 mg
-    with pytest.raises(DoseExceeded, match="override reason"):
+    with pytest.raises(DoseExceeded, match="reason of at least 10 characters"):
         check_injection(patient(), UK, given, shot(6.0, False), amide_allergy=False)
     after = check_injection(patient(), UK, given, shot(6.0, False, reason="Anaesthetist present, extra area added."),
                             amide_allergy=False)

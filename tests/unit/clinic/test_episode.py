@@ -28,6 +28,7 @@ from threadlift.clinic.errors import (
     ExpiredLot,
     InvalidInput,
     InvalidTransition,
+    OverrideRefused,
     RecordLocked,
     SuitabilityNotCleared,
 )
@@ -98,6 +99,22 @@ def test_the_whole_pathway_from_consultation_to_closure():
     assert [c.to_state for c in episode.history] == [
         State.ASSESSED, State.CONSENTED, State.PLANNED, State.PROCEDURE, State.OBSERVATION, State.DISCHARGED,
         State.FOLLOW_UP, State.CLOSED]
+
+
+def test_a_dose_over_the_maximum_waits_for_a_second_clinician():
+    """PRO-04 is a hard stop: over the maximum needs a reason and a second clinician (clinic.override, the rule
+    suitability's blocks use too)."""
+    episode = in_procedure()
+    big = {"concentration_percent": 1, "volume_ml": 25, "with_adrenaline": False}  # 250 mg plain, UK cap 200
+    held = episode.inject(PATIENT, POLICY, Injection(**big, at=later(45), given_by="dr-hale",
+                                                     override_reason="Second side needs more; anaesthetist present."))
+    assert held.held_for_confirmation is not None and held.total_mg == 0
+    assert episode.procedure.injections == []
+    with pytest.raises(OverrideRefused, match="you proposed this override of PRO-04; a second clinician"):
+        episode.confirm_injection(PATIENT, POLICY, held.held_for_confirmation, "dr-hale", later(46))
+    given = episode.confirm_injection(PATIENT, POLICY, held.held_for_confirmation, "dr-osei", later(47))
+    assert given.total_mg == 250 and episode.procedure.pending_injections == []
+    assert episode.procedure.injections[0].override_confirmed_by == "dr-osei"
 
 
 def test_no_procedure_without_consent():

@@ -165,9 +165,10 @@ def test_a_block_needs_a_second_clinician():
     overrides = add_override(result, [], rule="SEL-05", reason="Haematologist cleared: mild von Willebrand, treated.",
                              clinician_id="dr-hale", at=AT)
     assert effective_decision(result, overrides) is Decision.NOT_SUITABLE
-    with pytest.raises(OverrideRefused, match="second clinician"):
+    with pytest.raises(OverrideRefused, match="you proposed this override of SEL-05; a second clinician") as refused:
         add_override(result, overrides, rule="SEL-05", reason="Same person again, confirming.", clinician_id="dr-hale",
                      at=AT)
+    assert "dr-hale" not in str(refused.value)  # the refusal names no user id
     confirmed = add_override(result, overrides, rule="SEL-05", reason="Agree with the haematology clearance.",
                              clinician_id="dr-osei", at=AT)
     assert effective_decision(result, confirmed) is Decision.SUITABLE

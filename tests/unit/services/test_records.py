@@ -24,8 +24,11 @@ def test_an_update_changes_only_what_it_sets_and_a_name_cannot_be_blanked(clinic
     patient, _ = registered(clinic)
     reception = clinic.user("reception-kim")
     updated = people.update_patient(clinic.services, reception, UpdatePatient(
-        patient_id=patient, changes=PatientChanges(phone=None, weight_kg=70)))
-    assert (updated.phone, updated.weight_kg, updated.family_name) == (None, 70, "Okafor")
+        patient_id=patient, changes=PatientChanges(phone=None)))
+    assert (updated.phone, updated.weight_kg, updated.family_name) == (None, 64, "Okafor")
+    weighed = people.update_patient(clinic.services, clinic.user("nurse-ade"), UpdatePatient(
+        patient_id=patient, changes=PatientChanges(weight_kg=70)))
+    assert (weighed.weight_kg, weighed.phone) == (70, None)
     with pytest.raises(ValueError, match="cannot be blank"):
         PatientChanges(family_name=None)
     assert people.search_patients(clinic.services, reception, "okaf ada")[1] == 1

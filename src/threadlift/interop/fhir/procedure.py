@@ -201,7 +201,10 @@ def _anaesthetic(ctx: Context, episode: Episode, record: ProcedureRecord, refs: 
             "resourceType": "MedicationAdministration", "id": rid("MedicationAdministration", episode.id, i), **common,
             "medication": {"concept": concept("local-anaesthetic", injection.agent.value, name)},
             "occurenceDateTime": instant(injection.at), "recorded": instant(injection.at),
-            "performer": [{"actor": {"reference": ctx.practitioner_ref(injection.given_by)}}],
+            "performer": [{"actor": {"reference": ctx.practitioner_ref(injection.given_by)}}] + (
+                [{"function": text_concept("second clinician confirming the dose over the maximum (PRO-04)"),
+                  "actor": {"reference": ctx.practitioner_ref(injection.override_confirmed_by)}}]
+                if injection.override_confirmed_by else []),
             "dosage": {"text": f"{injection.volume_ml:g} mL of {name} = {injection.mg:g} mg", "route":
                        text_concept("local infiltration"), "dose": quantity(injection.mg, "mg", 1),
                        **({"site": text_concept(injection.site)} if injection.site else {})}}

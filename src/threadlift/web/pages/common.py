@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from threadlift.services.base import Services, require
+from threadlift.services.people import staff_names
 from threadlift.services.types import DomainError, Permission, User, allowed
 from threadlift.web.deps import get_services, session_user
 
@@ -67,6 +68,17 @@ class Page:
         self.user = user
         self.csrf = csrf_for(token)
         self.zone = ZoneInfo(services.settings.timezone)
+        self._names: dict[str, str] | None = None
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Staff display names by user id (read once per request): pages name people, never ids."""
+        if self._names is None:
+            self._names = staff_names(self.services, self.user)
+        return self._names
+
+    def name(self, user_id: str | None) -> str:
+        return "" if user_id is None else self.names.get(user_id, "a former member of staff")
 
     def may(self, permission: str) -> bool:
         return allowed(self.user.role, Permission(permission))

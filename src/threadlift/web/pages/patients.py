@@ -80,7 +80,10 @@ def edit_patient(patient_id: UUID, page: PageDep) -> Response:
 def update(patient_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
     try:  # every field of the form is sent: a blank one clears what was recorded
-        changes = PatientChanges.model_validate(filled(values, tuple(PatientChanges.model_fields)))
+        fields = tuple(PatientChanges.model_fields)
+        if not page.may("medical:write"):  # the weights are not on reception's form (PRO-04)
+            fields = tuple(name for name in fields if name not in people.DOSING_FIELDS)
+        changes = PatientChanges.model_validate(filled(values, fields))
     except ValidationError as error:
         patient = people.get_patient(page.services, page.user, patient_id)
         return page.render("patient_form.html", 422, values=values, errors=field_errors(error), patient=patient,

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from threadlift.services import procedure
 from threadlift.services.commands import (
+    ConfirmInjection,
     EndProcedure,
     PlaceThread,
     RecordInjection,
@@ -34,6 +35,7 @@ from threadlift.services.types import (
     ProcedureEventEntry,
     Side,
     ThreadPlacement,
+    allowance_text,
 )
 from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors, filled, form_values, ticked
 from threadlift.web.pages.routing import page_router
@@ -54,6 +56,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
                        stock=view.stock, form=extra.pop("form", None), today=page.services.clock().date(),
                        ticks=ticks, items=list(ChecklistItem), events=[k.value for k in EventKind],
                        sides=[s.value for s in Side], usual_minutes=USUAL_PROCEDURE_MINUTES,
+                       allowance=allowance_text(view.dose, 1.0) if view.dose else "",
                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
 
 
@@ -100,6 +103,19 @@ def inject(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
                      needs_override=True)
     except DomainError as error:
         return _page(page, episode_id, 409, errors={"form": domain_message(error)}, values=values)
+    return page.redirect(f"/episodes/{episode_id}/procedure#anaesthetic")
+
+
+@router.post("/episodes/{episode_id}/procedure/injections/held/{pending_id}/{action}")
+def held_injection(episode_id: UUID, pending_id: UUID, action: str, page: PageDep) -> Response:
+    """A dose over the maximum: confirmed by a second clinician, or withdrawn (not given)."""
+    use_case = {"confirm": procedure.confirm_injection, "withdraw": procedure.withdraw_injection}.get(action)
+    if use_case is None:
+        return _page(page, episode_id, 404, held_error="Nothing to do here: confirm or withdraw.")
+    try:
+        use_case(page.services, page.user, ConfirmInjection(episode_id, pending_id))
+    except DomainError as error:
+        return _page(page, episode_id, 409, held_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/procedure#anaesthetic")
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from threadlift.services import aftercare, episodes, procedure
 from threadlift.services.commands import (
+    ConfirmInjection,
     Discharge,
     EndProcedure,
     PlaceThread,
@@ -61,7 +62,22 @@ def checklist(episode_id: UUID, body: ChecklistTick, services: ServicesDep, user
 
 @router.post("/episodes/{episode_id}/procedure/injections", status_code=201)
 def inject(episode_id: UUID, body: InjectionEntry, services: ServicesDep, user: CurrentUser) -> DoseStatus:
+    """Record an injection. Over the maximum it is refused (409, with how much may still be given) unless it
+    carries an override reason; then it is held (``held_for_confirmation``), not given, until a second
+    clinician confirms it."""
     return procedure.inject(services, user, RecordInjection(episode_id=episode_id, injection=body))
+
+
+@router.post("/episodes/{episode_id}/procedure/injections/held/{pending_id}/confirm")
+def confirm_injection(episode_id: UUID, pending_id: UUID, services: ServicesDep, user: CurrentUser) -> DoseStatus:
+    """A second clinician (not the one who proposed it) confirms a dose over the maximum (PRO-04)."""
+    return procedure.confirm_injection(services, user, ConfirmInjection(episode_id=episode_id, pending_id=pending_id))
+
+
+@router.delete("/episodes/{episode_id}/procedure/injections/held/{pending_id}", status_code=204)
+def withdraw_injection(episode_id: UUID, pending_id: UUID, services: ServicesDep, user: CurrentUser) -> None:
+    """A dose over the maximum not given after all."""
+    procedure.withdraw_injection(services, user, ConfirmInjection(episode_id=episode_id, pending_id=pending_id))
 
 
 @router.post("/episodes/{episode_id}/procedure/threads", status_code=201)

@@ -1,0 +1,75 @@
+"""Issue 14 through the pages: the safety stops a clinician meets (dose, weights, threads against the plan)."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+import pytest
+
+from tests.helpers.records import Clinic
+from tests.helpers.web import PageUser, error_for
+from tests.web.test_clinical_pages import consented
+from tests.web.test_pages import registered
+from threadlift.clinic.consultation import TreatmentArea
+from threadlift.clinic.patient import PatientChanges
+from threadlift.services import people, planning
+from threadlift.services.base import PermissionDenied
+from threadlift.services.commands import UpdatePatient
+from threadlift.services.planning import PlanSubmission
+
+
+def planned(clinic: Clinic) -> tuple[UUID, UUID]:
+    person, episode = consented(clinic)
+    planning.submit(clinic.services, clinic.user("dr-hale"), episode, PlanSubmission(areas=[TreatmentArea.JAWLINE]))
+    return person, episode
+
+
+def test_a_dose_over_the_maximum_needs_a_reason_and_a_second_clinician(clinic: Clinic):
+    """PRO-04: the refusal says how much may still be given; the page shows it before every injection; an
+    override needs 10 characters of reason and another clinician's confirmation (issue 14, item 1)."""
+    _, episode = planned(clinic)
+    hale, osei = PageUser(clinic, "dr-hale"), PageUser(clinic, "dr-osei")
+    base = f"/episodes/{episode}/procedure"
+    assert hale.post(f"{base}/start").status_code == 303
+    hale.post(f"{base}/checklist", {"item": "last_kit_present"})
+    page = hale.get(base).text  # 64 kg, UK: 448 mg with adrenaline, 200 mg plain
+    assert "up to 448 mg with adrenaline (44.8 mL of 1%) or 200 mg plain (20.0 mL of 1%)" in page
+    assert "Dosing weight: actual body weight" in page
+    shot = {"concentration_percent": "2", "volume_ml": "15", "with_adrenaline": "on"}  # 300 mg
+    assert hale.post(f"{base}/injections", shot).status_code == 303
+    over = hale.post(f"{base}/injections", shot)
+    assert over.status_code == 409
+    assert "at most 148 mg more lidocaine with adrenaline may be given (7.4 mL of 2%)" in error_for(over.text,
+                                                                                                    "volume_ml")
+    short = hale.post(f"{base}/injections", {**shot, "override_reason": "ok"})
+    assert short.status_code == 422 and "10 characters" in (error_for(short.text, "override_reason") or "")
+    reason = "Second side still painful; anaesthetist present and monitoring."
+    assert hale.post(f"{base}/injections", {**shot, "override_reason": reason}).status_code == 303
+    mine = hale.get(base).text
+    assert "awaiting a second clinician" in mine and "Not given:" in mine and "Running total <strong>300 mg" in mine
+    assert "Confirm as the second clinician" not in mine  # the proposer is not offered the confirmation
+    theirs = osei.get(base).text
+    confirm = re.search(r'action="(/episodes/[^"]+/confirm)"', theirs)
+    assert confirm and osei.post(confirm.group(1)).status_code == 303
+    after = hale.get(base).text
+    assert "Running total <strong>600 mg" in after and "confirmed by Dr Osei" in after
+    assert "awaiting a second clinician" not in after
+
+
+def test_reception_cannot_change_the_weights_that_set_the_maximum(clinic: Clinic):
+    person, _ = registered(clinic)
+    reception = clinic.user("reception-kim")
+    with pytest.raises(PermissionDenied, match="clinician or nurse changes them"):
+        people.update_patient(clinic.services, reception, UpdatePatient(
+            patient_id=person, changes=PatientChanges(dosing_weight_kg=90)))
+    kim = PageUser(clinic, "reception-kim")
+    form = kim.get(f"/patients/{person}/edit").text
+    assert 'name="weight_kg"' not in form and "a clinician or nurse changes them" in form
+    saved = kim.post(f"/patients/{person}", {"family_name": "Okafor", "given_name": "Ada", "weight_kg": "90",
+                                             "phone": "", "email": ""})
+    assert saved.status_code == 303
+    kept = people.get_patient(clinic.services, clinic.user("dr-hale"), person)
+    assert (kept.given_name, kept.weight_kg) == ("Ada", 64.0)
+    people.update_patient(clinic.services, clinic.user("nurse-ade"), UpdatePatient(
+        patient_id=person, changes=PatientChanges(weight_kg=66)))
