@@ -53,3 +53,20 @@ class PortalUser:
 
     def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Response:
         return self.client.post(path, data={"csrf": self.csrf, **(data or {})}, **kwargs)
+
+
+def treated(clinic: Clinic, stage: str = "discharged", email: str = "treated@example.org") -> tuple[Patient, Any]:
+    """A patient carried through the pathway to ``stage`` (signed consent, procedure with lots, discharge
+    with aftercare), stored in the clinic; (patient, episode)."""
+    from tests.helpers.exports import episode as built_episode
+    from threadlift.clinic.episode import State
+
+    episode, lots, person = built_episode(State(stage))
+    person = person.model_copy(update={"email": email})
+    with clinic.services.uow() as uow:
+        uow.patients.add(person)
+        for lot in lots:
+            uow.lots.add(lot)
+        uow.episodes.add(episode)
+        uow.commit()
+    return person, episode

@@ -21,6 +21,7 @@ from threadlift.web.pages import (
     patients,
     photos,
     plan,
+    portal_staff,
     procedure,
     registers,
 )
@@ -32,7 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False)
     for module in (auth, home, patients, episode, consultation, photos, plan, consent, procedure, discharge, followup,
-                   registers, admin, account, exports):
+                   registers, admin, account, exports, portal_staff):
         router.include_router(module.router)
     app.include_router(router)
     app.include_router(portal.router_public)  # the patient portal: its own sessions (web/portal/)

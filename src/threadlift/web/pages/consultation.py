@@ -13,6 +13,7 @@ from threadlift.services import consultation as use_case
 from threadlift.services import episodes
 from threadlift.services import types as c
 from threadlift.services.commands import DecideSuitability, OverrideFinding, RecordConsultation
+from threadlift.services.portal import confirmed_history
 from threadlift.services.portal_types import HistoryAnswers
 from threadlift.services.types import ConsultationEntry, DomainError, OverrideEntry
 from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors
@@ -30,10 +31,12 @@ def choices() -> dict[str, Any]:
 def consultation_page(episode_id: UUID, page: PageDep) -> Response:
     found = episodes.clinical_record(page.services, page.user, episode_id, "consultation")
     episode = found.episode
+    confirmed = None if episode.consultation else confirmed_history(page.services, page.user, episode_id)
     values = _values_of(episode.consultation) if episode.consultation else {
-        "consulted_on": page.services.clock().date().isoformat()}
+        **(history_values(confirmed) if confirmed else {}), "consulted_on": page.services.clock().date().isoformat()}
     return page.render("consultation.html", episode=episode, patient=found.patient, values=values, errors={},
-                       editable=episode.state.value == "consultation" and page.may("medical:write"), **choices())
+                       editable=episode.state.value == "consultation" and page.may("medical:write"),
+                       from_portal=confirmed is not None, **choices())
 
 
 @router.post("/episodes/{episode_id}/consultation")

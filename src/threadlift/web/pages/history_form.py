@@ -78,3 +78,34 @@ def history_values(answers: HistoryAnswers) -> dict[str, Any]:
     values.update({f"bdd_screen.{item}": str(getattr(b, item)) for item in BDD_ITEMS})
     values["expectations"] = answers.expectations
     return values
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(", ".join(str(v) for v in item.values() if v not in (None, "", False))
+                         if isinstance(item, dict) else str(item) for item in value) or "none"
+    return "" if value is None else str(value).replace("_", " ")
+
+
+def review_rows(entered: HistoryAnswers, confirmed: HistoryAnswers | None) -> list[tuple[str, str, str, bool]]:
+    """(question, what the patient entered, what the clinician confirmed, changed) for every question."""
+    before = entered.model_dump(mode="json")
+    after = (confirmed or entered).model_dump(mode="json")
+    labels = {**{f"history.{k}": v for k, v in HISTORY_FLAGS.items()},
+              "history.diabetes": "Diabetes", "history.conditions": "Other conditions",
+              "history.medicines": "Medicines and supplements", "history.allergies": "Allergies",
+              "history.recent_treatments": "Recent treatments",
+              "bdd_screen.concerned_about_appearance": "1. Concerned about how a part of the body looks",
+              "bdd_screen.preoccupied": "2. Thinks about it a lot and wishes to think about it less",
+              **{f"bdd_screen.{k}": f"{i + 3}. {v}" for i, (k, v) in enumerate(BDD_ITEMS.items())},
+              "bdd_screen.appearance_main_concern_not_weight": "7. The main concern is appearance, not weight",
+              "expectations": "Expectations"}
+    rows = []
+    for name, label in labels.items():
+        section, _, key = name.partition(".")
+        old = before[section][key] if key else before[section]
+        new = after[section][key] if key else after[section]
+        rows.append((label, _words(old), _words(new), confirmed is not None and old != new))
+    return rows
