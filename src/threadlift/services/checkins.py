@@ -86,7 +86,7 @@ class Advice:
 def advice_for(svc: Services, level: Level | None, *, late: bool = False) -> Advice:
     phone = svc.settings.clinic_phone
     call = f"call the clinic on {phone}" if phone else "call the clinic"
-    emergency = EMERGENCY_NUMBERS.get(svc.settings.jurisdiction.value, "your emergency number")
+    emergency = EMERGENCY_NUMBERS.get(str(svc.policy.jurisdiction.value), "your emergency number")
     if level is Level.EMERGENCY:
         return Advice(level.value, "Get emergency care now",
                       f"Call {emergency} or go to the nearest emergency department now, and say you had a thread "

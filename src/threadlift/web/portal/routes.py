@@ -184,7 +184,7 @@ def answer_check_in(page: PortalPageDep, check_in_id: UUID, form: FormDep) -> Re
     try:
         answers = CheckInAnswers.model_validate({
             **{k: v or None for k, v in fields.items()},
-            **{k: None if v is None else v == "yes" for k, v in flags.items()},
+            **{k: None if not v else v == "yes" for k, v in flags.items()},
             "comment": values.get("comment", "")})
         advice = checkins.answer(page.services, page.who, str(check_in_id), answers)
     except ValidationError as error:
