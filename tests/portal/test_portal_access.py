@@ -24,7 +24,7 @@ def test_a_link_signs_the_patient_in_once_and_the_cookie_is_the_portal_s_own(cli
     token = last_link(clinic, someone)
     browser = TestClient(clinic.client.app, follow_redirects=False)
     shown = browser.get(f"/portal/sign-in/{token}")  # opening the link (a mail scanner) uses nothing
-    assert shown.status_code == 200 and shown.headers["referrer-policy"] == "no-referrer"
+    assert shown.status_code == 200 and shown.headers["referrer-policy"] == "same-origin"
     signed = browser.post(f"/portal/sign-in/{token}")
     assert signed.status_code == 303 and signed.headers["location"] == "/portal"
     cookie = signed.headers["set-cookie"]

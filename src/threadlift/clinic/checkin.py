@@ -148,6 +148,7 @@ class Triage:
     rules: tuple[str, ...]  # the keys of every rule that applied, most urgent first
     sources: tuple[str, ...]
     event_type: EventType | None  # the adverse event a red flag drafts (the most urgent rule's)
+    red_flags: tuple[str, ...] = ()  # the keys of the rules that are red flags
 
     @property
     def red_flag(self) -> bool:
@@ -166,7 +167,8 @@ def triage(answers: CheckInAnswers, hours_since_procedure: int, dimpling_review_
         return Triage(Level.EXPECTED, (), (), None)
     top = applied[0]
     event = next((r.event_type for r in applied if r.event_type is not None), None) if top.level.red_flag else None
-    return Triage(top.level, tuple(r.key for r in applied), tuple(r.source for r in applied), event)
+    return Triage(top.level, tuple(r.key for r in applied), tuple(r.source for r in applied), event,
+                  tuple(r.key for r in applied if r.level.red_flag))
 
 
 EMERGENCY_NUMBERS = {"UK": "999", "US": "911"}

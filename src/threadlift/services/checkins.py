@@ -94,7 +94,7 @@ def advice_for(svc: Services, level: Level | None, *, late: bool = False) -> Adv
     if level is Level.CALL_CLINIC:
         return Advice(level.value, "Call the clinic now",
                       f"Please {call} now, today. If you cannot reach the clinic and feel unwell, call {emergency}. "
-                      "The clinician on call has been alerted.", late)
+                      "The clinic has been alerted.", late)
     if level is Level.REVIEW:
         return Advice(level.value, "Thank you: the clinic will look at this",
                       f"This is not urgent; the clinic will review it with you at your next contact. If it gets "
@@ -169,7 +169,7 @@ def _raise_alarm(work: UnitOfWork, svc: Services, check_in: CheckIn, episode: Ep
     draft = DraftEvent(id=str(uuid4()), episode_id=str(episode.id), patient_id=str(episode.patient_id),
                        check_in_id=check_in.id, type=event_type.value, tier="U",
                        onset_on=(check_in.answered_at or svc.clock()).astimezone(zone).date(), lot_ids=lots,
-                       reasons=list(found.rules), status="draft", created_at=svc.clock())
+                       reasons=list(found.red_flags), status="draft", created_at=svc.clock())
     work.portal.add_draft(draft)
     record(work, svc, None, "draft", "adverse_event", draft.id, episode=str(episode.id), type=draft.type,
            level=found.level.value)

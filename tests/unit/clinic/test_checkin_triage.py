@@ -50,6 +50,7 @@ def test_the_most_urgent_rule_decides_and_every_rule_that_applied_is_kept_with_i
     found = triage(answers(fever=True, vision_change=True, asymmetry=True), 48)
     assert found.level is Level.EMERGENCY and found.rules[:2] == ("vision_change", "fever")
     assert "asymmetry" in found.rules and len(found.sources) == len(found.rules)
+    assert found.red_flags == ("vision_change", "fever")
 
 
 def test_every_rule_names_its_source_and_every_question_is_asked():

@@ -33,7 +33,7 @@ COOKIE = "threadlift_portal"
 PATH = "/portal"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}  # no link token leaves the site
 
 
 class PortalSignInRequired(Exception):
