@@ -8,6 +8,7 @@ import ipaddress
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -25,6 +26,8 @@ from cryptography.x509.oid import NameOID
 from tests.helpers.server import free_port
 
 USER, PASSWORD = "clinic-mailer", "mail password 1"
+# aiosmtpd's own deprecation, raised by its own code when a password is checked
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 
 
 def loopback_certificate(folder: Path) -> tuple[Path, Path]:

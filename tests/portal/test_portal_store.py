@@ -79,6 +79,13 @@ def test_the_outbox_queues_once_per_key_and_one_sender_claims_a_message(database
         assert not uow.outbox.add(OutboxMessage(**{**message.__dict__, "id": "m2"}))
         uow.commit()
     with units() as uow:
+        assert uow.outbox.add(OutboxMessage(**{**message.__dict__, "id": "m3", "kind": "red_flag_alert",
+                                               "dedupe_key": None, "created_at": AT + timedelta(seconds=1),
+                                               "next_attempt_at": AT + timedelta(seconds=1)}))
+        uow.commit()
+    with units() as uow:
+        assert uow.outbox.due(AT + timedelta(seconds=1), 10) == ["m3", "m1"]  # alerts to staff first
+        uow.outbox.sent("m3", AT, 1)
         assert uow.outbox.due(AT, 10) == ["m1"]
         assert uow.outbox.claim("m1", AT, timedelta(minutes=2)) is not None
         assert uow.outbox.claim("m1", AT, timedelta(minutes=2)) is None  # leased to the first sender

@@ -18,6 +18,7 @@ class PhotoStage(StrEnum):
     BASELINE = "baseline"
     PROCEDURE_DAY = "procedure_day"
     FOLLOW_UP = "follow_up"
+    CHECK_IN = "check_in"  # sent by the patient with a check-in (issue 17); not compared with the baseline
 
 
 class PhotoRecord(BaseModel):

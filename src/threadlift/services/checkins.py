@@ -9,6 +9,7 @@ pending on its next pass, and the outbox retries the e-mail.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,15 +18,19 @@ from zoneinfo import ZoneInfo
 
 from threadlift.clinic.adverse import TIER, AdverseEvent, EventType
 from threadlift.clinic.checkin import EMERGENCY_NUMBERS, CheckInAnswers, Level, Triage, triage
+from threadlift.clinic.consent import PhotoScope
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidInput, NotFound
+from threadlift.clinic.photos import PhotoRecord, PhotoStage
 from threadlift.clinic.portal import CheckIn, DraftEvent
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.services.base import Services, record, require
 from threadlift.services.outbox import portal_url, queue
+from threadlift.services.photos import MAX_UPLOAD_BYTES, VIEWS
 from threadlift.services.portal import PortalPatient, log
 from threadlift.services.ports import UnitOfWork
+from threadlift.store.exif import strip_location
 
 logger = logging.getLogger("threadlift.checkins")
 BATCH = 50
@@ -107,24 +112,70 @@ def advice_for(svc: Services, level: Level | None, *, late: bool = False) -> Adv
                   f"the face or a change in your eyesight, {call} now, or call {emergency}.", late)
 
 
-def answer(svc: Services, who: PortalPatient, check_in_id: str, answers: CheckInAnswers) -> Advice:
+class PhotoNeedsRetake(InvalidInput):
+    """The check-in photo failed the quality gate: what to change; the patient may send it anyway."""
+
+    rule = "photo_quality"
+
+    def __init__(self, issues: list[str]) -> None:
+        super().__init__("the photo is not good enough to compare: " + "; ".join(issues))
+        self.issues = issues
+
+
+def _check_in_photo(svc: Services, who: PortalPatient, check_in: CheckIn, data: bytes,
+                    send_anyway: bool) -> PhotoRecord:
+    """The photo analysed by the clinic's own quality gate (the camera page's), not stored yet. A photo
+    that fails it is refused with what to change, unless the patient sends it anyway (it is marked)."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the photo is larger than {MAX_UPLOAD_BYTES // 2**20} MB; send a smaller one",
+                           rule="too_large")
+    with svc.uow(read_only=True) as uow:
+        consents = uow.consents.photo_consents(who.patient_id)
+    if not any(c.allows(PhotoScope.CLINICAL_RECORD, svc.clock()) for c in consents):
+        raise InvalidInput("the clinic has no consent from you to keep photos; send your answers without the photo",
+                           rule="photo_consent")
+    document = dict(svc.analyser.summarise(data).document)  # PhotoError: not a usable photo of a face
+    document["image"] = {**document["image"], "path": None}
+    quality = document["quality"]
+    if not quality["ok"] and not send_anyway:
+        raise PhotoNeedsRetake([str(i["message"]) for i in quality["issues"]])
+    stored, content_type, removed = strip_location(data)
+    view = document["view"] if document["view"] in VIEWS else "frontal"
+    return PhotoRecord(patient_id=UUID(who.patient_id), episode_id=UUID(check_in.episode_id), view=view,
+                       stage=PhotoStage.CHECK_IN, stored_name=svc.vault.put(stored),
+                       original_sha256=hashlib.sha256(data).hexdigest(),
+                       stored_sha256=hashlib.sha256(stored).hexdigest(), content_type=content_type,
+                       size_bytes=len(stored), location_removed=removed, uploaded_at=svc.clock(),
+                       uploaded_by="portal", quality_ok=bool(quality["ok"]), analysis=document)
+
+
+def answer(svc: Services, who: PortalPatient, check_in_id: str, answers: CheckInAnswers, *,
+           photo: bytes | None = None, send_anyway: bool = False) -> Advice:
     """Store the patient's answers (kept whatever happens next; after the window they are kept and marked
-    late), then triage them at once. A second sending of the same check-in changes nothing."""
+    late), with the photo if one came, then triage them at once. A second sending changes nothing."""
     now = svc.clock()
-    with svc.uow() as uow:
+    with svc.uow(read_only=True) as uow:
         try:
             check_in = uow.portal.check_in(check_in_id)
         except NotFound:
             check_in = None
-        if check_in is None or check_in.patient_id != who.patient_id:
-            raise NotFound("there is no such check-in in your portal")
-        if now < check_in.opens_at:
-            zone = ZoneInfo(svc.settings.timezone)
-            raise InvalidInput(f"this check-in opens on {check_in.opens_at.astimezone(zone):%d %b at %H:%M}",
-                               rule="check_in_not_open")
+    if check_in is None or check_in.patient_id != who.patient_id:
+        raise NotFound("there is no such check-in in your portal")
+    if now < check_in.opens_at:
+        zone = ZoneInfo(svc.settings.timezone)
+        raise InvalidInput(f"this check-in opens on {check_in.opens_at.astimezone(zone):%d %b at %H:%M}",
+                           rule="check_in_not_open")
+    picture = _check_in_photo(svc, who, check_in, photo, send_anyway) if photo and check_in.answered_at is None \
+        else None
+    with svc.uow() as uow:
         late = now > check_in.closes_at
         stored = uow.portal.answer_check_in(check_in_id, answers=answers.model_dump(mode="json"), at=now, late=late,
-                                            photo_id=None, photo_quality_ok=None)
+                                            photo_id=None if picture is None else str(picture.id),
+                                            photo_quality_ok=None if picture is None else picture.quality_ok)
+        if stored and picture is not None:
+            uow.photos.add(picture)
+            log(uow, svc, who, "create", "photo", picture.id, episode=check_in.episode_id,
+                quality_ok=picture.quality_ok)
         log(uow, svc, who, "portal_submit", "check_in", check_in_id, late=late, again=not stored)
         uow.commit()
     if not stored:

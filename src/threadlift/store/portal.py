@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.errors import NotFound
@@ -36,6 +36,7 @@ from threadlift.store.tables import (
 )
 
 TOUCH_EVERY = timedelta(seconds=30)
+URGENT_KINDS = ("red_flag_alert",)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -268,9 +269,11 @@ class SqlOutbox:
         return _message(row)
 
     def due(self, at: datetime, limit: int) -> list[str]:
+        """Messages due now, alerts to staff first (they must not wait behind a batch of invitations)."""
+        urgent = case((OutboxRow.kind.in_(URGENT_KINDS), 0), else_=1)
         return list(self.session.execute(select(OutboxRow.id).where(
             OutboxRow.status == "pending", OutboxRow.next_attempt_at <= at)
-            .order_by(OutboxRow.next_attempt_at).limit(limit)).scalars())
+            .order_by(urgent, OutboxRow.next_attempt_at).limit(limit)).scalars())
 
     def next_due(self) -> datetime | None:
         return _utc(self.session.execute(select(func.min(OutboxRow.next_attempt_at))

@@ -9,11 +9,13 @@ from uuid import UUID
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from threadlift.services import checkins, consents, portal
 from threadlift.services.commands import WithdrawPhotoConsent
+from threadlift.services.photos import MAX_UPLOAD_BYTES
 from threadlift.services.portal_types import CHECK_IN_QUESTIONS, LINK_MINUTES, Amount, CheckInAnswers, HistoryAnswers
-from threadlift.services.types import DomainError, NotFound, PhotoConsentWithdrawal
+from threadlift.services.types import DomainError, NotFound, PhotoConsentWithdrawal, PhotoError
 from threadlift.web.deps import ServicesDep
 from threadlift.web.pages.common import FormDep, domain_message, field_errors, form_values
 from threadlift.web.pages.history_form import history_choices, history_values, parse_history
@@ -186,7 +188,15 @@ def answer_check_in(page: PortalPageDep, check_in_id: UUID, form: FormDep) -> Re
             **{k: v or None for k, v in fields.items()},
             **{k: None if not v else v == "yes" for k, v in flags.items()},
             "comment": values.get("comment", "")})
-        advice = checkins.answer(page.services, page.who, str(check_in_id), answers)
+        upload = form.get("photo")
+        photo = upload.file.read(MAX_UPLOAD_BYTES + 1) if isinstance(upload, UploadFile) and upload.filename else None
+        advice = checkins.answer(page.services, page.who, str(check_in_id), answers, photo=photo or None,
+                                 send_anyway=values.get("send_anyway") == "on")
+    except checkins.PhotoNeedsRetake as retake:
+        return _check_in_page(page, str(check_in_id), 422, values=values, errors={}, retake=retake.issues)
+    except PhotoError as error:
+        return _check_in_page(page, str(check_in_id), 422, values=values,
+                              errors={"photo": f"{error.message} Send your answers without it, or try another photo."})
     except ValidationError as error:
         errors = {name: "Answer this question" if not values.get(name) else message
                   for name, message in field_errors(error).items()}
