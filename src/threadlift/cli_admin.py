@@ -127,6 +127,18 @@ def reactivate(username: Username) -> None:
     _set_active(username, True)
 
 
+@admin_app.command("unlock")
+def unlock(username: Username) -> None:
+    """Lift an account's sign-in lock after too many wrong passwords (an administrator's own account too)."""
+    from threadlift.bootstrap import build
+    from threadlift.services import people
+
+    services = build()
+    user = _account(services, username)
+    had = _run(lambda: people.unlock_user(services, None, user.id))
+    plain(out, f"{user.username} unlocked" if had else f"{user.username} was not locked")
+
+
 def _set_active(username: str, active: bool) -> None:
     from threadlift.bootstrap import build
     from threadlift.services import people

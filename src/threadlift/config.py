@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from threadlift.clinic.policy import ClinicPolicy, Jurisdiction
+from threadlift.clinic.signin import SignInPolicy
 from threadlift.store.keys import (
     KeyFile,
     KeyRing,
@@ -56,6 +57,11 @@ SETTINGS = (
     SettingInfo("THREADLIFT_TIMEZONE", "the clinic's time zone, for its dates and clocks"),
     SettingInfo("THREADLIFT_SESSION_IDLE_MINUTES", "sign-out after this many idle minutes (5-480)"),
     SettingInfo("THREADLIFT_SESSION_MAX_HOURS", "sign-out after this many hours at most (1-24)"),
+    SettingInfo("THREADLIFT_LOGIN_MAX_FAILURES", "wrong passwords in a row before an account is locked (3-20)"),
+    SettingInfo("THREADLIFT_LOGIN_ADDRESS_MAX_FAILURES", "failed sign-ins from one address before it is locked "
+                "(10-1000)"),
+    SettingInfo("THREADLIFT_LOGIN_LOCK_MINUTES", "the first lock's minutes, doubled at each further failure (1-60)"),
+    SettingInfo("THREADLIFT_LOGIN_MAX_LOCK_MINUTES", "the longest lock, in minutes (1-1440)"),
     SettingInfo("THREADLIFT_PG_DUMP", "pg_dump program for backups of PostgreSQL (default: found on the PATH)"),
     SettingInfo("THREADLIFT_LOG_LEVEL", "critical, error, warning, info or debug"),
     SettingInfo("THREADLIFT_CLINIC_NAME", "the clinic's name on patient documents and in FHIR exports"),
@@ -104,6 +110,7 @@ class Settings:
     clinic_phone: str | None = None  # printed on aftercare sheets and letters (the 24/7 contact, DIS-01)
     fhir_base_url: str = "https://threadlift.invalid/fhir"  # the Bundle entries' fullUrl base (.invalid: none set)
     policy_overrides: dict[str, object] = field(default_factory=dict)
+    sign_in: SignInPolicy = field(default_factory=SignInPolicy)  # throttling of wrong passwords
     key_file: Path | None = None  # None: the platform default (see default_key_file)
     key_text: str | None = field(default=None, repr=False)  # THREADLIFT_KEY: the key itself
     pg_dump: str | None = None
@@ -136,12 +143,19 @@ class Settings:
         level = env.get("THREADLIFT_LOG_LEVEL", "warning").lower()
         if level not in LOG_LEVELS:
             raise ConfigurationError(f"THREADLIFT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        first_lock = _bounded(env, "THREADLIFT_LOGIN_LOCK_MINUTES", 1, 1, 60)
+        sign_in = SignInPolicy(
+            account_failures=_bounded(env, "THREADLIFT_LOGIN_MAX_FAILURES", 5, 3, 20),
+            address_failures=_bounded(env, "THREADLIFT_LOGIN_ADDRESS_MAX_FAILURES", 30, 10, 1000),
+            first_lock_minutes=first_lock,
+            longest_lock_minutes=_bounded(env, "THREADLIFT_LOGIN_MAX_LOCK_MINUTES", max(60, first_lock), first_lock,
+                                          1440))
         key_file = Path(env["THREADLIFT_KEY_FILE"]).expanduser().resolve() if env.get("THREADLIFT_KEY_FILE") else None
         return cls(data_dir=data_dir, database_url=normalise_database_url(url), jurisdiction=jurisdiction,
                    timezone=zone, session_idle_minutes=_bounded(env, "THREADLIFT_SESSION_IDLE_MINUTES", 30, 5, 480),
                    session_max_hours=_bounded(env, "THREADLIFT_SESSION_MAX_HOURS", 12, 1, 24), key_file=key_file,
                    key_text=env.get("THREADLIFT_KEY") or None, pg_dump=env.get("THREADLIFT_PG_DUMP") or None,
-                   log_level=level, sources=sources,
+                   log_level=level, sources=sources, sign_in=sign_in,
                    clinic_name=env.get("THREADLIFT_CLINIC_NAME", "").strip() or cls.clinic_name,
                    clinic_phone=env.get("THREADLIFT_CLINIC_PHONE", "").strip() or None,
                    fhir_base_url=env.get("THREADLIFT_FHIR_BASE_URL", "").strip() or cls.fhir_base_url,
@@ -307,6 +321,10 @@ def describe_settings(settings: Settings) -> list[SettingRow]:
         "THREADLIFT_TIMEZONE": settings.timezone,
         "THREADLIFT_SESSION_IDLE_MINUTES": str(settings.session_idle_minutes),
         "THREADLIFT_SESSION_MAX_HOURS": str(settings.session_max_hours),
+        "THREADLIFT_LOGIN_MAX_FAILURES": str(settings.sign_in.account_failures),
+        "THREADLIFT_LOGIN_ADDRESS_MAX_FAILURES": str(settings.sign_in.address_failures),
+        "THREADLIFT_LOGIN_LOCK_MINUTES": str(settings.sign_in.first_lock_minutes),
+        "THREADLIFT_LOGIN_MAX_LOCK_MINUTES": str(settings.sign_in.longest_lock_minutes),
         "THREADLIFT_PG_DUMP": settings.pg_dump or "(found on the PATH when a backup needs it)",
         "THREADLIFT_LOG_LEVEL": settings.log_level,
         "THREADLIFT_CLINIC_NAME": settings.clinic_name,

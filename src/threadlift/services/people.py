@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from math import ceil
 from uuid import UUID
 
 from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.passwords import WeakPassword, check_password
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.roles import Permission, Role, allowed
+from threadlift.clinic.signin import Scope, after_failure, counter_key, locked_for
 from threadlift.clinic.staff import User
 from threadlift.services.base import PermissionDenied, Services, record, require
 from threadlift.services.commands import CreateUser, Login, RegisterPatient, UpdatePatient
@@ -23,6 +25,17 @@ class LoginFailed(PermissionDenied):
     rule = "login"
 
 
+class SignInLocked(PermissionDenied):
+    """Too many wrong passwords for this account or from this address: no password is checked until
+    ``retry_after_s`` has passed (or an administrator unlocks the account)."""
+
+    rule = "sign_in_locked"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class LastAdministrator(InvalidInput):
     rule = "last_admin"
 
@@ -34,17 +47,78 @@ class LoginResult:
     user: User
 
 
-def login(svc: Services, command: Login) -> LoginResult:
+def login(svc: Services, command: Login, address: str | None = None) -> LoginResult:
+    """Sign in with a user name and password, from ``address`` (the client's; None: the command line).
+
+    Throttled per account and per address (:mod:`threadlift.clinic.signin`): while either is locked,
+    :class:`SignInLocked` says for how long, and no password is checked."""
+    now = svc.clock()
+    keys = {Scope.ACCOUNT: counter_key(Scope.ACCOUNT, command.username)}
+    if address:
+        keys[Scope.ADDRESS] = counter_key(Scope.ADDRESS, address)
     with svc.uow() as uow:
+        states = {scope: uow.sign_ins.get(key, for_update=True) for scope, key in keys.items()}
+        waits = {scope: wait for scope, state in states.items() if (wait := locked_for(state, now)) is not None}
+        if waits:
+            scope, wait = max(waits.items(), key=lambda item: item[1])
+            named = uow.users.by_username(command.username)
+            record(uow, svc, None, "login_refused", "user", named.id if named else None, locked=scope.value)
+            uow.commit()
+            raise _locked(scope, wait)
         user = uow.users.authenticate(command.username, command.password)
         if user is None:
             record(uow, svc, None, "login_failed", "user")  # no user name stored: it may be a patient's typo
+            locks = {}
+            for scope, key in keys.items():
+                state = after_failure(states[scope], now, scope, svc.settings.sign_in)
+                uow.sign_ins.save(key, state)
+                if (wait := locked_for(state, now)) is not None:
+                    named = uow.users.by_username(command.username) if scope is Scope.ACCOUNT else None
+                    record(uow, svc, None, "login_locked", "user", named.id if named else None, scope=scope.value,
+                           failures=state.count, minutes=round(wait.total_seconds() / 60))
+                    locks[scope] = wait
             uow.commit()
+            if locks:
+                scope, wait = max(locks.items(), key=lambda item: item[1])
+                raise _locked(scope, wait)
             raise LoginFailed("wrong user name or password")
-        token, expires = uow.users.start_session(user, svc.clock(), svc.settings.session_max_hours)
+        uow.sign_ins.clear(keys[Scope.ACCOUNT])
+        token, expires = uow.users.start_session(user, now, svc.settings.session_max_hours)
         record(uow, svc, user, "login", "user", user.id)
         uow.commit()
         return LoginResult(token, expires, user)
+
+
+def _locked(scope: Scope, wait: timedelta) -> SignInLocked:
+    seconds = max(1, ceil(wait.total_seconds()))
+    when = f"{ceil(seconds / 60)} minute{'s' if seconds > 60 else ''}"
+    if scope is Scope.ACCOUNT:
+        message = (f"too many wrong passwords for this account: it is locked; try again in {when}, or ask an "
+                   "administrator to unlock it")
+    else:
+        message = f"too many failed sign-ins from this computer's address: try again in {when}"
+    return SignInLocked(message, seconds)
+
+
+def unlock_user(svc: Services, actor: User | None, user_id: str) -> bool:
+    """An administrator lifts an account's sign-in lock (and forgets its failures); False: none was kept."""
+    with svc.uow() as uow:
+        user = _managed(uow, actor, user_id)
+        cleared = uow.sign_ins.clear(counter_key(Scope.ACCOUNT, user.username))
+        record(uow, svc, actor, "unlock", "user", user.id, had_failures=cleared)
+        uow.commit()
+        return cleared
+
+
+def sign_in_locks(svc: Services, actor: User | None) -> dict[str, datetime]:
+    """The accounts locked now, by user id: until when."""
+    if actor is not None:
+        require(actor, Permission.USERS_MANAGE)
+    now = svc.clock()
+    with svc.uow(read_only=True) as uow:
+        states = {u.id: uow.sign_ins.get(counter_key(Scope.ACCOUNT, u.username)) for u in uow.users.all()}
+    return {user_id: state.locked_until for user_id, state in states.items()
+            if state is not None and state.locked_until is not None and locked_for(state, now) is not None}
 
 
 def authenticate(svc: Services, token: str) -> User | None:
@@ -139,14 +213,15 @@ def reactivate_user(svc: Services, actor: User | None, user_id: str) -> User:
 
 
 def set_password(svc: Services, actor: User | None, user_id: str, password: str) -> User:
-    """An administrator sets (resets) someone's password: the policy applies, and every session of that
-    account ends, so whoever knew the old password is signed out."""
+    """An administrator sets (resets) someone's password: the policy applies, every session of that
+    account ends, so whoever knew the old password is signed out, and a sign-in lock is lifted."""
     with svc.uow() as uow:
         user = _managed(uow, actor, user_id)
         check_password(password, user.username)
         uow.users.set_password(user.id, password)
         ended = uow.users.end_sessions(user.id)
-        record(uow, svc, actor, "password_reset", "user", user.id, sessions_ended=ended)
+        unlocked = uow.sign_ins.clear(counter_key(Scope.ACCOUNT, user.username))  # the new password works now
+        record(uow, svc, actor, "password_reset", "user", user.id, sessions_ended=ended, unlocked=unlocked)
         uow.commit()
         return user
 

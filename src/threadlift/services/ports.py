@@ -27,6 +27,7 @@ from threadlift.clinic.registers import (
     RegisterFilter,
 )
 from threadlift.clinic.roles import Role
+from threadlift.clinic.signin import Failures
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
 from threadlift.face.analysis import FaceAnalysis
@@ -110,6 +111,12 @@ class UserRepository(Protocol):
     def password_matches(self, user_id: str, password: str) -> bool: ...
 
 
+class SignInCounters(Protocol):
+    def get(self, key: str, *, for_update: bool = False) -> Failures | None: ...
+    def save(self, key: str, state: Failures) -> None: ...
+    def clear(self, key: str) -> bool: ...
+
+
 class Registers(Protocol):
     """The read side: questions asked across patients, answered from the store's indexes."""
 
@@ -148,6 +155,8 @@ class UnitOfWork(Protocol):
     def photos(self) -> PhotoRepository: ...
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def sign_ins(self) -> SignInCounters: ...
     @property
     def registers(self) -> Registers: ...
     @property

@@ -58,6 +58,16 @@ class SessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SignInFailureRow(Base):
+    """Failed sign-ins of one account or client address (clinic/signin.py); the key is a hash."""
+
+    __tablename__ = "sign_in_failures"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class PatientRow(Base):
     __tablename__ = "patients"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -22,7 +22,7 @@ from threadlift.store.repository import (
     SqlPatientRepository,
     SqlPhotoRepository,
 )
-from threadlift.store.users import UserRepository
+from threadlift.store.users import SignInCounters, UserRepository
 
 _SQLITE_WRITER = threading.RLock()  # re-entrant: a nested unit in one thread times out instead of hanging
 
@@ -62,6 +62,7 @@ class SqlUnitOfWork:
         self.consents = SqlConsentRepository(self.session)
         self.photos = SqlPhotoRepository(self.session)
         self.users = UserRepository(self.session)
+        self.sign_ins = SignInCounters(self.session)
         self.registers = SqlRegisters(self.session)
         self.audit = audit.AuditLog(self.session)
         self.portal = SqlPortalRepository(self.session)

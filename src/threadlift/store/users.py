@@ -10,11 +10,14 @@ from uuid import uuid4
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.roles import Role
+from threadlift.clinic.signin import Failures
 from threadlift.clinic.staff import User
-from threadlift.store.tables import SessionRow, UserRow
+from threadlift.store.tables import SessionRow, SignInFailureRow, UserRow
 
 _hasher = PasswordHasher()
 
@@ -130,3 +133,35 @@ class UserRepository:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone; we wrote UTC
+
+
+class SignInCounters:
+    """Failed sign-ins by counter key (see :mod:`threadlift.clinic.signin`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str, *, for_update: bool = False) -> Failures | None:
+        query = select(SignInFailureRow).where(SignInFailureRow.key == key)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).scalar_one_or_none()
+        if row is None:
+            return None
+        return Failures(row.failures, _aware(row.last_failure_at),
+                        None if row.locked_until is None else _aware(row.locked_until))
+
+    def save(self, key: str, state: Failures) -> None:
+        values = {"key": key, "failures": state.count, "last_failure_at": state.last_at,
+                  "locked_until": state.locked_until}
+        insert = postgresql_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(SignInFailureRow).values(**values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[SignInFailureRow.key],
+            set_={"failures": statement.excluded.failures, "last_failure_at": statement.excluded.last_failure_at,
+                  "locked_until": statement.excluded.locked_until}))
+
+    def clear(self, key: str) -> bool:
+        """Forget the key's failures (a successful sign-in, an administrator's unlock); True if any were kept."""
+        deleted = self.session.execute(delete(SignInFailureRow).where(SignInFailureRow.key == key))
+        return bool(deleted.rowcount)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from threadlift.services.people import LoginFailed
+from threadlift.services.people import LoginFailed, SignInLocked
 from threadlift.services.types import DomainError, NotFound, PermissionDenied, PhotoError, WeakPassword
 
 
@@ -16,6 +16,9 @@ def install(app: FastAPI) -> None:
     async def domain(request: Request, error: DomainError) -> JSONResponse:
         if isinstance(error, NotFound):
             return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=404)
+        if isinstance(error, SignInLocked):
+            return JSONResponse({"detail": error.message, "rule": error.rule, "retry_after_s": error.retry_after_s},
+                                status_code=429, headers={"Retry-After": str(error.retry_after_s)})
         if isinstance(error, LoginFailed):
             return JSONResponse({"detail": error.message}, status_code=401)
         if isinstance(error, PermissionDenied):

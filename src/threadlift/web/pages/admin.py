@@ -21,8 +21,9 @@ def _admin(page: PageDep, status: int = 200, **extra: Any) -> Response:
     users = people.list_users(page.services, page.user)
     trail = audit.recent_audit(page.services, page.user, 50)
     names = {u.id: u.username for u in users}
-    return page.render("admin.html", status, users=users, roles=[r.value for r in Role], trail=trail, names=names,
-                       errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
+    locks = people.sign_in_locks(page.services, page.user)
+    return page.render("admin.html", status, users=users, locks=locks, roles=[r.value for r in Role], trail=trail,
+                       names=names, errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
 
 
 @router.get("/admin")
@@ -59,6 +60,12 @@ def deactivate(user_id: UUID, page: PageDep) -> Response:
 @router.post("/admin/users/{user_id}/reactivate")
 def reactivate(user_id: UUID, page: PageDep) -> Response:
     people.reactivate_user(page.services, page.user, str(user_id))
+    return page.redirect("/admin#users")
+
+
+@router.post("/admin/users/{user_id}/unlock")
+def unlock(user_id: UUID, page: PageDep) -> Response:
+    people.unlock_user(page.services, page.user, str(user_id))
     return page.redirect("/admin#users")
 
 

@@ -15,10 +15,11 @@ router = page_router()
 
 
 def _login_page(request: Request, services: ServicesDep, status: int = 200, message: str = "",
-                username: str = "") -> Response:
+                username: str = "", headers: dict[str, str] | None = None) -> Response:
     return templates.TemplateResponse(request, "login.html", {
         "user": None, "csrf": None, "page": None, "message": message, "username": username,
-        "idle": services.settings.session_idle_minutes}, status_code=status, headers={"Cache-Control": "no-store"})
+        "idle": services.settings.session_idle_minutes}, status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 @router.get("/login")
@@ -35,7 +36,11 @@ def login(request: Request, services: ServicesDep, username: Annotated[str, Form
     if not username or not password:
         return _login_page(request, services, 422, "Enter your user name and password.", username)
     try:
-        result = people.login(services, Login(username=username, password=password))
+        result = people.login(services, Login(username=username, password=password),
+                              request.client.host if request.client else None)
+    except people.SignInLocked as error:
+        return _login_page(request, services, 429, error.message[0].upper() + error.message[1:] + ".", username,
+                           {"Retry-After": str(error.retry_after_s)})
     except people.LoginFailed:
         return _login_page(request, services, 401, "Wrong user name or password.", username)
     response = RedirectResponse("/", status_code=303)

@@ -10,7 +10,7 @@ from threadlift.services import audit, people, stock
 from threadlift.services.commands import CreateUser, ReceiveLot
 from threadlift.services.types import AuditEntry, LotStock, Recipient, StaffAccount, ThreadLot, ThreadLotEntry
 from threadlift.web.deps import CurrentUser, ServicesDep
-from threadlift.web.routes.auth import UserOut, user_out
+from threadlift.web.routes.auth import AccountOut, UserOut, user_out
 
 router = APIRouter(prefix="/api", tags=["stock and administration"])
 
@@ -53,8 +53,11 @@ def verify(services: ServicesDep, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.get("/users")
-def list_users(services: ServicesDep, user: CurrentUser) -> list[UserOut]:
-    return [user_out(u) for u in people.list_users(services, user)]
+def list_users(services: ServicesDep, user: CurrentUser) -> list[AccountOut]:
+    """Every account, with the end of its sign-in lock if it is locked now."""
+    locks = people.sign_in_locks(services, user)
+    return [AccountOut(**user_out(u).model_dump(), locked_until=locks.get(u.id))
+            for u in people.list_users(services, user)]
 
 
 @router.post("/users", status_code=201)
@@ -71,6 +74,12 @@ def deactivate_user(user_id: UUID, services: ServicesDep, user: CurrentUser) -> 
 @router.post("/users/{user_id}/reactivate")
 def reactivate_user(user_id: UUID, services: ServicesDep, user: CurrentUser) -> UserOut:
     return user_out(people.reactivate_user(services, user, str(user_id)))
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(user_id: UUID, services: ServicesDep, user: CurrentUser) -> dict[str, bool]:
+    """Lift the account's sign-in lock after too many wrong passwords (``had_failures``: there was one to lift)."""
+    return {"had_failures": people.unlock_user(services, user, str(user_id))}
 
 
 @router.put("/users/{user_id}/password", status_code=204)

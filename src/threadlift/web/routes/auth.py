@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from threadlift.services import people
@@ -26,6 +26,10 @@ class PasswordChangeIn(BaseModel):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+class AccountOut(UserOut):
+    locked_until: datetime | None = None  # a sign-in lock after too many wrong passwords
+
+
 class LoginOut(BaseModel):
     token: str
     expires_at: datetime
@@ -37,9 +41,13 @@ def user_out(user: User) -> UserOut:
                    active=user.active)
 
 
-@router.post("/login")
-def login(body: Login, services: ServicesDep) -> LoginOut:
-    result = people.login(services, body)
+@router.post("/login", responses={401: {"description": "wrong user name or password"},
+                                   429: {"description": "too many wrong passwords for this account or from this "
+                                                        "address: locked for Retry-After seconds"}})
+def login(body: Login, services: ServicesDep, request: Request) -> LoginOut:
+    """Sign in; the token goes in ``Authorization: Bearer``. Wrong passwords are throttled per account and
+    per client address (THREADLIFT_LOGIN_*): a lock answers 429 with Retry-After, whatever the password."""
+    result = people.login(services, body, request.client.host if request.client else None)
     return LoginOut(token=result.token, expires_at=result.expires_at, user=user_out(result.user))
 
 
