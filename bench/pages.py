@@ -43,11 +43,12 @@ sys.path.insert(0, str(ROOT))
 from bench.databases import bench_database  # noqa: E402
 from bench.records import Connection, cpu_times, percentile, steal_percent  # noqa: E402
 from tests.helpers.photos import faces_dir  # noqa: E402
+from tests.helpers.web import page_csrf  # noqa: E402
 from threadlift import bootstrap, demo_clinic  # noqa: E402
 from threadlift.config import Settings  # noqa: E402
 from threadlift.services.operations import upgrade_database  # noqa: E402
 from threadlift.store.tables import EpisodeRow, PhotoConsentRow  # noqa: E402
-from threadlift.web.pages.common import COOKIE, csrf_for  # noqa: E402
+from threadlift.web.pages.common import COOKIE  # noqa: E402
 
 WARM_UP_S = 3.0
 THINK_S = 1.0  # a member of staff opens a page every second or so
@@ -192,10 +193,11 @@ def upload_loop(port: int, token: str, episode: str, until: float, results: mult
     photo = twelve_megapixels()
     times = []
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies={COOKIE: token}, timeout=120) as client:
+        csrf = page_csrf(client.get("/").text)
         while time.time() < until:
             started = time.perf_counter()
             response = client.post(f"/episodes/{episode}/photos", data={"view": "frontal", "stage": "follow_up",
-                                                                          "csrf": csrf_for(token)},
+                                                                          "csrf": csrf},
                                    files={"file": ("phone.jpg", photo, "image/jpeg")})
             if response.status_code != 303:
                 raise RuntimeError(f"upload refused: {response.status_code} {response.text[:200]}")

@@ -11,6 +11,7 @@ from threadlift.services.analysers import WorkerAnalyser
 from threadlift.services.base import Services, utc_now
 from threadlift.services.restore import finish_interrupted_restore
 from threadlift.store.db import make_engine, session_factory
+from threadlift.store.keys import derived_key
 from threadlift.store.unit_of_work import SqlUnitOfWorkFactory
 from threadlift.store.vault import PhotoVault, VaultError
 
@@ -35,8 +36,10 @@ def build(settings: Settings | None = None, *, analyse_in_worker: bool = False) 
 def services_on(settings: Settings, vault: PhotoVault, clock: Callable[[], datetime] = utc_now) -> Services:
     """The services on ``settings``' database with ``vault`` (and, for tests and the demo, a clock)."""
     units = SqlUnitOfWorkFactory(session_factory(make_engine(settings.database_url)))
+    # Every key of the ring: after a rotation, forms rendered under the previous key still verify.
+    csrf_keys = tuple(derived_key(key, "csrf") for key in vault.ring.keys)
     return Services(settings=settings, uow_factory=units, vault=vault, clock=clock,
-                    database_in_process=units.in_process)
+                    database_in_process=units.in_process, csrf_keys=csrf_keys)
 
 
 def check_key_opens_vault(vault: PhotoVault) -> None:

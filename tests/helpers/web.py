@@ -14,6 +14,7 @@ from threadlift.web.pages.common import COOKIE, csrf_for
 
 class PageUser:
     def __init__(self, clinic: Clinic, username: str) -> None:
+        self.services = clinic.services
         self.client = TestClient(clinic.client.app, follow_redirects=False)
         response = self.client.post("/login", data={"username": username, "password": PASSWORD})
         assert response.status_code == 303, response.text
@@ -22,7 +23,7 @@ class PageUser:
 
     @property
     def csrf(self) -> str:
-        return csrf_for(self.token)
+        return csrf_for(self.services, self.token)
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.client.get(path, **kwargs)
@@ -41,6 +42,13 @@ def error_for(html: str, field_id: str) -> str | None:
         return None
     found = re.search(rf'<p class="error" id="f-{re.escape(field_id)}-error"[^>]*>(.*?)</p>', html, re.S)
     return found.group(1).strip() if found else ""
+
+
+def page_csrf(html: str) -> str:
+    """The session's CSRF token as a page carries it (for a client of a server in another process)."""
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
 
 
 def location(response: Response) -> str:

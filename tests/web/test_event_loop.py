@@ -15,8 +15,8 @@ import pytest
 from tests.helpers.photos import jpeg_bytes, upscaled
 from tests.helpers.records import PASSWORD, Clinic, database_url, open_clinic
 from tests.helpers.server import served
+from tests.helpers.web import page_csrf
 from tests.web.test_pages import registered
-from threadlift.web.pages.common import COOKIE, csrf_for
 
 pytestmark = pytest.mark.mediapipe
 TWELVE_MEGAPIXELS = 12_000_000
@@ -64,7 +64,7 @@ def test_a_photo_being_analysed_does_not_hold_up_another_clients_page(site: tupl
     def store_the_photo() -> None:
         upload["start"] = time.perf_counter()
         response = nurse.post(f"/episodes/{episode}/photos", data={"view": "frontal", "stage": "baseline",
-                                                                    "csrf": csrf_for(nurse.cookies[COOKIE])},
+                                                                    "csrf": page_csrf(nurse.get("/").text)},
                               files={"file": ("phone.jpg", photo, "image/jpeg")})
         upload["end"] = time.perf_counter()
         upload["status"] = response.status_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -67,6 +68,9 @@ class Services:
     database_in_process: bool = False
     analyser: PhotoAnalyser = field(default_factory=LocalAnalyser)
     outbox_wake: threading.Event = field(default_factory=threading.Event)  # set: a message was queued
+    # Keys that sign the pages' CSRF tokens, the first signing new ones: the composition root derives
+    # them from the clinic's photo keys (store/keys.py derived_key); fakes get a random one.
+    csrf_keys: tuple[bytes, ...] = field(default_factory=lambda: (os.urandom(32),), repr=False)
 
     @property
     def policy(self) -> ClinicPolicy:

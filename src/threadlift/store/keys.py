@@ -161,3 +161,14 @@ def sync_directory(directory: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def derived_key(key: bytes, purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` (e.g. signing the pages' CSRF tokens) derived from a photo key with
+    HKDF-SHA256 (RFC 5869): each purpose its own key, none revealing the photo key or another purpose's.
+    The same on every server process of the clinic, and after a restart, with no secret of its own to keep."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=b"threadlift derived key v1",
+                info=purpose.encode()).derive(key)

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from threadlift.services.base import Services
 from threadlift.services.people import refresh_session, session_of
 from threadlift.services.types import User
+from threadlift.web.csrf import CSRF_HEADER, SESSION_COOKIE, csrf_valid, same_origin
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -24,11 +25,25 @@ async def get_services(request: Request) -> Services:  # async: no thread hop fo
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def session_token(request: Request,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
-    token = credentials.credentials if credentials else request.cookies.get("threadlift_session")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+async def session_token(request: Request, services: ServicesDep,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """The request's session: its bearer token, or the pages' session cookie. A cookie is sent by the
+    browser whichever site made the request, so an unsafe request signed in by cookie alone must carry
+    the session's CSRF token in ``X-CSRF-Token`` and come from this site (:mod:`threadlift.web.csrf`):
+    a form or ``fetch`` on another site can set neither."""
+    if credentials:
+        return credentials.credentials
+    token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise HTTPException(status_code=401, detail="sign in first", headers={"WWW-Authenticate": "Bearer"})
+    if request.method not in SAFE_METHODS and not (
+            same_origin(request) and csrf_valid(services, token, request.headers.get(CSRF_HEADER))):
+        raise HTTPException(status_code=403, detail="a request signed in by the pages' cookie must come from "
+                                                    "this site with its X-CSRF-Token header; programs sign in "
+                                                    "with POST /api/auth/login and send Authorization: Bearer")
     return token
 
 

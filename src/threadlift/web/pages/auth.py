@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from threadlift.services import people
 from threadlift.services.commands import Login
+from threadlift.web.csrf import same_origin
 from threadlift.web.deps import ServicesDep
 from threadlift.web.pages.common import COOKIE, PageDep, templates
 from threadlift.web.pages.routing import page_router
@@ -30,8 +31,7 @@ def login_form(request: Request, services: ServicesDep) -> Response:
 @router.post("/login")
 def login(request: Request, services: ServicesDep, username: Annotated[str, Form(max_length=80)] = "",
           password: Annotated[str, Form(max_length=200)] = "") -> Response:
-    origin = request.headers.get("origin")
-    if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+    if not same_origin(request):
         return _login_page(request, services, 403, "Sign in from ThreadLift's own page.")
     if not username or not password:
         return _login_page(request, services, 422, "Enter your user name and password.", username)

@@ -2,8 +2,7 @@
 
 Pages call the same services as the JSON API and only translate: a form in, HTML out. The session
 lives in an HttpOnly, SameSite=Strict cookie; every state-changing request also carries a CSRF token
-(a form field, or the header that htmx sends from ``<body hx-headers>``) derived from the session
-token, and its Origin, when sent, must be this site.
+and comes from this site (:mod:`threadlift.web.csrf`).
 
 Page handlers are plain functions, run on the thread pool: they read the database and draw images.
 What is awaited (the session check, the form's body) is done by the async dependencies here, before
@@ -12,8 +11,6 @@ the handler runs (see :func:`threadlift.web.deps.session_user`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
@@ -29,11 +26,10 @@ from starlette.datastructures import FormData
 from threadlift.services.base import Services, require
 from threadlift.services.people import staff_names
 from threadlift.services.types import DomainError, Permission, User, allowed
+from threadlift.web.csrf import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, csrf_valid, same_origin
 from threadlift.web.deps import get_services, session_user
 
-COOKIE = "threadlift_session"
-CSRF_FIELD = "csrf"
-CSRF_HEADER = "x-csrf-token"
+COOKIE = SESSION_COOKIE
 
 
 class LoginRequired(Exception):
@@ -42,10 +38,6 @@ class LoginRequired(Exception):
 
 class CsrfRejected(Exception):
     """A state-changing request without the session's CSRF token, or from another origin."""
-
-
-def csrf_for(session_token: str) -> str:
-    return hmac.new(b"threadlift-csrf-v1", session_token.encode(), hashlib.sha256).hexdigest()
 
 
 def _environment() -> Environment:
@@ -66,7 +58,7 @@ class Page:
         self.request = request
         self.services = services
         self.user = user
-        self.csrf = csrf_for(token)
+        self.csrf = csrf_for(services, token)
         self.zone = ZoneInfo(services.settings.timezone)
         self._names: dict[str, str] | None = None
 
@@ -108,15 +100,14 @@ async def page(request: Request, services: Annotated[Services, Depends(get_servi
     if user is None or token is None:
         raise LoginRequired()
     if request.method not in ("GET", "HEAD"):
-        origin = request.headers.get("origin")
-        if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        if not same_origin(request):
             raise CsrfRejected()
         sent = request.headers.get(CSRF_HEADER)
         if sent is None:
             form = await request.form()  # parsed once; FastAPI's Form() parameters reuse it
             field = form.get(CSRF_FIELD)
             sent = field if isinstance(field, str) else None
-        if not sent or not hmac.compare_digest(sent, csrf_for(token)):
+        if not csrf_valid(services, token, sent):
             raise CsrfRejected()
     return Page(request, services, user, token)
 
