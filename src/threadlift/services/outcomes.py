@@ -35,14 +35,15 @@ def compare_photos(svc: Services, actor: User, command: ComparePhotos) -> Outcom
     require(actor, Permission.PHOTO_READ)
     if command.before_id == command.after_id:
         raise InvalidInput("choose two different photos to compare", rule="compare")
-    before, before_analysis = photos.analysis_of(svc, actor, command.before_id)
-    after, after_analysis = photos.analysis_of(svc, actor, command.after_id)
-    if command.episode_id is not None and {before.episode_id, after.episode_id} != {command.episode_id}:
+    with svc.uow(read_only=True) as uow:  # whose photos, before any is opened
+        records = [uow.photos.get(photo_id) for photo_id in (command.before_id, command.after_id)]
+    episodes, patients = {r.episode_id for r in records}, {r.patient_id for r in records}
+    if command.episode_id is not None and episodes != {command.episode_id}:
         raise NotFound("these photos are not both of this episode", rule="compare")
-    with svc.uow(read_only=True) as uow:
-        patients = {uow.episodes.get(p.episode_id).patient_id for p in (before, after)}
     if len(patients) != 1:
         raise InvalidInput("the two photos belong to different patients", rule="compare")
+    before, before_analysis = photos.analysis_of(svc, actor, command.before_id)
+    after, after_analysis = photos.analysis_of(svc, actor, command.after_id)
     comparison = svc.derived.get_or_make(
         ("compare", str(command.before_id), str(command.after_id), command.force),
         lambda: compare(before_analysis, after_analysis, force=command.force))
