@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/backup.py
+	$(BIN)/python bench/portal.py
 
 clean:
 	rm -rf $(VENV) demo-clinic threadlift-sample test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -26,6 +26,8 @@ def recovering(clinic):  # type: ignore[no-untyped-def]
     assert checkins.schedule_check_ins(clinic.services) == 2
     assert checkins.schedule_check_ins(clinic.services) == 0
     assert checkins.invite_check_ins(clinic.services) == 1  # the 48-hour one has opened; the 7-day one has not
+    assert checkins.announce_aftercare(clinic.services) == 1  # "your aftercare is in the portal", once
+    assert checkins.announce_aftercare(clinic.services) == 0
     with clinic.services.uow(read_only=True) as uow:
         first, week = uow.portal.check_ins(str(episode.id))
     return someone, episode, first, week, PortalUser(clinic, someone)

@@ -78,6 +78,22 @@ def invite_check_ins(svc: Services) -> int:
     return invited
 
 
+def announce_aftercare(svc: Services) -> int:
+    """Worker task: tell each recently discharged patient that their aftercare is in the portal (once: the
+    dedupe key), so they can read and confirm it at home."""
+    announced = 0
+    since = svc.clock() - timedelta(days=2)
+    with svc.uow() as uow:
+        for episode_id in uow.portal.discharged_since(since, BATCH):
+            episode = uow.episodes.get(episode_id)
+            patient = uow.patients.get(episode.patient_id)
+            if episode.discharge is not None and patient.email:
+                announced += queue(uow, svc, "aftercare", patient.email, patient_id=str(patient.id),
+                                   dedupe_key=f"aftercare:{episode_id}", link=portal_url(svc, "/portal"))
+        uow.commit()
+    return announced
+
+
 @dataclass(frozen=True)
 class Advice:
     """What the patient is told the moment they send their answers."""

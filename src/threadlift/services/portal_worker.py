@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from threadlift.services.base import Services
-from threadlift.services.checkins import invite_check_ins, schedule_check_ins, triage_pending
+from threadlift.services.checkins import announce_aftercare, invite_check_ins, schedule_check_ins, triage_pending
 from threadlift.services.outbox import OutboxWorker, Transport, follow_up_reminders
 from threadlift.services.smtp import SmtpServer, SmtpTransport
 
@@ -37,5 +37,5 @@ def transport_of(svc: Services) -> Transport | None:
 
 def start_worker(svc: Services, *, interval: float = 1.0) -> OutboxWorker:
     tasks = (Every(triage_pending, 15), Every(schedule_check_ins, 60), Every(invite_check_ins, 60),
-             Every(follow_up_reminders, 3600))
+             Every(announce_aftercare, 60), Every(follow_up_reminders, 3600))
     return OutboxWorker(svc, transport_of(svc), interval=interval, tasks=tasks).start()

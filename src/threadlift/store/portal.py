@@ -186,6 +186,12 @@ class SqlPortalRepository:
             EpisodeRow.state.in_(("observation", "discharged", "follow_up")), EpisodeRow.updated_at >= since, ~has)
             .order_by(EpisodeRow.updated_at).limit(limit)).scalars())
 
+    def discharged_since(self, since: datetime, limit: int) -> list[str]:
+        """Episodes discharged (or in follow-up) and changed since ``since``, oldest change first."""
+        return list(self.session.execute(select(EpisodeRow.id).where(
+            EpisodeRow.state.in_(("discharged", "follow_up")), EpisodeRow.updated_at >= since)
+            .order_by(EpisodeRow.updated_at).limit(limit)).scalars())
+
     def check_ins_to_invite(self, at: datetime, limit: int) -> list[CheckIn]:
         rows = self.session.execute(select(CheckInRow).where(
             CheckInRow.invited_at.is_(None), CheckInRow.answered_at.is_(None), CheckInRow.opens_at <= at)
