@@ -226,6 +226,8 @@ def triage_check_in(svc: Services, check_in_id: str) -> Triage | None:
             _raise_alarm(uow, svc, check_in, episode, found)
         record(uow, svc, None, "triage", "check_in", check_in_id, level=found.level.value, rules=list(found.rules))
         uow.commit()
+    if found.red_flag:
+        svc.outbox_wake.set()  # the alert is committed: the worker sends it now
     return found
 
 

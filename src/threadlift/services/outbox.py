@@ -58,14 +58,13 @@ def portal_url(svc: Services, path: str) -> str:
 def queue(uow: UnitOfWork, svc: Services, kind: str, to_address: str, *, patient_id: str | None = None,
           dedupe_key: str | None = None, attachments: tuple[Attachment, ...] = (), **values: object) -> bool:
     """Queue a message in the caller's unit of work (False: one with this dedupe key exists already). The
-    worker is woken when the unit commits... or at its next look, a second later at most."""
+    caller wakes the worker (``svc.outbox_wake.set()``) once the unit has committed; otherwise the worker
+    finds it at its next look, a second later at most."""
     subject, body = render(kind, **{**common_values(svc), **values})
     now = svc.clock()
     added = uow.outbox.add(OutboxMessage(id=str(uuid4()), kind=kind, to_address=to_address, subject=subject,
                                          body=body, created_at=now, next_attempt_at=now,
                                          attachments=list(attachments), patient_id=patient_id, dedupe_key=dedupe_key))
-    if added:
-        svc.outbox_wake.set()
     return added
 
 

@@ -97,6 +97,7 @@ def invite(svc: Services, actor: User, patient_id: UUID) -> datetime:
         queue(uow, svc, "invitation", patient.email, patient_id=str(patient.id), link=link, minutes=LINK_MINUTES)
         record(uow, svc, actor, "portal_invite", "patient", patient_id)
         uow.commit()
+    svc.outbox_wake.set()  # the message is committed: the worker sends it now
     return svc.clock()
 
 
@@ -125,6 +126,8 @@ def request_link(svc: Services, address: str, client: str) -> None:
                 sent += 1
         log(uow, svc, None, "portal_link_request", "portal", None, limited=not allowed, sent=sent)
         uow.commit()
+    if sent:
+        svc.outbox_wake.set()
 
 
 def sign_in(svc: Services, token: str) -> PortalSignIn:
