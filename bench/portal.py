@@ -103,8 +103,8 @@ def main() -> None:
                     baseline.append(1000 * (time.perf_counter() - start))
                     alerts = sum(1 for m in box.messages if m["To"] == "oncall@example.org")
                     start = time.perf_counter()
-                    response = client.post(f"/portal/check-ins/{check_in_id}", data={**FEVER, "csrf": csrf_for(token)},
-                                           cookies={COOKIE: token})
+                    form = {**FEVER, "csrf": csrf_for(svc, token)}
+                    response = client.post(f"/portal/check-ins/{check_in_id}", data=form, cookies={COOKIE: token})
                     answered.append(1000 * (time.perf_counter() - start))
                     assert response.status_code == 200 and "Call the clinic now" in response.text, response.text[:500]
                     box.wait_for(lambda m, n=alerts: sum(x["To"] == "oncall@example.org" for x in box.messages) > n,

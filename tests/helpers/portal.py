@@ -43,10 +43,11 @@ class PortalUser:
         self.token = self.client.cookies.get(COOKIE)
         assert self.token
         self.patient = someone
+        self.services = clinic.services
 
     @property
     def csrf(self) -> str:
-        return csrf_for(self.token)
+        return csrf_for(self.services, self.token)
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.client.get(path, **kwargs)

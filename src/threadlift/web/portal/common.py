@@ -8,8 +8,6 @@ header), under a key of its own, and an Origin, when sent, of this site.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any
@@ -26,13 +24,13 @@ from threadlift.services import portal
 from threadlift.services.base import Services
 from threadlift.services.portal import PortalPatient
 from threadlift.services.types import DomainError, NotFound
+from threadlift.web import csrf
 from threadlift.web.deps import get_services, local_read
 from threadlift.web.pages.common import domain_message, templates
 
 COOKIE = "threadlift_portal"
 PATH = "/portal"
-CSRF_FIELD = "csrf"
-CSRF_HEADER = "x-csrf-token"
+PORTAL_PREFIX = "portal:"
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}  # no link token leaves the site
 
 
@@ -44,8 +42,10 @@ class PortalCsrfRejected(Exception):
     pass
 
 
-def csrf_for(session_token: str) -> str:
-    return hmac.new(b"threadlift-portal-csrf-v1", session_token.encode(), hashlib.sha256).hexdigest()
+def csrf_for(services: Services, session_token: str) -> str:
+    """The portal session's CSRF token: the staff pages' scheme (:mod:`threadlift.web.csrf`, the server's
+    key), on the token marked as a portal one, so no staff page's token is ever a portal token too."""
+    return csrf.csrf_for(services, PORTAL_PREFIX + session_token)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -62,7 +62,7 @@ class PortalPage:
         self.services = services
         self.who = who
         self.token = token
-        self.csrf = csrf_for(token)
+        self.csrf = csrf_for(services, token)
         self.zone = ZoneInfo(services.settings.timezone)
 
     def local(self, moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
@@ -85,15 +85,14 @@ async def portal_page(request: Request, services: Annotated[Services, Depends(ge
     if who is None:
         raise PortalSignInRequired()
     if request.method not in ("GET", "HEAD"):
-        origin = request.headers.get("origin")
-        if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        if not csrf.same_origin(request):
             raise PortalCsrfRejected()
-        sent = request.headers.get(CSRF_HEADER)
+        sent = request.headers.get(csrf.CSRF_HEADER)
         if sent is None:
             form = await request.form()
-            field = form.get(CSRF_FIELD)
+            field = form.get(csrf.CSRF_FIELD)
             sent = field if isinstance(field, str) else None
-        if not sent or not hmac.compare_digest(sent, csrf_for(token)):
+        if not csrf.csrf_valid(services, PORTAL_PREFIX + token, sent):
             raise PortalCsrfRejected()
     return PortalPage(request, services, who, token)
 

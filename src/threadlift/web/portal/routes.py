@@ -16,6 +16,7 @@ from threadlift.services.commands import WithdrawPhotoConsent
 from threadlift.services.photos import MAX_UPLOAD_BYTES
 from threadlift.services.portal_types import CHECK_IN_QUESTIONS, LINK_MINUTES, Amount, CheckInAnswers, HistoryAnswers
 from threadlift.services.types import DomainError, NotFound, PhotoConsentWithdrawal, PhotoError
+from threadlift.web.csrf import same_origin
 from threadlift.web.deps import ServicesDep
 from threadlift.web.pages.common import FormDep, domain_message, field_errors, form_values
 from threadlift.web.pages.history_form import history_choices, history_values, parse_history
@@ -48,8 +49,7 @@ def start(request: Request, page: OptionalPortalPage) -> Response:
 @router_public.post("/link")
 def send_link(request: Request, services: ServicesDep, email: Annotated[str, Form(max_length=200)] = "") -> Response:
     """"Send me a sign-in link": the same answer whether or not the address is on record."""
-    origin = request.headers.get("origin")
-    if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+    if not same_origin(request):
         return render(request, "portal/sign_in.html", 403, minutes=LINK_MINUTES,
                       error="Ask for a link from the portal's own page.")
     try:
@@ -68,8 +68,7 @@ def link_page(request: Request, token: str) -> Response:
 
 @router_public.post("/sign-in/{token}")
 def use_link(request: Request, services: ServicesDep, token: str) -> Response:
-    origin = request.headers.get("origin")
-    if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+    if not same_origin(request):
         return render(request, "portal/link_refused.html", 403, problem="refused", minutes=LINK_MINUTES)
     if len(token) > 100:
         return render(request, "portal/link_refused.html", 410, problem="unknown", minutes=LINK_MINUTES)
