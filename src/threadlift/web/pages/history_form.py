@@ -84,9 +84,15 @@ def _words(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return "; ".join(", ".join(str(v) for v in item.values() if v not in (None, "", False))
-                         if isinstance(item, dict) else str(item) for item in value) or "none"
+        return "; ".join(_row_words(item) if isinstance(item, dict) else str(item) for item in value) or "none"
     return "" if value is None else str(value).replace("_", " ")
+
+
+def _row_words(row: dict[str, Any]) -> str:
+    """A medicine, allergy or treatment in words: its values, and the names of its ticked boxes."""
+    parts = [key.replace("_", " ") if value is True else str(value).replace("_", " ")
+             for key, value in row.items() if value not in (None, "", False)]
+    return f"{parts[0]} ({', '.join(parts[1:])})" if len(parts) > 1 else "".join(parts)
 
 
 def review_rows(entered: HistoryAnswers, confirmed: HistoryAnswers | None) -> list[tuple[str, str, str, bool]]:
