@@ -32,6 +32,11 @@ def test_a_red_flag_tells_the_patient_at_once_and_raises_the_alarm_with_the_lots
     assert alert.to_address == "oncall@example.org" and someone.family_name not in alert.body
     again = patient.post(f"/portal/check-ins/{first.id}", {**CALM})  # sent again: nothing changes
     assert "Call the clinic now" in again.text
+    listed = clinic.call("dr-hale", "GET", "/api/adverse-drafts")  # the API answers from the same use case
+    assert listed.status_code == 200 and [d["id"] for d in listed.json()] == [draft.id]
+    assert clinic.call("reception-kim", "GET", "/api/adverse-drafts").status_code == 403
+    status = clinic.call("nurse-ade", "GET", f"/api/patients/{someone.id}/portal").json()
+    assert status["episodes"][0]["check_ins"][0]["triage_level"] == "call_clinic"
     doctor = PageUser(clinic, "dr-hale")
     board = doctor.get("/dashboard/portal")
     assert "urgent" in board.text and someone.family_name in board.text and "infection" in board.text

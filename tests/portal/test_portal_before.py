@@ -41,6 +41,9 @@ def test_the_patient_s_history_is_one_record_and_the_clinician_sees_what_changed
     reception = PageUser(clinic, "reception-kim")
     assert "review it" not in reception.get(f"/patients/{someone.id}/portal").text  # no clinical part
     assert reception.post(f"/patients/{someone.id}/portal/invite").status_code == 303  # (re)send the invitation
+    assert clinic.call("reception-kim", "POST", f"/api/patients/{someone.id}/portal/invitation").status_code == 201
+    assert clinic.call("dr-hale", "GET", f"/api/patients/{someone.id}/portal").json()["episodes"][0][
+        "questionnaire_sent"] is True
     review = doctor.get(f"/episodes/{episode.id}/questionnaire")
     assert review.status_code == 200 and "fish oil" in review.text and "Not reviewed yet" in review.text
     corrected = {**ANSWERS, "history.smoker": "on"}
