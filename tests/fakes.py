@@ -35,6 +35,16 @@ from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
 from threadlift.config import Settings
+from threadlift.outcomes.records import (
+    AreaLift,
+    Complication,
+    EffectFollowUp,
+    GaisScore,
+    LiftReading,
+    OutcomeRecords,
+    ProcedureDone,
+    ThreadPlaced,
+)
 from threadlift.services.base import Services
 from threadlift.store.audit import AuditEntry, AuditProblem
 from threadlift.store.repository import name_tokens
@@ -53,6 +63,7 @@ class Database:
     users: dict[str, tuple[User, str]] = field(default_factory=dict)  # id -> (user, password digest)
     sessions: dict[str, tuple[str, datetime, datetime]] = field(default_factory=dict)  # token -> user, seen, ends
     audit: list[AuditEntry] = field(default_factory=list)
+    lifts: dict[tuple[str, str, str], AreaLift] = field(default_factory=dict)  # (after photo, area, side)
 
 
 def _digest(password: str) -> str:
@@ -332,6 +343,51 @@ class FakeRegisters:
                        and (not scope.area or t.area == scope.area) for t in threads)
 
         return sum(1 for e, _ in self.db.episodes.values() if in_scope(e))
+
+    def record_lifts(self, lifts: list[AreaLift], measured_at: datetime) -> None:
+        for photo in {x.after_photo_id for x in lifts}:
+            for key in [k for k in self.db.lifts if k[0] == photo]:
+                del self.db.lifts[key]
+        self.db.lifts.update({(x.after_photo_id, x.area, x.side): x for x in lifts})
+
+    def outcome_records(self) -> OutcomeRecords:
+        """The same records as the store's, from the episodes themselves."""
+        episodes = [e for e, _ in self.db.episodes.values() if e.procedure is not None and e.procedure.threads]
+        procedures, complications, gais, effects = [], [], [], []
+        for e in episodes:
+            assert e.procedure is not None
+            started = e.procedure.started_at
+            placed = tuple(dict.fromkeys(ThreadPlaced(t.area, self.db.lots[t.lot_id].design.value,
+                                                      self.db.lots[t.lot_id].material.value, t.lot)
+                                         for t in e.procedure.threads))
+            procedures.append(ProcedureDone(str(e.patient_id), str(e.id), e.procedure.performer_id, placed))
+            complications += [Complication(str(e.patient_id), str(e.id), a.type.value, a.clavien_dindo, a.area,
+                                           tuple(sorted(self.db.lots[x].lot for x in a.lot_ids)))
+                              for a in e.adverse_events]
+            for i, f in enumerate(e.follow_ups):
+                if f.assessment is None:
+                    continue
+                gais += [GaisScore(str(e.patient_id), str(e.id), f.name, i, r.rater.value, r.standard_score)
+                         for r in f.assessment.ratings]
+                report = f.assessment.effect
+                if report is not None and f.completed_at is not None:
+                    lost = None if report.lost_after_weeks is None else 7 * report.lost_after_weeks
+                    effects.append(EffectFollowUp(str(e.patient_id), str(e.id), (f.completed_at - started).days,
+                                                  report.noticeable, lost))
+        by_episode = {str(e.id): e for e in episodes}
+        sides: dict[tuple[str, str], list[AreaLift]] = {}
+        for lift in self.db.lifts.values():
+            sides.setdefault((lift.after_photo_id, lift.area), []).append(lift)
+        readings = []
+        for (_, area), rows in sides.items():
+            episode = by_episode[rows[0].episode_id]
+            assert episode.procedure is not None
+            lots = [self.db.lots[t.lot_id] for t in episode.procedure.threads if t.area == area]
+            readings.append(LiftReading(rows[0].patient_id, rows[0].episode_id, area, rows[0].day,
+                                        sum(r.lift_mm for r in rows) / len(rows), max(r.uncertainty_mm for r in rows),
+                                        tuple(sorted({x.design.value for x in lots})),
+                                        tuple(sorted({x.material.value for x in lots}))))
+        return OutcomeRecords(tuple(readings), tuple(procedures), tuple(complications), tuple(gais), tuple(effects))
 
 
 class FakeAudit:

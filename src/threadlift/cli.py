@@ -20,6 +20,7 @@ from threadlift.cli_common import err as _err
 from threadlift.cli_common import out as _out
 from threadlift.cli_export import export_app
 from threadlift.cli_ops import config_app, db_app, demo, serve
+from threadlift.cli_outcomes import outcomes_app
 from threadlift.cli_plan import plan_app
 
 if TYPE_CHECKING:  # imported where used: --help must not load the photo analysis (MediaPipe, OpenCV)
@@ -143,6 +144,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(config_app, name="config")
 app.add_typer(backup_app, name="backup")
 app.add_typer(export_app, name="export")
+app.add_typer(outcomes_app, name="outcomes")
 
 
 @app.command()

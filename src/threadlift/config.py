@@ -76,6 +76,10 @@ SETTINGS = (
     SettingInfo("THREADLIFT_CHECKIN_HOURS", "hours after the procedure when patients are asked to check in "
                 "(comma-separated, 1-2160)"),
     SettingInfo("THREADLIFT_CHECKIN_WINDOW_HOURS", "hours a check-in stays open before answers count as late (1-168)"),
+    SettingInfo("THREADLIFT_DURABILITY_THRESHOLD_MM", "outcome statistics: a lift lasts while it measures at least "
+                "this many mm (0.1-20, default 1.0)"),
+    SettingInfo("THREADLIFT_OUTCOME_MIN_PATIENTS", "outcome statistics: figures on fewer patients are withheld "
+                "(1-10000, default 10)"),
 )
 
 
@@ -159,7 +163,7 @@ class Settings:
                    clinic_name=env.get("THREADLIFT_CLINIC_NAME", "").strip() or cls.clinic_name,
                    clinic_phone=env.get("THREADLIFT_CLINIC_PHONE", "").strip() or None,
                    fhir_base_url=env.get("THREADLIFT_FHIR_BASE_URL", "").strip() or cls.fhir_base_url,
-                   **_mail_settings(env))
+                   policy_overrides=_outcome_settings(env), **_mail_settings(env))
 
     @property
     def policy(self) -> ClinicPolicy:
@@ -207,6 +211,24 @@ def _mail_settings(env: dict[str, str]) -> dict[str, Any]:
     if hours:
         values["check_in_hours"] = hours
     return values
+
+
+def _outcome_settings(env: dict[str, str]) -> dict[str, object]:
+    """The outcome statistics' clinic settings (issue 18), as policy overrides when set."""
+    found: dict[str, object] = {}
+    text = env.get("THREADLIFT_DURABILITY_THRESHOLD_MM", "").strip()
+    if text:
+        try:
+            threshold = float(text)
+        except ValueError:
+            threshold = 0.0
+        if not 0.1 <= threshold <= 20:
+            raise ConfigurationError("THREADLIFT_DURABILITY_THRESHOLD_MM must be a number of mm from 0.1 to 20, "
+                                     f"e.g. 1.0 (it is {text!r})")
+        found["durability_threshold_mm"] = threshold
+    if env.get("THREADLIFT_OUTCOME_MIN_PATIENTS"):
+        found["outcome_min_patients"] = _bounded(env, "THREADLIFT_OUTCOME_MIN_PATIENTS", 10, 1, 10_000)
+    return found
 
 
 def _bounded(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:

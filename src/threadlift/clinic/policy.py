@@ -89,6 +89,11 @@ class ClinicPolicy(BaseModel):
     # AE-02: dimpling still present after this many days prompts a review [WANG20][SG18].
     dimpling_review_days: int = 14
     lot_expiry_warning_days: int = 60
+    # Outcome statistics (issue 18; [DESIGN] OUT-02/OUT-03, thread-lift-clinical.md §6.4, §8.4): a lift "lasts"
+    # while it measures at least this much, above the comparison's usual ± (0.4-0.8 mm)...
+    durability_threshold_mm: float = Field(default=1.0, gt=0, le=20)
+    # ...and a figure resting on fewer patients is withheld with the reason (§0: thin, heterogeneous evidence).
+    outcome_min_patients: int = Field(default=10, ge=1, le=10_000)
 
     @classmethod
     def for_jurisdiction(cls, jurisdiction: Jurisdiction | str, **overrides: object) -> ClinicPolicy:

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     FOLLOW_UP_WRITE = "follow_up:write"
     ADVERSE_WRITE = "adverse:write"
     REGISTER_READ = "register:read"  # complications register, lot recall
+    OUTCOMES_READ = "outcomes:read"  # the clinic's outcome statistics, per thread, area and clinician (issue 18)
     LOTS_READ = "lots:read"
     LOTS_WRITE = "lots:write"
     AUDIT_READ = "audit:read"
@@ -48,13 +49,13 @@ _CLINICAL = {
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLINICIAN: frozenset(_CLINICAL | {Permission.SUITABILITY_DECIDE, Permission.OVERRIDE, Permission.CONSENT_TAKE,
                                            Permission.PROCEDURE_PERFORM, Permission.DISCHARGE,
-                                           Permission.RECORD_EXPORT}),
+                                           Permission.RECORD_EXPORT, Permission.OUTCOMES_READ}),
     Role.NURSE: frozenset(_CLINICAL | {Permission.DISCHARGE}),
     Role.RECEPTION: frozenset({Permission.DEMOGRAPHICS_READ, Permission.DEMOGRAPHICS_WRITE,
                                Permission.EPISODE_STATUS_READ, Permission.FOLLOW_UP_SCHEDULE_READ}),
     Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.DEMOGRAPHICS_READ,
                            Permission.EPISODE_STATUS_READ, Permission.LOTS_READ, Permission.REGISTER_READ,
-                           Permission.RECORD_EXPORT, Permission.SUBJECT_ACCESS}),
+                           Permission.RECORD_EXPORT, Permission.SUBJECT_ACCESS, Permission.OUTCOMES_READ}),
 }
 
 

@@ -14,7 +14,7 @@ from threadlift.clinic.staff import User
 from threadlift.face.compare import Comparison, compare
 from threadlift.face.compare_draw import aligned_pair, render_comparison
 from threadlift.face.compare_report import comparison_to_dict
-from threadlift.services import photos
+from threadlift.services import outcome_stats, photos
 from threadlift.services.base import Services, record, require
 from threadlift.services.commands import ComparePhotos
 
@@ -50,8 +50,20 @@ def compare_photos(svc: Services, actor: User, command: ComparePhotos) -> Outcom
     days = None
     if before.uploaded_at and after.uploaded_at:
         days = (after.uploaded_at.date() - before.uploaded_at.date()).days
-    with svc.uow(logs_reads=True) as uow:
+    keeps = (before.stage, after.stage) == ("baseline", "follow_up") and before.episode_id == after.episode_id \
+        and after.uploaded_at is not None
+    if keeps:
+        with svc.uow(read_only=True) as uow:
+            episode = uow.episodes.get(after.episode_id)
+        keeps = episode.procedure is not None
+    with svc.uow(logs_reads=not keeps) as uow:
         record(uow, svc, actor, "compare", "photo", command.after_id, before=str(command.before_id))
+        if keeps and episode.procedure is not None and after.uploaded_at is not None:
+            # The lift per area at this follow-up, for the durability figures (issue 18, OUT-02)
+            day = max((after.uploaded_at - episode.procedure.started_at).days, 0)
+            outcome_stats.keep_lifts(uow, svc, comparison, before_photo_id=str(before.id),
+                                     after_photo_id=str(after.id), episode_id=str(episode.id),
+                                     patient_id=str(episode.patient_id), day=day)
         uow.commit()
     return Outcome(before, after, comparison, comparison_to_dict(comparison, days_since_baseline=days))
 

@@ -31,6 +31,7 @@ from threadlift.clinic.signin import Failures
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
 from threadlift.face.analysis import FaceAnalysis
+from threadlift.outcomes.records import AreaLift, OutcomeRecords
 from threadlift.services.portal_ports import Outbox, PortalRepository
 from threadlift.store.audit import AuditEntry, AuditProblem
 
@@ -131,6 +132,14 @@ class Registers(Protocol):
 
     def procedures(self, scope: RegisterFilter) -> int:
         """Procedures in the scope's denominator: those that used its product or lot, or its area."""
+        ...
+
+    def record_lifts(self, lifts: list[AreaLift], measured_at: datetime) -> None:
+        """Keep the lifts a comparison measured at a follow-up photo, replacing earlier ones of that photo."""
+        ...
+
+    def outcome_records(self) -> OutcomeRecords:
+        """What the outcome statistics read: procedures, adverse events, GAIS, effect reports, lifts."""
         ...
 
 

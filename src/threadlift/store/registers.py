@@ -3,10 +3,11 @@ save rewrites (threads by lot, follow-ups by due date, adverse events by type an
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.episode import Episode, State
@@ -19,11 +20,23 @@ from threadlift.clinic.registers import (
     RegisterEntry,
     RegisterFilter,
 )
+from threadlift.outcomes.records import (
+    AreaLift,
+    Complication,
+    EffectFollowUp,
+    GaisScore,
+    LiftReading,
+    OutcomeRecords,
+    ProcedureDone,
+    ThreadPlaced,
+)
 from threadlift.store.tables import (
     AdverseEventLotRow,
     AdverseEventRow,
     EpisodeRow,
+    FollowUpLiftRow,
     FollowUpRow,
+    GaisRatingRow,
     PatientRow,
     ThreadLotRow,
     ThreadUseRow,
@@ -100,6 +113,83 @@ class SqlRegisters:
 
     def procedures(self, scope: RegisterFilter) -> int:
         return int(self.session.execute(_procedures_in(scope)).scalar_one())
+
+    def record_lifts(self, lifts: list[AreaLift], measured_at: datetime) -> None:
+        """Keep what a comparison measured, replacing an earlier measurement of the same follow-up photo."""
+        for photo in {lift.after_photo_id for lift in lifts}:
+            self.session.execute(delete(FollowUpLiftRow).where(FollowUpLiftRow.after_photo_id == photo))
+        self.session.add_all([FollowUpLiftRow(
+            after_photo_id=x.after_photo_id, area=x.area, side=x.side, before_photo_id=x.before_photo_id,
+            episode_id=x.episode_id, patient_id=x.patient_id, days_after_procedure=x.day, lift_mm=x.lift_mm,
+            uncertainty_mm=x.uncertainty_mm, engine_version=x.engine_version, measured_at=measured_at) for x in lifts])
+        self.session.flush()
+
+    def outcome_records(self) -> OutcomeRecords:
+        """What the outcome statistics read (issue 18), from the index tables in six queries: threads placed
+        with their lots, who performed each procedure, adverse events with their lots, GAIS ratings at
+        their follow-ups, the patient's reports of the effect, and the lifts measured at follow-ups."""
+        threads: dict[str, list[ThreadPlaced]] = defaultdict(list)
+        patients: dict[str, str] = {}
+        started: dict[str, datetime] = {}
+        for episode, patient, area, design, material, lot, placed in self.session.execute(
+                select(ThreadUseRow.episode_id, ThreadUseRow.patient_id, ThreadUseRow.area, ThreadLotRow.design,
+                       ThreadLotRow.material, ThreadLotRow.lot, ThreadUseRow.placed_at)
+                .join(ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id).order_by(ThreadUseRow.id)):
+            threads[episode].append(ThreadPlaced(area, design, material, lot))
+            patients[episode] = patient
+            started[episode] = min(started.get(episode, placed), placed)
+        performer = EpisodeRow.document["procedure"]["performer_id"].as_string()
+        performers: dict[str, str | None] = dict(self.session.execute(
+            select(EpisodeRow.id, performer).where(EpisodeRow.id.in_(list(threads)))).all()) if threads else {}
+        procedures = tuple(ProcedureDone(patients[e], e, performers.get(e) or "unknown", tuple(dict.fromkeys(placed)))
+                           for e, placed in threads.items())
+        lots: dict[str, list[str]] = defaultdict(list)
+        for event_id, lot_number in self.session.execute(
+                select(AdverseEventLotRow.event_id, ThreadLotRow.lot)
+                .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)):
+            lots[event_id].append(lot_number)
+        complications = tuple(Complication(r.patient_id, r.episode_id, r.type, r.clavien_dindo, r.area,
+                                           tuple(sorted(lots.get(r.id, ()))))
+                              for r in self.session.execute(select(AdverseEventRow)).scalars())
+        gais = tuple(GaisScore(patient, episode, name, position, rater, score) for patient, episode, name, position,
+                     rater, score in self.session.execute(
+                         select(GaisRatingRow.patient_id, GaisRatingRow.episode_id, FollowUpRow.name,
+                                GaisRatingRow.position, GaisRatingRow.rater, GaisRatingRow.standard_score)
+                         .join(FollowUpRow, (FollowUpRow.episode_id == GaisRatingRow.episode_id)
+                               & (FollowUpRow.position == GaisRatingRow.position))))
+        effects = tuple(
+            EffectFollowUp(patient, episode, max((_aware(done) - _aware(started[episode])).days, 0), bool(noticeable),
+                           lost)  # done is not None: the query asks for completed follow-ups
+            for patient, episode, done, noticeable, lost in self.session.execute(
+                select(FollowUpRow.patient_id, FollowUpRow.episode_id, FollowUpRow.completed_at,
+                       FollowUpRow.effect_noticeable, FollowUpRow.effect_lost_after_days)
+                .where(FollowUpRow.effect_noticeable.is_not(None), FollowUpRow.completed_at.is_not(None)))
+            if episode in started)
+        return OutcomeRecords(self._lifts(threads), procedures, complications, gais, effects)
+
+    def _lifts(self, threads: dict[str, list[ThreadPlaced]]) -> tuple[LiftReading, ...]:
+        """Each area's lift at each follow-up photo: the mean of the sides measured, the larger ±."""
+        sides: dict[tuple[str, str], list[FollowUpLiftRow]] = defaultdict(list)
+        for row in self.session.execute(select(FollowUpLiftRow)).scalars():
+            sides[(row.after_photo_id, row.area)].append(row)
+        readings = []
+        for (_, area), rows in sides.items():
+            first = rows[0]
+            placed = [t for t in threads.get(first.episode_id, []) if t.area == area]
+            readings.append(LiftReading(
+                first.patient_id, first.episode_id, area, first.days_after_procedure,
+                sum(r.lift_mm for r in rows) / len(rows), max(r.uncertainty_mm for r in rows),
+                tuple(sorted({t.design for t in placed})), tuple(sorted({t.material for t in placed}))))
+        return tuple(readings)
+
+
+def _aware(moment: datetime | None) -> datetime:
+    """SQLite gives back naive datetimes for the UTC ones it was given."""
+    from datetime import UTC
+
+    if moment is None:
+        raise ValueError("a follow-up without its time")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _procedures_in(scope: RegisterFilter) -> Select[int]:

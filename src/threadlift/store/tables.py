@@ -209,6 +209,25 @@ class GaisRatingRow(Base):
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FollowUpLiftRow(Base):
+    """The lift of one area on one side at a follow-up photo, measured against the episode's baseline photo
+    (OUT-02): written whenever that pair is compared (the outcome page, the API, ``threadlift batch
+    compare``), read by the durability figures (issue 18). A later comparison of the same photo replaces it."""
+
+    __tablename__ = "follow_up_lifts"
+    after_photo_id: Mapped[str] = mapped_column(ForeignKey("photos.id"), primary_key=True)
+    area: Mapped[str] = mapped_column(String(40), primary_key=True)
+    side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    before_photo_id: Mapped[str] = mapped_column(ForeignKey("photos.id"))
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    days_after_procedure: Mapped[int] = mapped_column(Integer)
+    lift_mm: Mapped[float] = mapped_column(Float)
+    uncertainty_mm: Mapped[float] = mapped_column(Float)
+    engine_version: Mapped[str] = mapped_column(String(40))
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AdverseEventRow(Base):
     __tablename__ = "adverse_events"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -15,7 +15,18 @@ from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
 from threadlift.services.portal_worker import start_worker
 from threadlift.web import errors, site
-from threadlift.web.routes import admin, auth, episodes, exports, followups, patients, photos, plans, procedure
+from threadlift.web.routes import (
+    admin,
+    auth,
+    episodes,
+    exports,
+    followups,
+    outcomes,
+    patients,
+    photos,
+    plans,
+    procedure,
+)
 from threadlift.web.routes import portal as portal_api
 
 
@@ -35,7 +46,7 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(RequestLog)
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, plans.router, photos.router, procedure.router,
-                   followups.router, admin.router, exports.router, portal_api.router):
+                   followups.router, admin.router, exports.router, portal_api.router, outcomes.router):
         app.include_router(router)
     site.install(app)
 
