@@ -359,6 +359,8 @@ def describe_settings(settings: Settings) -> list[SettingRow]:
         "THREADLIFT_ONCALL_EMAIL": settings.on_call_email or "(none: red flags show on the dashboard only)",
         "THREADLIFT_CHECKIN_HOURS": ",".join(map(str, settings.check_in_hours)),
         "THREADLIFT_CHECKIN_WINDOW_HOURS": str(settings.check_in_window_hours),
+        "THREADLIFT_DURABILITY_THRESHOLD_MM": f"{settings.policy.durability_threshold_mm:g}",
+        "THREADLIFT_OUTCOME_MIN_PATIENTS": str(settings.policy.outcome_min_patients),
     }
     defaults = {"THREADLIFT_DATA_DIR": "default: the platform's data directory",
                 "THREADLIFT_KEY_FILE": "default: the platform's configuration directory",
