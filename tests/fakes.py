@@ -315,7 +315,7 @@ class FakeRegisters:
         for episode, _ in self.db.episodes.values():
             patient = self.db.patients[episode.patient_id]
             for thread in episode.procedure.threads if episode.procedure else []:
-                if thread.lot == lot_number:
+                if thread.lot.lower() == lot_number.lower():
                     found.append(Recipient(patient.id, self._named(episode), patient.date_of_birth, episode.id,
                                            thread.area, thread.side.value, thread.vector, thread.at))
         return sorted(found, key=lambda r: r.placed_at)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from PIL import Image
 
-from tests.helpers.clinic import signature_png
+from tests.helpers.clinic import lot_entry, signature_png
 from tests.helpers.photos import faces_dir
 from tests.helpers.records import Clinic
 from threadlift.clinic.consultation import Risk
@@ -178,9 +179,11 @@ def test_refusals_answer_with_the_rule(clinic: Clinic):
               json={"concentration_percent": 1, "volume_ml": 15, "with_adrenaline": False}), 201)
     refused(c.call("dr-hale", "POST", f"{e}/procedure/injections",
                    json={"concentration_percent": 1, "volume_ml": 6, "with_adrenaline": False}), 409, "PRO-04")
-    # an expired lot is refused
-    old = ok(c.call("nurse-ade", "POST", "/api/threads/lots", json={**LOT, "lot": "OLD-1", "expiry": "2026-10-01"}),
-             201)
+    # an expired lot is refused at receipt, and when it expired in stock, at placement
+    refused(c.call("nurse-ade", "POST", "/api/threads/lots", json={**LOT, "lot": "OLD-1", "expiry": "2026-10-01"}),
+            409, "lot_expired")
+    old = {"id": str(c.receive_expired_lot(lot_entry(lot="OLD-1", expiry=date(2026, 10, 1),
+                                                     received_on=date(2026, 1, 5))).id)}
     refused(c.call("dr-hale", "POST", f"{e}/procedure/threads",
                    json={"lot_id": old["id"], "area": "jawline", "side": "left", "vector": "a -> b",
                          "anchored": False}), 409,

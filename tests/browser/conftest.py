@@ -40,11 +40,11 @@ def site(request, tmp_path) -> Iterator[Site]:  # type: ignore[no-untyped-def]
     clinic = open_clinic(url, tmp_path)
     nurse = clinic.user("nurse-ade")
     today = clinic.clock.now.date()
-    for entry in (lot_entry(), lot_entry(lot="PDO-OLD-9", expiry=today.replace(day=1),
-                                         received_on=today.replace(year=2025)),
-                  lot_entry(lot="PCL-2026-B2", product="Cone 8 PCL", material=Material.PCL,
-                            design=Design.BARBED_UNIDIRECTIONAL)):
+    for entry in (lot_entry(), lot_entry(lot="PCL-2026-B2", product="Cone 8 PCL", material=Material.PCL,
+                                         design=Design.BARBED_UNIDIRECTIONAL)):
         stock.receive_lot(clinic.services, nurse, ReceiveLot(lot=entry))
+    clinic.receive_expired_lot(lot_entry(lot="PDO-OLD-9", expiry=today.replace(day=1),
+                                         received_on=today.replace(year=2025)))
     shots = ARTIFACTS / request.param
     shots.mkdir(parents=True, exist_ok=True)
     with served(clinic.client.app) as base:

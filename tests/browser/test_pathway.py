@@ -112,7 +112,7 @@ def test_a_clinician_takes_a_patient_through_the_whole_pathway(chromium, site: S
 
     # Consent: drawn on the canvas, then locked.
     page.goto(f"{episode_url}/consent")
-    page.get_by_label("Patient's full name").fill("Adaeze Okafor")
+    page.get_by_label("Full name of the person signing").fill("Adaeze Okafor")
     pad = page.locator("#signature-pad").bounding_box()
     assert pad is not None
     page.mouse.move(pad["x"] + 30, pad["y"] + 120)
@@ -163,7 +163,12 @@ def test_a_clinician_takes_a_patient_through_the_whole_pathway(chromium, site: S
     page.get_by_label("Planned thread").select_option(index=1)
     choose_lot(page, "PDO-2026-A1")
     page.get_by_role("button", name="Record the thread").click()
+    # The lot is not the planned thread (PRO-01): recorded only once the clinician confirms it.
+    expect(page.locator("#f-lot_id-error")).to_contain_text("is not the thread planned as T1")
+    page.get_by_label(re.compile("differs from the plan")).check()
+    page.get_by_role("button", name="Record the thread").click()
     expect(page.locator("#threads tbody tr")).to_have_count(1)
+    expect(page.locator("#threads tbody")).to_contain_text("differs from the plan")
     shot(page, site, "09-procedure")
     page.get_by_role("button", name=re.compile("End the procedure")).click()
 

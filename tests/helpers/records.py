@@ -15,10 +15,11 @@ from tests.helpers.clinic import CONSENT_DOCUMENT
 from threadlift.bootstrap import services_on
 from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import StaffAccount, User
+from threadlift.clinic.threads import ThreadLot, ThreadLotEntry
 from threadlift.config import Settings
-from threadlift.services import consents, people
+from threadlift.services import consents, people, stock
 from threadlift.services.base import Services
-from threadlift.services.commands import AddConsentDocument, CreateUser
+from threadlift.services.commands import AddConsentDocument, CreateUser, ReceiveLot
 from threadlift.store import migrate
 from threadlift.store.vault import PhotoVault
 from threadlift.web.app import create_app
@@ -102,6 +103,16 @@ class Clinic:
         """Overnight: sessions end (12 h at most); everyone signs in again in the morning."""
         self.clock.now += timedelta(days=days)
         self.sign_in_all()
+
+    def receive_expired_lot(self, entry: ThreadLotEntry) -> ThreadLot:
+        """A lot received while it was in date (on its received_on day) that has since expired: a lot past its
+        expiry is refused at receipt, so this is how one comes to be in stock."""
+        now = self.clock.now
+        self.clock.now = datetime.combine(entry.received_on, now.timetz())
+        try:
+            return stock.receive_lot(self.services, self.user("nurse-ade"), ReceiveLot(lot=entry))
+        finally:
+            self.clock.now = now
 
     def wait(self, **delta: float) -> None:
         """Let time pass with the staff at work: each session is used every 10 minutes, so none times out."""

@@ -150,8 +150,8 @@ def test_the_procedure_page_refuses_an_expired_lot_and_a_dose_over_the_maximum(c
                     PlanSubmission(areas=[TreatmentArea.JAWLINE], note="2 per side"))
     nurse_user = clinic.user("nurse-ade")
     fresh = stock.receive_lot(clinic.services, nurse_user, ReceiveLot(lot=lot_entry()))
-    expired = stock.receive_lot(clinic.services, nurse_user, ReceiveLot(lot=lot_entry(
-        lot="PDO-OLD-9", expiry=date(2026, 10, 1), received_on=date(2025, 1, 1))))
+    expired = clinic.receive_expired_lot(lot_entry(lot="PDO-OLD-9", expiry=date(2026, 10, 1),
+                                                   received_on=date(2025, 1, 1)))
     hale = PageUser(clinic, "dr-hale")
     assert hale.post(f"/episodes/{episode}/procedure/start").status_code == 303
     nurse = PageUser(clinic, "nurse-ade")
@@ -226,11 +226,17 @@ def test_a_planned_thread_is_recorded_as_done_only_once_the_clinician_confirms_i
     assert f'value="{first.area}"' in blank.text and 'value="yes" selected' in blank.text
     assert "No thread recorded yet" in blank.text
     # The clinician changes what was done differently: floating, not anchored; a measured length.
-    done = nurse.post(f"/episodes/{episode}/procedure/threads", {
-        "planned": first.id, "lot_id": str(lot.id), "area": first.area, "side": first.side.value,
-        "vector": "as marked", "entry_to_exit_mm": "71", "anchored": "no"})
-    assert done.status_code == 303
+    done = {"planned": first.id, "lot_id": str(lot.id), "area": first.area, "side": first.side.value,
+            "vector": "as marked", "entry_to_exit_mm": "71", "anchored": "no"}
+    # The lot (bidirectional 19G 100 mm) is not the thread planned (PRO-01): recorded once the clinician confirms.
+    unlike = nurse.post(f"/episodes/{episode}/procedure/threads", done)
+    assert unlike.status_code == 409 and "is not the thread planned as T1" in (error_for(unlike.text, "lot_id") or "")
+    assert 'name="confirm_differs_from_plan"' in unlike.text
+    confirmed = nurse.post(f"/episodes/{episode}/procedure/threads", {**done, "confirm_differs_from_plan": "on"})
+    assert confirmed.status_code == 303
+    again = nurse.post(f"/episodes/{episode}/procedure/threads", {**done, "confirm_differs_from_plan": "on"})
+    assert again.status_code == 409 and "T1 is already recorded" in again.text
     [placed] = procedure.procedure_view(clinic.services, hale_user, episode).record.threads
     assert (placed.anchored, placed.entry_to_exit_mm, placed.planned_thread) == (False, 71, first.id)
     page = nurse.get(f"/episodes/{episode}/procedure").text
-    assert "planned anchored" in page and "71.0 mm" in page
+    assert "planned anchored" in page and "71.0 mm" in page and "differs from the plan: " in page

@@ -131,6 +131,10 @@ def test_a_consent_needs_a_drawn_signature_and_is_locked_once_signed(clinic: Cli
     assert blank.status_code == 422 and "Draw the signature" in blank.text
     from tests.helpers.clinic import signature_png
 
+    stranger = hale.post(f"/episodes/{episode}/consent", {"typed_name": "Somebody Else", "document_version": "2026.1",
+                                                           "signature": "data:image/png;base64," + signature_png()})
+    assert stranger.status_code == 422 and "is not the patient" in (error_for(stranger.text, "typed_name") or "")
+
     signed = hale.post(f"/episodes/{episode}/consent", {"typed_name": "Adaeze Okafor", "document_version": "2026.1",
                                                          "signature": "data:image/png;base64," + signature_png()})
     assert signed.status_code == 303

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -73,3 +74,18 @@ def test_reception_cannot_change_the_weights_that_set_the_maximum(clinic: Clinic
     assert (kept.given_name, kept.weight_kg) == ("Ada", 64.0)
     people.update_patient(clinic.services, clinic.user("nurse-ade"), UpdatePatient(
         patient_id=person, changes=PatientChanges(weight_kg=66)))
+
+
+def test_lot_recall_ignores_case_and_tells_an_unknown_lot_from_one_without_recipients(clinic: Clinic):
+    nurse = PageUser(clinic, "nurse-ade")
+    today = clinic.clock.now.date()
+    lot = {"product": "Lift Cog", "material": "PDO", "design": "mono", "gauge": "29G", "length_mm": "38",
+           "lot": "PDO-2026-0901", "expiry": (today - timedelta(days=1)).isoformat(), "quantity_received": "10",
+           "received_on": today.isoformat()}
+    expired = nurse.post("/stock", lot)
+    assert expired.status_code == 409 and "an expired lot is not received" in (error_for(expired.text, "expiry") or "")
+    assert nurse.post("/stock", {**lot, "expiry": (today + timedelta(days=300)).isoformat()}).status_code == 303
+    known = nurse.post("/registers/recall", {"lot": "pdo-2026-0901"})
+    assert known.status_code == 200 and "No patient received a thread from this lot" in known.text
+    unknown = nurse.post("/registers/recall", {"lot": "PDO-2026-0999"})
+    assert unknown.status_code == 404 and "was ever received into stock" in unknown.text

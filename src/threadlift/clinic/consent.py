@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -52,6 +54,27 @@ SignatureImage = Annotated[str, Field(max_length=4 * -(-MAX_SIGNATURE_BYTES // 3
                                       description="the drawn signature, a PNG image, base64-encoded"),
                            AfterValidator(_a_real_drawing)]
 TypedName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Relationship = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
+
+
+def name_words(text: str) -> list[str]:
+    """A name's words for matching: accents, case and punctuation set aside ("Márta O'Neil" -> marta, o, neil)."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return re.findall(r"[^\W\d_]+", plain)
+
+
+def check_signer(typed_name: str, given_name: str, family_name: str, relationship: str | None) -> None:
+    """The patient signs under their own name; someone else signs only as a stated representative
+    (with their relationship to the patient) [records-standards: consent names who gave it]."""
+    if relationship:
+        return
+    typed = set(name_words(typed_name))
+    needed = name_words(family_name) + name_words(given_name)[:1]
+    if not needed or not all(word in typed for word in needed):
+        raise InvalidInput(f"the name typed ({typed_name}) is not the patient's ({given_name} {family_name}): the "
+                           "patient signs under their own name, or a representative signs and states their "
+                           "relationship to the patient", rule="consent_signer")
 
 
 class ConsentSignature(BaseModel):
@@ -62,6 +85,8 @@ class ConsentSignature(BaseModel):
     document_version: str = Field(min_length=1, max_length=20)
     typed_name: TypedName
     signature_png_base64: SignatureImage
+    representative_relationship: Relationship | None = Field(
+        default=None, description="when a representative signs for the patient: their relationship to the patient")
 
 
 class SignedConsent(BaseModel):
@@ -77,10 +102,13 @@ class SignedConsent(BaseModel):
     signed_at: datetime
     client_address: str = Field(max_length=100)
     taken_by: str  # the practitioner who will perform the procedure (SEL-15)
+    representative_relationship: Relationship | None = None  # signed by a representative, not the patient
     content_sha256: str = ""
 
     def expected_hash(self) -> str:
-        payload = self.model_dump(mode="json", exclude={"content_sha256", "id"})
+        # A consent signed by the patient hashes as consents always have (no representative field).
+        payload = self.model_dump(mode="json", exclude={"content_sha256", "id"} | (
+            {"representative_relationship"} if self.representative_relationship is None else set()))
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def verify(self) -> bool:
@@ -88,14 +116,15 @@ class SignedConsent(BaseModel):
 
 
 def sign(document: ConsentDocument, *, typed_name: str, signature_png_base64: str, signed_at: datetime,
-         client_address: str, taken_by: str) -> SignedConsent:
+         client_address: str, taken_by: str, representative_relationship: str | None = None) -> SignedConsent:
     """Sign ``document``. The returned consent carries a hash of everything that was signed."""
     if signed_at.tzinfo is None:
         raise InvalidInput("the signing time must carry a time zone (UTC)")
     draft = SignedConsent(procedure_type=document.procedure_type, document_version=document.version,
                           document_sha256=document.sha256, typed_name=typed_name.strip(),
                           signature_png_base64=signature_png_base64, signed_at=signed_at,
-                          client_address=client_address, taken_by=taken_by)
+                          client_address=client_address, taken_by=taken_by,
+                          representative_relationship=representative_relationship or None)
     return draft.model_copy(update={"content_sha256": draft.expected_hash()})
 
 

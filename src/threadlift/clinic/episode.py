@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from threadlift.clinic import anaesthetic, override, suitability
 from threadlift.clinic.adverse import AdverseEvent
 from threadlift.clinic.anaesthetic import DoseStatus, Injection, PendingInjection
-from threadlift.clinic.consent import ConsentDocument, SignedConsent, ensure_unchanged, sign
+from threadlift.clinic.consent import ConsentDocument, SignedConsent, check_signer, ensure_unchanged, sign
 from threadlift.clinic.consultation import AllergyKind, Consultation, TreatmentArea
 from threadlift.clinic.discharge import (
     AFTERCARE_SHEETS,
@@ -32,6 +32,7 @@ from threadlift.clinic.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    PlanMismatch,
     RecordLocked,
     SuitabilityNotCleared,
 )
@@ -51,6 +52,7 @@ from threadlift.clinic.procedure import (
     ThreadPlacement,
     ThreadUse,
     check_thread,
+    plan_differences,
 )
 from threadlift.clinic.ratings import AssessmentEntry
 from threadlift.clinic.suitability import Override, SuitabilityResult
@@ -178,8 +180,13 @@ class Episode(BaseModel):
     # -- consent and plan ----------------------------------------------------------------------
 
     def sign_consent(self, document: ConsentDocument, *, typed_name: str, signature_png_base64: str,
-                     signed_at: datetime, client_address: str, taken_by: str) -> SignedConsent:
+                     signed_at: datetime, client_address: str, taken_by: str, patient: Patient | None = None,
+                     representative_relationship: str | None = None) -> SignedConsent:
+        """Sign the procedure consent; given ``patient``, the typed name must be theirs, or a representative's
+        who states their relationship (:func:`~threadlift.clinic.consent.check_signer`)."""
         self._require(State.ASSESSED, action="sign the procedure consent")
+        if patient is not None:
+            check_signer(typed_name, patient.given_name, patient.family_name, representative_relationship)
         if self.consultation is None:
             raise ConsentMissing("record the consultation before consent")
         missing = self.consultation.risks_not_discussed
@@ -187,7 +194,8 @@ class Episode(BaseModel):
             raise ConsentMissing("these risks were not recorded as discussed: " + ", ".join(missing),
                                  rule="consent_risks")
         self.consent = sign(document, typed_name=typed_name, signature_png_base64=signature_png_base64,
-                            signed_at=signed_at, client_address=client_address, taken_by=taken_by)
+                            signed_at=signed_at, client_address=client_address, taken_by=taken_by,
+                            representative_relationship=representative_relationship)
         self._move(State.CONSENTED, signed_at, taken_by)
         return self.consent
 
@@ -296,11 +304,33 @@ class Episode(BaseModel):
                          if a.kind is AllergyKind.THREAD_POLYMER}
         warnings = check_thread(lot, on=at.date(), polymer_allergies=allergies,
                                 entry_to_exit_mm=placement.entry_to_exit_mm)
+        differences = self._against_plan(record, lot, placement)
         use = ThreadUse(lot=lot.lot, product=lot.product, material=lot.material, design=lot.design, gauge=lot.gauge,
-                        length_mm=lot.length_mm, at=at, by=by, **placement.model_dump())
+                        length_mm=lot.length_mm, at=at, by=by, plan_differences=differences,
+                        **placement.model_dump(exclude={"confirm_differs_from_plan"}))
         record.threads.append(use)
         self.thread_warnings += [w for w in warnings if w not in self.thread_warnings]
         return use
+
+    def _against_plan(self, record: ProcedureRecord, lot: ThreadLot, placement: ThreadPlacement) -> list[str]:
+        """A planned thread is recorded once, and a lot unlike it only when the clinician confirms (PRO-01)."""
+        if placement.planned_thread is None:
+            return []
+        threads = (self.plan.marking_map or {}).get("threads", []) if self.plan else []
+        planned = next((t for t in threads if isinstance(t, dict) and t.get("id") == placement.planned_thread), None)
+        if planned is None:
+            raise InvalidInput(f"the plan has no thread {placement.planned_thread}; choose one of the plan's threads, "
+                               "or record the thread as not in the plan")
+        number = threads.index(planned) + 1
+        earlier = next((t for t in record.threads if t.planned_thread == placement.planned_thread), None)
+        if earlier is not None:
+            raise InvalidInput(f"the plan's T{number} is already recorded as placed (lot {earlier.lot}); choose "
+                               "another planned thread, or record this one as not in the plan")
+        differences = plan_differences(lot, planned)
+        if differences and not placement.confirm_differs_from_plan:
+            raise PlanMismatch(f"lot {lot.lot} is not the thread planned as T{number}: " + "; ".join(differences)
+                               + ". Confirm that this is the thread placed, or choose another lot")
+        return differences
 
     def record_event(self, event: ProcedureEventEntry, at: datetime, by: str) -> ProcedureEvent:
         recorded = ProcedureEvent(**event.model_dump(), at=at, by=by)

@@ -43,6 +43,12 @@ class ExpiredLot(DomainError):
     rule = "lot_expired"
 
 
+class PlanMismatch(DomainError):
+    """A thread recorded against a planned thread it does not match: confirmed, or another lot chosen."""
+
+    rule = "PRO-01"
+
+
 class LotUnavailable(DomainError):
     rule = "lot_unavailable"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -83,6 +83,9 @@ class ThreadPlacement(BaseModel):
     entry_to_exit_mm: EntryToExitMm | None = None
     planned_thread: str | None = Field(default=None, max_length=40,
                                        description="the plan's thread id this placement carries out, if any")
+    confirm_differs_from_plan: bool = Field(
+        default=False, description="the clinician confirms a thread whose design, gauge or length differs from the "
+                                   "planned thread's (PRO-01)")
 
 
 class ThreadUse(BaseModel):
@@ -103,8 +106,28 @@ class ThreadUse(BaseModel):
     anchored: bool = False
     entry_to_exit_mm: EntryToExitMm | None = None  # None: not measured (records from before it was asked)
     planned_thread: str | None = None
+    plan_differences: list[str] = Field(default_factory=list)  # confirmed as placed, though unlike the plan
     at: datetime
     by: str
+
+
+def _gauge(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def plan_differences(lot: ThreadLot, planned: dict[str, Any]) -> list[str]:
+    """How ``lot``'s thread differs from the planned thread (the plan document's thread, as data): its design,
+    gauge and length (PRO-01 records each per thread)."""
+    found = []
+    design = str(planned.get("design", ""))
+    if design != lot.design.value:
+        found.append(f"design {lot.design.value.replace('_', ' ')}, planned {design.replace('_', ' ')}")
+    if _gauge(str(planned.get("gauge", ""))) != _gauge(lot.gauge):
+        found.append(f"gauge {lot.gauge}, planned {planned.get('gauge')}")
+    length = planned.get("length_mm")
+    if isinstance(length, int | float) and abs(float(length) - lot.length_mm) > 0.5:
+        found.append(f"length {lot.length_mm:g} mm, planned {float(length):g} mm")
+    return found
 
 
 class EventKind(StrEnum):
@@ -163,7 +186,7 @@ def check_thread(lot: ThreadLot, *, on: date, polymer_allergies: set[str], entry
     """Refuse an expired lot or a polymer the patient is allergic to; return warnings (e.g. SEL-13)."""
     if lot.expired_on(on):
         raise ExpiredLot(f"lot {lot.lot} of {lot.product} expired on {lot.expiry.isoformat()}; use another lot "
-                         "and quarantine this one")
+                         "(this one must not be used)")
     if lot.material.value.lower() in polymer_allergies:
         raise ContraindicatedProduct(f"the patient is allergic to {lot.material.value}; {lot.product} is refused "
                                      "(SEL-09)")

@@ -43,7 +43,9 @@ def consent_pdf(letterhead: Letterhead, record: PatientRecord, consent: SignedCo
     signature.hAlign = "LEFT"
     story.append(keep(
         Paragraph("Signature", s.heading), signature, Spacer(1, 2 * mm),
-        table([["Signed by (typed name)", consent.typed_name],
+        table([["Signed by (typed name)", consent.typed_name + (
+                   f" ({consent.representative_relationship} of the patient, signing for them)"
+                   if consent.representative_relationship else "")],
                ["Signed at", letterhead.local(consent.signed_at, "%d %B %Y, %H:%M %Z")],
                ["Consent taken by", record.staff_name(consent.taken_by) + " (the practitioner who performs the "
                                                                           "procedure)"],

@@ -7,8 +7,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from threadlift.clinic.errors import DomainError
 from threadlift.clinic.policy import ClinicPolicy
@@ -75,6 +76,10 @@ class Services:
     @property
     def policy(self) -> ClinicPolicy:
         return self.settings.policy
+
+    def today(self) -> date:
+        """The clinic's date now (THREADLIFT_TIMEZONE), not UTC's."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def uow(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork:
         """A unit of work. ``logs_reads``: it changes nothing but the audit trail (a read being logged)."""

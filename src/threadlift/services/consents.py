@@ -55,7 +55,9 @@ def sign_consent(svc: Services, actor: User, command: SignConsent) -> SignedCons
         document = uow.consents.document(signature.procedure_type, signature.document_version)
         return episode.sign_consent(document, typed_name=signature.typed_name,
                                     signature_png_base64=signature.signature_png_base64, signed_at=svc.clock(),
-                                    client_address=command.client_address, taken_by=actor.id)
+                                    client_address=command.client_address, taken_by=actor.id,
+                                    patient=uow.patients.get(episode.patient_id),
+                                    representative_relationship=signature.representative_relationship)
 
     return change_episode(svc, actor, command.episode_id, Permission.CONSENT_TAKE, "consent", change,
                           document_version=signature.document_version)

@@ -31,7 +31,7 @@ from threadlift.clinic.consultation import (
 )
 from threadlift.clinic.discharge import AFTERCARE_SHEETS, AftercareSheet, Criterion, DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure, Episode, Plan, State
-from threadlift.clinic.errors import DomainError, DoseExceeded, InvalidInput, NotFound
+from threadlift.clinic.errors import DomainError, DoseExceeded, ExpiredLot, InvalidInput, NotFound, PlanMismatch
 from threadlift.clinic.followup import FollowUp, FollowUpOutcome, FollowUpStatus
 from threadlift.clinic.passwords import WeakPassword
 from threadlift.clinic.patient import Patient, PatientChanges, PatientDetails, Sex
@@ -95,6 +95,7 @@ __all__ = [
     "EventKind",
     "EventOutcome",
     "EventType",
+    "ExpiredLot",
     "FollowUp",
     "FollowUpDue",
     "FollowUpOutcome",
@@ -126,6 +127,7 @@ __all__ = [
     "PlanDocument",
     "PlanEdit",
     "PlanInvalid",
+    "PlanMismatch",
     "PlanSide",
     "ProcedureEventEntry",
     "ProcedureRecord",

@@ -81,7 +81,7 @@ class SqlRegisters:
             select(ThreadUseRow, PatientRow.given_name, PatientRow.family_name, PatientRow.date_of_birth)
             .join(ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id)
             .join(PatientRow, PatientRow.id == ThreadUseRow.patient_id)
-            .where(ThreadLotRow.lot == lot_number).order_by(ThreadUseRow.placed_at)).all()
+            .where(func.lower(ThreadLotRow.lot) == lot_number.lower()).order_by(ThreadUseRow.placed_at)).all()
         return [Recipient(UUID(use.patient_id), f"{given} {family}", born, UUID(use.episode_id), use.area, use.side,
                           use.vector, use.placed_at) for use, given, family, born in rows]
 
@@ -101,7 +101,7 @@ class SqlRegisters:
         entries = []
         for row in self.session.execute(query).scalars():
             lots = linked.get(row.id, [])
-            if scope.lot and scope.lot not in {number for number, _ in lots}:
+            if scope.lot and scope.lot.lower() not in {number.lower() for number, _ in lots}:
                 continue
             if scope.product and scope.product not in {product for _, product in lots}:
                 continue
@@ -196,7 +196,7 @@ def _procedures_in(scope: RegisterFilter) -> Select[int]:
     query = select(func.count(func.distinct(ThreadUseRow.episode_id))).join(
         ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id)
     if scope.lot:
-        query = query.where(ThreadLotRow.lot == scope.lot)
+        query = query.where(func.lower(ThreadLotRow.lot) == scope.lot.lower())
     if scope.product:
         query = query.where(ThreadLotRow.product == scope.product)
     if scope.area:

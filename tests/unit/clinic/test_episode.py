@@ -29,6 +29,7 @@ from threadlift.clinic.errors import (
     InvalidInput,
     InvalidTransition,
     OverrideRefused,
+    PlanMismatch,
     RecordLocked,
     SuitabilityNotCleared,
 )
@@ -45,6 +46,9 @@ from threadlift.clinic.procedure import (
 from threadlift.clinic.threads import Design, ThreadLot
 
 POLICY = ClinicPolicy.for_jurisdiction("UK", cooling_off_days=0)
+# The marking map's threads as the episode keeps them (the plan document's JSON; only what PRO-01 compares).
+PLANNED_THREADS = [{"id": "L-jawline-1", "design": "barbed_bidirectional", "gauge": "19G", "length_mm": 100.0},
+                   {"id": "R-jawline-1", "design": "barbed_unidirectional", "gauge": "19G", "length_mm": 150.0}]
 PATIENT = patient()
 
 
@@ -55,7 +59,7 @@ def planned_episode(**consultation_changes) -> Episode:
     episode.sign_consent(CONSENT_DOCUMENT, typed_name="Adaeze Okafor", signature_png_base64=signature_png(),
                          signed_at=NOON, client_address="10.0.0.7", taken_by="dr-hale")
     episode.record_plan(Plan(areas=[TreatmentArea.JAWLINE], note="2 barbed PDO per side", planned_by="dr-hale",
-                             planned_at=NOON))
+                             planned_at=NOON, marking_map={"threads": PLANNED_THREADS}))
     return episode
 
 
@@ -250,6 +254,41 @@ def test_a_thread_is_recorded_as_placed_not_as_planned():
                                                       planned_thread="L-jawline-1"), later(50), "dr-hale")
     assert (used.anchored, used.entry_to_exit_mm, used.planned_thread) == (False, 82.5, "L-jawline-1")
     assert (used.lot, used.product, used.by) == (thread_lot.lot, thread_lot.product, "dr-hale")
+
+
+def test_a_thread_unlike_its_planned_thread_needs_confirming_and_a_planned_thread_is_recorded_once():
+    """PRO-01 (issue 14): a planned unidirectional 19G 150 mm thread recorded with a bidirectional 21G 90 mm lot."""
+    episode = in_procedure()
+    other = lot(lot="PDO-21-90", gauge="21G", length_mm=90.0)
+    with pytest.raises(PlanMismatch, match="design barbed bidirectional, planned barbed unidirectional; gauge 21G, "
+                                           "planned 19G; length 90 mm, planned 150 mm"):
+        episode.place_thread(other, placement(other, planned_thread="R-jawline-1"), later(50), "dr-hale")
+    assert episode.procedure.threads == []
+    placed = episode.place_thread(other, placement(other, planned_thread="R-jawline-1",
+                                                   confirm_differs_from_plan=True), later(50), "dr-hale")
+    assert len(placed.plan_differences) == 3
+    with pytest.raises(InvalidInput, match="T2 is already recorded as placed"):
+        episode.place_thread(other, placement(other, planned_thread="R-jawline-1", confirm_differs_from_plan=True),
+                             later(51), "dr-hale")
+    with pytest.raises(InvalidInput, match="the plan has no thread"):
+        episode.place_thread(other, placement(other, planned_thread="L-brow-9"), later(51), "dr-hale")
+
+
+def test_the_consent_is_signed_under_the_patients_name_or_by_a_stated_representative():
+    def sign(typed_name: str, relationship: str | None = None):  # type: ignore[no-untyped-def]
+        episode = Episode(patient_id=PATIENT.id, opened_at=NOON - timedelta(days=1))
+        episode.record_consultation(consultation())
+        episode.assess(PATIENT, POLICY, TODAY, NOON, "dr-hale")
+        return episode.sign_consent(CONSENT_DOCUMENT, typed_name=typed_name, signature_png_base64=signature_png(),
+                                    signed_at=NOON, client_address="10.0.0.7", taken_by="dr-hale", patient=PATIENT,
+                                    representative_relationship=relationship)
+
+    with pytest.raises(InvalidInput, match="is not the patient's") as refused:
+        sign("Somebody Else")
+    assert refused.value.rule == "consent_signer"
+    assert sign("okafor,  ADAEZE N.").verify()  # order, case, a middle initial
+    signed = sign("Chidi Okafor", relationship="legal guardian")
+    assert signed.representative_relationship == "legal guardian" and signed.verify()
 
 
 def test_a_placement_must_say_whether_the_thread_was_anchored():

@@ -42,13 +42,12 @@ def placement(lot_id: object, **changes: object) -> ThreadPlacement:
 def test_a_thread_is_recorded_with_the_values_given_and_audited(clinic: Clinic):
     episode, lot = started(clinic)
     used = procedure.place_thread(clinic.services, clinic.user("nurse-ade"), PlaceThread(
-        episode_id=episode, placement=placement(lot.id, anchored=False, planned_thread="L-jawline-1")))
-    assert (used.anchored, used.entry_to_exit_mm, used.planned_thread) == (False, 78, "L-jawline-1")
+        episode_id=episode, placement=placement(lot.id, anchored=False)))  # the plan has areas, no threads
+    assert (used.anchored, used.entry_to_exit_mm, used.planned_thread) == (False, 78, None)
     view = procedure.procedure_view(clinic.services, clinic.user("dr-hale"), episode)
     assert view.record is not None and view.record.threads == [used]
     change = clinic.last_change()
-    assert (change.action, change.detail["planned"], change.user_id) == ("thread", "L-jawline-1",
-                                                                         clinic.user("nurse-ade").id)
+    assert (change.action, change.detail["planned"], change.user_id) == ("thread", None, clinic.user("nurse-ade").id)
 
 
 def test_a_coned_thread_needs_its_length_and_a_used_up_lot_is_refused(clinic: Clinic):

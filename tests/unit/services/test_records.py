@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from tests.helpers.clinic import lot_entry
 from tests.unit.services.conftest import Clinic, consented, registered
 from threadlift.clinic.consent import ConsentSignature, PhotoConsentWithdrawal
-from threadlift.clinic.errors import InvalidInput, NotFound
+from threadlift.clinic.errors import ExpiredLot, InvalidInput, NotFound
 from threadlift.clinic.patient import PatientChanges
 from threadlift.clinic.registers import RegisterFilter
 from threadlift.services import aftercare, consents, dashboard, people, registers, stock
 from threadlift.services.base import PermissionDenied
 from threadlift.services.commands import (
+    ReceiveLot,
     SignConsent,
     UpdatePatient,
     WithdrawPhotoConsent,
@@ -62,6 +66,19 @@ def test_reception_may_not_read_the_registers(clinic: Clinic):
         registers.complications(clinic.services, clinic.user("reception-kim"), RegisterFilter())
     with pytest.raises(PermissionDenied):
         stock.recall(clinic.services, clinic.user("reception-kim"), "PDO-2026-A1")
+
+
+def test_a_lot_is_recalled_in_any_case_an_unknown_lot_is_named_as_such_and_an_expired_lot_is_not_received(
+        clinic: Clinic):
+    nurse, hale = clinic.user("nurse-ade"), clinic.user("dr-hale")
+    stock.receive_lot(clinic.services, nurse, ReceiveLot(lot=lot_entry(lot="PDO-2026-0901")))
+    assert stock.recall(clinic.services, hale, "pdo-2026-0901") == []  # known, no recipient yet
+    with pytest.raises(NotFound, match="no lot numbered PDO-2026-0999 was ever received"):
+        stock.recall(clinic.services, hale, "PDO-2026-0999")
+    today = clinic.clock.now.date()
+    with pytest.raises(ExpiredLot, match="an expired lot is not received"):
+        stock.receive_lot(clinic.services, nurse, ReceiveLot(lot=lot_entry(lot="OLD", expiry=today - timedelta(1))))
+    assert stock.receive_lot(clinic.services, nurse, ReceiveLot(lot=lot_entry(lot="LAST-DAY", expiry=today)))
 
 
 def test_the_dashboard_and_follow_ups_due_come_from_one_read_each(clinic: Clinic):

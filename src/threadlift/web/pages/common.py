@@ -11,6 +11,7 @@ the handler runs (see :func:`threadlift.web.deps.session_user`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
@@ -136,9 +137,14 @@ def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
     return found
 
 
+RULE_ID = re.compile(r"^[A-Z]{2,3}-\d{2}$")  # a clinical rule's id (thread-lift-clinical.md §8), e.g. PRO-04
+
+
 def domain_message(error: DomainError) -> str:
-    rule = f" ({error.rule})" if getattr(error, "rule", None) and error.rule not in ("domain", "invalid") else ""
-    return error.message[0].upper() + error.message[1:] + rule
+    """The refusal in words, with its clinical rule's id once (internal codes such as not_found are not shown)."""
+    rule = getattr(error, "rule", "") or ""
+    shown = f" ({rule})" if RULE_ID.match(rule) and rule not in error.message else ""
+    return error.message[0].upper() + error.message[1:] + shown
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:

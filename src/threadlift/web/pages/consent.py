@@ -17,7 +17,8 @@ router = page_router()
 PNG_PREFIX = "data:image/png;base64,"
 PROCEDURE_TYPE = "thread_lift"
 # Form field names of the page, by the signature's field names.
-FIELDS = {"typed_name": "typed_name", "signature_png_base64": "signature", "document_version": "form"}
+FIELDS = {"typed_name": "typed_name", "signature_png_base64": "signature", "document_version": "form",
+          "representative_relationship": "representative_relationship"}
 
 
 def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: object) -> Response:
@@ -41,23 +42,25 @@ def consent_page(episode_id: UUID, page: PageDep) -> Response:
 @router.post("/episodes/{episode_id}/consent")
 def sign(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     typed_name = str(form.get("typed_name", "")).strip()
+    relationship = str(form.get("representative_relationship", "")).strip()
+    values = {"typed_name": typed_name, "representative_relationship": relationship}
     try:
         signature = ConsentSignature.model_validate({
             "procedure_type": PROCEDURE_TYPE, "document_version": str(form.get("document_version", "")),
-            "typed_name": typed_name, "signature_png_base64": str(form.get("signature", "")).removeprefix(PNG_PREFIX)})
+            "typed_name": typed_name, "signature_png_base64": str(form.get("signature", "")).removeprefix(PNG_PREFIX),
+            "representative_relationship": relationship or None})
     except ValidationError as error:
         errors = {FIELDS.get(name, "form"): message for name, message in field_errors(error).items()}
         if "signature" in errors:
             errors["signature"] = "Draw the signature in the box (or use the typed name as the signature)."
-        return _page(page, episode_id, 422, values={"typed_name": typed_name}, errors=errors)
+        return _page(page, episode_id, 422, values=values, errors=errors)
     address = page.request.client.host if page.request.client else "unknown"
     try:
         consents.sign_consent(page.services, page.user, SignConsent(episode_id=episode_id, signature=signature,
                                                                     client_address=address))
     except DomainError as error:
-        field = "signature" if error.rule == "signature" else "form"
+        field = {"signature": "signature", "consent_signer": "typed_name"}.get(error.rule, "form")
         message = ("Draw the signature in the box (or use the typed name as the signature)." if field == "signature"
                    else domain_message(error))
-        return _page(page, episode_id, 409 if field == "form" else 422, values={"typed_name": typed_name},
-                     errors={field: message})
+        return _page(page, episode_id, 409 if field == "form" else 422, values=values, errors={field: message})
     return page.redirect(f"/episodes/{episode_id}/consent")

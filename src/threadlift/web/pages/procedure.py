@@ -32,6 +32,7 @@ from threadlift.services.types import (
     DoseExceeded,
     EventKind,
     InjectionEntry,
+    PlanMismatch,
     ProcedureEventEntry,
     Side,
     ThreadPlacement,
@@ -57,6 +58,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
                        ticks=ticks, items=list(ChecklistItem), events=[k.value for k in EventKind],
                        sides=[s.value for s in Side], usual_minutes=USUAL_PROCEDURE_MINUTES,
                        allowance=allowance_text(view.dose, 1.0) if view.dose else "",
+                       recorded_planned={t.planned_thread for t in record.threads} if record else set(),
                        errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
 
 
@@ -123,13 +125,17 @@ def held_injection(episode_id: UUID, pending_id: UUID, action: str, page: PageDe
 def place_thread(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
     fields: dict[str, Any] = {**filled(values, PLACEMENT_FIELDS), "anchored": ANCHORED.get(values.get("anchored", "")),
-                              "planned_thread": values.get("planned") or None}
+                              "planned_thread": values.get("planned") or None,
+                              "confirm_differs_from_plan": ticked(values, "confirm_differs_from_plan")}
     try:
         placement = ThreadPlacement.model_validate(fields)
     except ValidationError as error:
         return _unconfirmed(page, episode_id, values, field_errors(error))
     try:
         procedure.place_thread(page.services, page.user, PlaceThread(episode_id=episode_id, placement=placement))
+    except PlanMismatch as error:
+        return _page(page, episode_id, 409, errors={"lot_id": domain_message(error)}, values=values, form="thread",
+                     differs_from_plan=True)
     except DomainError as error:
         field = "entry_to_exit_mm" if error.rule == "PRO-02" else "lot_id"
         return _page(page, episode_id, 409, errors={field: domain_message(error)}, values=values, form="thread")

@@ -10,8 +10,16 @@ from pydantic import ValidationError
 
 from threadlift.services import planning, registers, stock
 from threadlift.services.commands import ReceiveLot
-from threadlift.services.types import Design, EventType, Material, RegisterFilter, ThreadLotEntry
-from threadlift.web.pages.common import FormDep, PageDep, field_errors, filled, form_values
+from threadlift.services.types import (
+    Design,
+    EventType,
+    ExpiredLot,
+    Material,
+    NotFound,
+    RegisterFilter,
+    ThreadLotEntry,
+)
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors, filled, form_values
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -42,11 +50,15 @@ def recall(page: PageDep, form: FormDep) -> Response:
     page.require("register:read")
     if not lot:
         return page.render("recall.html", 422, lot="", recipients=None, error="Enter the lot number to recall.")
-    return page.render("recall.html", lot=lot, recipients=stock.recall(page.services, page.user, lot))
+    try:
+        recipients = stock.recall(page.services, page.user, lot)
+    except NotFound as error:
+        return page.render("recall.html", 404, lot=lot, recipients=None, error=domain_message(error))
+    return page.render("recall.html", lot=lot, recipients=recipients)
 
 
 def _stock(page: PageDep, status: int = 200, **extra: Any) -> Response:
-    today = page.services.clock().date()
+    today = page.services.today()
     return page.render("stock.html", status, stock=stock.lots(page.services, page.user), today=today,
                        warning_days=page.services.policy.lot_expiry_warning_days,
                        materials=[m.value for m in Material], designs=[d.value for d in Design],
@@ -66,5 +78,8 @@ def receive(page: PageDep, form: FormDep) -> Response:
         entry = ThreadLotEntry.model_validate(filled(values, tuple(ThreadLotEntry.model_fields)))
     except ValidationError as error:
         return _stock(page, 422, errors=field_errors(error), values=values)
-    stock.receive_lot(page.services, page.user, ReceiveLot(lot=entry))
+    try:
+        stock.receive_lot(page.services, page.user, ReceiveLot(lot=entry))
+    except ExpiredLot as error:
+        return _stock(page, 409, errors={"expiry": domain_message(error)}, values=values)
     return page.redirect("/stock")
