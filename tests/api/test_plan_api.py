@@ -76,7 +76,11 @@ def test_a_plan_is_edited_through_the_api_with_the_page_s_checks(clinic: Clinic)
     assert ok(c.call("dr-hale", "GET", f"{e}/plan"))["saved"] is False
     unknown = ok(c.call("dr-hale", "POST", f"{e}/plan/edits", json={"edits": [{"op": "remove", "thread": "T99"}]}))
     assert "the plan has no thread T99" in unknown["problems"][0]
-    saved = ok(c.call("dr-hale", "POST", f"{e}/plan/edits", json={"plan": moved["marking_map"], "save": True,
-                                                                   "note": "brow added"}))
+    # A plan with a danger-zone warning is saved only once the clinician acknowledges it (PRO-03, issue 14).
+    unacknowledged = ok(c.call("dr-hale", "POST", f"{e}/plan/edits", json={
+        "plan": moved["marking_map"], "save": True, "note": "brow added"}))
+    assert not unacknowledged["saved"] and "acknowledge them to save" in unacknowledged["problems"][0]
+    saved = ok(c.call("dr-hale", "POST", f"{e}/plan/edits", json={
+        "plan": moved["marking_map"], "save": True, "note": "brow added", "acknowledge_zone_flags": True}))
     assert saved["saved"] and ok(c.call("dr-hale", "GET", e))["state"] == "planned"
     assert c.call("dr-hale", "POST", f"{e}/plan/edits", json={"edits": [{"op": "teleport"}]}).status_code == 422

@@ -215,7 +215,8 @@ def test_a_planned_thread_is_recorded_as_done_only_once_the_clinician_confirms_i
     suggestion = planning.current(clinic.services, hale_user, episode).plan
     anchored = suggestion.model_copy(update={"threads": [t.model_copy(update={"anchored": True})
                                                           for t in suggestion.threads]})
-    planning.submit(clinic.services, hale_user, episode, PlanSubmission(marking_map=anchored))
+    planning.submit(clinic.services, hale_user, episode,
+                    PlanSubmission(marking_map=anchored, acknowledge_zone_flags=True))
     first = anchored.threads[0]
     lot = stock.receive_lot(clinic.services, clinic.user("nurse-ade"), ReceiveLot(lot=lot_entry()))
     hale = PageUser(clinic, "dr-hale")

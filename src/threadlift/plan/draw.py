@@ -107,6 +107,9 @@ def to_png(scene: Scene) -> Image.Image:
     for (x, y), text in scene.side_labels:
         half = draw.textbbox((0, 0), text, font=font)[2] / 2
         _text(draw, (x - half, y), text, font, (255, 255, 255, 255), scene.width)
+    if scene.banner:
+        draw.rectangle((0, 0, scene.width, 26 * u), fill=(176, 0, 32, 220))
+        draw.text((8 * u, 5 * u), scene.banner, font=small, fill=(255, 255, 255, 255))
     if scene.scale_bar is not None:
         (sx, sy), (ex, _) = scene.scale_bar
         draw.line((sx, sy, ex, sy), fill=(255, 255, 255, 255), width=max(2, round(3 * u)))
@@ -195,6 +198,17 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> lis
 # -- SVG ---------------------------------------------------------------------------------------------
 
 
+# DejaVu Sans (and Arial) glyphs average at most about 0.62 em wide: a bound for a label's width in SVG,
+# where the browser, not this code, lays the text out.
+SVG_EM_WIDTH = 0.62
+
+
+def svg_label_x(x: float, text: str, font_size: float, limit: float) -> float:
+    """The centre of a centred label moved in, if need be, so the whole label stays on the photo."""
+    half = len(text) * SVG_EM_WIDTH * font_size / 2 + 3
+    return min(max(x, half), limit - half)
+
+
 def to_svg(scene: Scene, *, editable: bool = False, panel: bool = True) -> str:
     """A standalone SVG with the photo embedded as JPEG. ``editable`` adds a focusable handle on each
     thread's entry and exit and the mm-to-pixel transform, for the web plan editor; without ``panel``
@@ -246,8 +260,13 @@ def to_svg(scene: Scene, *, editable: bool = False, panel: bool = True) -> str:
                    f'text-anchor="middle">{dot.number}</text></g>')
     out.append("</g>")
     for (x, y), text in scene.side_labels:
+        x = svg_label_x(x, text, 15 * u, scene.width)
         out.append(f'<text class="side" x="{x:.1f}" y="{y:.1f}" font-size="{15 * u:.1f}" fill="#fff" '
                    f'text-anchor="middle" paint-order="stroke" stroke="#000" stroke-width="{3 * u:.1f}">{text}</text>')
+    if scene.banner:
+        out.append(f'<g class="pose-warning" role="alert"><rect x="0" y="0" width="{scene.width}" '
+                   f'height="{26 * u:.1f}" fill="#b00020" fill-opacity="0.85"/><text x="{8 * u:.1f}" '
+                   f'y="{18 * u:.1f}" font-size="{13 * u:.1f}" fill="#fff">{escape(scene.banner)}</text></g>')
     if scene.scale_bar is not None:
         (sx, sy), (ex, _) = scene.scale_bar
         out.append(f'<line class="scale" x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{sy:.1f}" stroke="#fff" '

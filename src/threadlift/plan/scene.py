@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from threadlift.face.analysis import FaceAnalysis
 from threadlift.face.metrics import fit_midline
+from threadlift.face.pose import HeadPose
 from threadlift.plan.checks import injection_points
 from threadlift.plan.model import Plan, Thread
 from threadlift.plan.zones import Zone, zones
@@ -82,6 +83,7 @@ class Scene:
     side_labels: list[tuple[Pixel, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scale_bar: tuple[Pixel, Pixel] | None = None
+    banner: str | None = None  # a warning written across the top of the photo (the head's pose)
     # Face-frame mm to canvas px: (a, b, c, d, e, f) with px = (a x + b y + c, d x + e y + f).
     transform: tuple[float, float, float, float, float, float] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -147,7 +149,40 @@ def build_scene(plan: Plan, analysis: FaceAnalysis) -> Scene:
     if plan.photo is not None and analysis.photo.sha256 != plan.photo.sha256:
         scene.notes.append("drawn on another photo than the one planned on (placed through the face frame)")
     scene.notes.append("zones marked (est.) are estimated from a frontal photo; palpate before marking")
+    note = pose_note(analysis.pose)
+    if note:
+        scene.notes.insert(0, note)
+        scene.banner = f"Head pose beyond the frontal limits ({', '.join(_pose_parts(analysis.pose))}): " \
+                       "check every point on the patient"
     return scene
+
+
+# A frontal photo for left/right work: |yaw| <= 2 deg, |pitch| <= 5 deg; beyond, "correct the pose and flag
+# the result". 10 deg of yaw moves the jaw angle 16.2 mm (face-measurement.md §3.2, canonical face).
+FRONTAL_MAX_YAW_DEG = 2.0
+FRONTAL_MAX_PITCH_DEG = 5.0
+JAW_MM_PER_DEG_YAW = 16.2 / 10.0
+
+
+def _pose_parts(pose: HeadPose) -> list[str]:
+    parts = []
+    if abs(pose.yaw_deg) > FRONTAL_MAX_YAW_DEG:
+        parts.append(f"head turned {abs(pose.yaw_deg):.0f}°")
+    if abs(pose.pitch_deg) > FRONTAL_MAX_PITCH_DEG:
+        parts.append(f"chin {'raised' if pose.pitch_deg > 0 else 'lowered'} {abs(pose.pitch_deg):.0f}°")
+    return parts
+
+
+def pose_note(pose: HeadPose) -> str | None:
+    """The warning a map drawn on a photo beyond the frontal limits carries (None within them)."""
+    parts = _pose_parts(pose)
+    if not parts:
+        return None
+    yaw = abs(pose.yaw_deg)
+    off = f"; points toward the jaw may be off by about {yaw * JAW_MM_PER_DEG_YAW:.0f} mm" if yaw > 2 else ""
+    return (f"Photo beyond the frontal limits ({' and '.join(parts)}; limits {FRONTAL_MAX_YAW_DEG:g}° turn, "
+            f"{FRONTAL_MAX_PITCH_DEG:g}° tilt, face-measurement.md §3.2): the map is not corrected for the pose"
+            f"{off}. Check every point on the patient, or plan on a square frontal photo")
 
 
 def _number(numbers: dict[tuple[float, float], int], point: tuple[float, float]) -> int:

@@ -59,7 +59,7 @@ def validate(plan: Plan) -> Plan:
     centre = outline.mean(axis=0)
     grown = centre + (outline - centre) * (1 + FACE_MARGIN_MM / np.linalg.norm(outline - centre, axis=1))[:, None]
     for index, thread in enumerate(plan.threads):
-        where = f"threads.{index} ({thread.id})"
+        where = f"T{index + 1} ({thread.id})"  # as the map numbers it
         problems += _catalogue_problems(thread, where)
         if thread.area in cat.areas and thread.design in Design.__members__.values():
             usual = [d.value for d in cat.area(thread.area).designs]
@@ -72,11 +72,11 @@ def validate(plan: Plan) -> Plan:
         for label, point in (("entry", thread.vector.entry), ("anchor", thread.vector.anchor),
                              ("exit", thread.vector.exit)):
             if point is not None and not inside(np.array(point.xy()), grown):
-                problems.append(f"{where}.vector.{label}: ({point.x_mm:g}, {point.y_mm:g}) mm is outside the face; "
+                problems.append(f"{where} {label} point: ({point.x_mm:g}, {point.y_mm:g}) mm is outside the face; "
                                 "points must lie on the face or within "
                                 f"{FACE_MARGIN_MM:g} mm of its outline")
         if thread.length_mm + 1e-6 < thread.vector.length_mm:
-            problems.append(f"{where}.length_mm: a {thread.length_mm:g} mm thread cannot span its "
+            problems.append(f"{where} length: a {thread.length_mm:g} mm thread cannot span its "
                             f"{thread.vector.length_mm:.0f} mm path; choose a longer thread or shorten the vector")
         if thread.design == Design.CONED.value:
             problems += _coned_problems(thread, where)
@@ -93,30 +93,30 @@ def _catalogue_problems(thread: Thread, where: str) -> list[str]:
     cat = catalogue()
     problems = []
     if thread.area not in cat.areas:
-        problems.append(f"{where}.area: unknown area '{thread.area}'; choose from {', '.join(cat.areas)}")
+        problems.append(f"{where} area: unknown area '{thread.area}'; choose from {', '.join(cat.areas)}")
     designs = [d.value for d in cat.designs]
     if thread.design not in designs:
-        problems.append(f"{where}.design: unknown design '{thread.design}'; choose from {', '.join(designs)}")
+        problems.append(f"{where} design: unknown design '{thread.design}'; choose from {', '.join(designs)}")
     materials = [m.value for m in cat.materials]
     if thread.material not in materials:
-        problems.append(f"{where}.material: unknown material '{thread.material}'; choose from {', '.join(materials)}")
+        problems.append(f"{where} material: unknown material '{thread.material}'; choose from {', '.join(materials)}")
     if thread.gauge not in cat.gauges.values:
-        problems.append(f"{where}.gauge: '{thread.gauge}' is not a catalogue gauge; choose from "
+        problems.append(f"{where} gauge: '{thread.gauge}' is not a catalogue gauge; choose from "
                         f"{', '.join(cat.gauges.values)}")
     low, high = cat.lengths_mm.range
     if not low <= thread.length_mm <= high:
-        problems.append(f"{where}.length_mm: {thread.length_mm:g} mm is outside the catalogue's {low:g}-{high:g} mm")
+        problems.append(f"{where} length: {thread.length_mm:g} mm is outside the catalogue's {low:g}-{high:g} mm")
     return problems
 
 
 def _coned_problems(thread: Thread, where: str) -> list[str]:
     if thread.cones is None:
-        return [f"{where}.cones: a coned thread needs its number of cones (8, 12 or 16) to check its length (PRO-02)"]
+        return [f"{where} cones: a coned thread needs its number of cones (8, 12 or 16) to check its length (PRO-02)"]
     minimum = CONED_MINIMUM_LENGTH_MM.get(thread.cones)
     if minimum is None:
-        return [f"{where}.cones: {thread.cones} cones has no minimum length on record; use 8, 12 or 16 [SSIFU]"]
+        return [f"{where} cones: {thread.cones} cones has no minimum length on record; use 8, 12 or 16 [SSIFU]"]
     if thread.vector.length_mm < minimum:
-        return [f"{where}.vector: {thread.cones} cones need at least {minimum:g} mm from entry to exit; this path "
+        return [f"{where} vector: {thread.cones} cones need at least {minimum:g} mm from entry to exit; this path "
                 f"is {thread.vector.length_mm:.0f} mm (PRO-02 [SSIFU])"]
     return []
 

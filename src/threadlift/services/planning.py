@@ -27,7 +27,7 @@ from threadlift.plan.draw import Row, panel_rows, png_bytes, to_svg
 from threadlift.plan.edit import CheckedPlan, PlanEdit, checked
 from threadlift.plan.model import DEPTH_PLANES, ZoneFlag
 from threadlift.plan.model import Plan as PlanDocument
-from threadlift.plan.scene import Scene, build_scene
+from threadlift.plan.scene import Scene, build_scene, pose_note
 from threadlift.plan.suggest import PlanInput, suggest
 from threadlift.plan.validate import PlanInvalid, parse
 from threadlift.reports.marking_sheet import marking_sheet_pdf
@@ -48,6 +48,8 @@ class PlanSubmission(BaseModel):
     note: PlanNote = ""
     marking_map: PlanDocument | None = Field(default=None, description="a plan document "
                                              "(threadlift/plan/data/plan.schema.json)")
+    acknowledge_zone_flags: bool = Field(default=False, description="the clinician has reviewed the marking map's "
+                                         "danger-zone warnings (PRO-03); a plan with any is saved only then")
 
 
 class PlanEdits(BaseModel):
@@ -57,6 +59,8 @@ class PlanEdits(BaseModel):
                                       "plan, else the suggestion)")
     edits: list[PlanEdit] = Field(default_factory=list, max_length=500)
     save: bool = False
+    acknowledge_zone_flags: bool = Field(default=False, description="the clinician has reviewed the danger-zone "
+                                         "warnings (PRO-03); a plan with any is saved only then")
     note: PlanNote = ""
 
 
@@ -97,6 +101,7 @@ class PlanDrawing:
     numbers: dict[str, int]  # thread id -> its number on the map (T1, T2...)
     warnings: list[ZoneFlag]
     cautions: list[ZoneFlag]
+    pose_warning: str | None  # the photo's head pose is beyond the frontal limits
 
 
 @dataclass(frozen=True)
@@ -166,9 +171,24 @@ def edit(svc: Services, actor: User, episode_id: UUID, request: PlanEdits) -> Ed
     base = request.plan if request.plan is not None else current(svc, actor, episode_id).plan
     result = edit_document(base, request.edits)
     if request.save and result.valid:
+        unacknowledged = zone_flags_to_acknowledge(result.plan, request.acknowledge_zone_flags)
+        if unacknowledged:
+            return EditedPlan(CheckedPlan(result.plan, [unacknowledged]), saved=False)
         save_checked(svc, actor, episode_id, result.plan, request.note)
         return EditedPlan(result, saved=True)
     return EditedPlan(result, saved=False)
+
+
+def zone_flags_to_acknowledge(plan: PlanDocument, acknowledged: bool) -> str | None:
+    """Why a plan with danger-zone warnings (PRO-03) is not saved yet: they need the clinician's
+    acknowledgement first (None: nothing to acknowledge, or acknowledged)."""
+    warnings = [f for f in plan.danger_flags if f.level == "warning"]
+    if not warnings or acknowledged:
+        return None
+    numbers = {t.id: i + 1 for i, t in enumerate(plan.threads)}
+    named = sorted({f"T{numbers.get(f.thread_id, '?')} {f.zone.replace('_', ' ')}" for f in warnings})
+    return ("the plan has danger-zone warnings (PRO-03): " + ", ".join(named) + "; review them on the map and "
+            "acknowledge them to save the plan")
 
 
 def edit_document(plan: PlanDocument, edits: list[PlanEdit]) -> CheckedPlan:
@@ -186,6 +206,9 @@ def submit(svc: Services, actor: User, episode_id: UUID, submission: PlanSubmiss
         result = checked(submission.marking_map)
         if not result.valid:
             raise InvalidInput(str(PlanInvalid(result.problems)), rule="plan")
+        unacknowledged = zone_flags_to_acknowledge(result.plan, submission.acknowledge_zone_flags)
+        if unacknowledged:
+            raise InvalidInput(unacknowledged, rule="PRO-03")
         return save_checked(svc, actor, episode_id, result.plan, submission.note)
     if not submission.areas:
         raise InvalidInput("give the plan's areas, or a marking map", rule="plan")
@@ -212,11 +235,13 @@ def _record(svc: Services, actor: User, episode_id: UUID, areas: list[str], note
 
 def drawing(svc: Services, actor: User, episode_id: UUID, plan: PlanDocument) -> PlanDrawing:
     """``plan`` drawn on the episode's planning photo, with draggable points, for the editor."""
-    scene = _on_photo(svc, actor, episode_id, plan, saved=False).scene()
+    view = _on_photo(svc, actor, episode_id, plan, saved=False)
+    scene = view.scene()
     flags = plan.danger_flags
     return PlanDrawing(plan, to_svg(scene, editable=True, panel=False), panel_rows(scene),
                        {t.id: i + 1 for i, t in enumerate(plan.threads)},
-                       [f for f in flags if f.level == "warning"], [f for f in flags if f.level == "caution"])
+                       [f for f in flags if f.level == "warning"], [f for f in flags if f.level == "caution"],
+                       pose_note(view.analysis.pose))
 
 
 def map_png(svc: Services, actor: User, episode_id: UUID) -> bytes:

@@ -61,7 +61,7 @@ def test_an_unknown_design_is_refused_with_the_choices(plan):
         document["threads"][0]["design"] = "golden"
 
     [problem] = problems(edited(plan, change))
-    assert "threads.0" in problem and "unknown design 'golden'" in problem and "barbed_bidirectional" in problem
+    assert "T1 (" in problem and "unknown design 'golden'" in problem and "barbed_bidirectional" in problem
 
 
 def test_a_vector_outside_the_face_is_refused(plan):

@@ -29,6 +29,7 @@ from threadlift.services.people import staff_names
 from threadlift.services.types import DomainError, Permission, User, allowed
 from threadlift.web.csrf import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, csrf_valid, same_origin
 from threadlift.web.deps import get_services, session_user
+from threadlift.web.messages import plain_error, sentence
 
 COOKIE = SESSION_COOKIE
 
@@ -125,15 +126,13 @@ FormDep = Annotated[FormData, Depends(posted_form)]
 
 
 def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
-    """Pydantic errors by form field name (``history.pregnant``), in words a user can act on."""
+    """Pydantic errors by form field name (``history.pregnant``), in words a user can act on
+    (:mod:`threadlift.web.messages`)."""
     found: dict[str, str] = {}
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"] if part != "__root__")
         name = f"{prefix}{location}" if location else prefix.rstrip(".") or "form"
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "missing":
-            message = "fill this in: the record needs it"
-        found.setdefault(name, message[0].upper() + message[1:] if message else "this value is not valid")
+        found.setdefault(name, sentence(plain_error(item)))
     return found
 
 

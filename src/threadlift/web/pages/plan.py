@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from threadlift.services import episodes, planning
 from threadlift.services.planning import EditedPlan, PlanEdits
 from threadlift.services.types import CheckedPlan, DomainError, PlanDocument, PlanInvalid
+from threadlift.web.messages import plain_error
 from threadlift.web.pages.common import FormDep, PageDep, domain_message
 from threadlift.web.pages.routing import page_router
 
@@ -26,13 +27,17 @@ THREAD_FIELDS = ("design", "material", "gauge", "length_mm", "depth_plane", "con
 POINTS = ("entry", "anchor", "exit")
 
 
-def _editor_context(page: PageDep, episode_id: UUID, plan: PlanDocument, problems: list[str]) -> dict[str, Any]:
+def _editor_context(page: PageDep, episode_id: UUID, plan: PlanDocument, problems: list[str],
+                    form: FormData | None = None) -> dict[str, Any]:
     drawn = planning.drawing(page.services, page.user, episode_id, plan)
     choice = planning.choices()
+    chosen = ({name: str(form.get(name, "")) for name in ("add_area", "add_side", "acknowledge_zone_flags")}
+              if form is not None else {})
     return {"plan": plan, "svg": drawn.svg, "legend": drawn.legend, "problems": problems, "numbers": drawn.numbers,
             "plan_json": planning.as_text(plan), "warnings": drawn.warnings, "cautions": drawn.cautions,
-            "areas": choice.areas, "designs": choice.designs, "materials": choice.materials, "gauges": choice.gauges,
-            "lengths": choice.lengths_mm, "depths": choice.depths}
+            "pose_warning": drawn.pose_warning, "areas": choice.areas, "designs": choice.designs,
+            "materials": choice.materials, "gauges": choice.gauges, "lengths": choice.lengths_mm,
+            "depths": choice.depths, "chosen": chosen}
 
 
 @router.get("/episodes/{episode_id}/plan")
@@ -52,10 +57,12 @@ def editor(episode_id: UUID, page: PageDep) -> Response:
 def apply_edit(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     try:
         result = _edited(page, episode_id, form, save=False).checked
-    except PlanInvalid as error:
-        return page.render("_plan_problems.html", 422, problems=error.problems)
-    return page.render("_plan_editor.html", episode_id=episode_id,
-                       **_editor_context(page, episode_id, result.plan, result.problems))
+    except PlanInvalid as error:  # shown above the map, which stays as it was
+        response = page.render("_plan_problems.html", 422, problems=error.problems)
+        response.headers.update({"HX-Retarget": "#plan-problems", "HX-Reswap": "innerHTML"})
+        return response
+    return page.render("_plan_editor.html", episode_id=episode_id, edited=True,
+                       **_editor_context(page, episode_id, result.plan, result.problems, form))
 
 
 @router.post("/episodes/{episode_id}/plan")
@@ -77,7 +84,7 @@ def save(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     if not edited.saved:
         return page.render("plan.html", 422, episode=found.episode, patient=found.patient, saved=False, note=note,
                            save_error="The plan has problems: " + "; ".join(edited.problems),
-                           **_editor_context(page, episode_id, edited.plan, edited.problems))
+                           **_editor_context(page, episode_id, edited.plan, edited.problems, form))
     return page.redirect(f"/episodes/{episode_id}/plan")
 
 
@@ -85,20 +92,36 @@ def _edited(page: PageDep, episode_id: UUID, form: FormData, *, save: bool) -> E
     """The form's plan with the form's edits applied and checked (saved when asked and valid).
     Raises :class:`PlanInvalid` when the plan itself cannot be read."""
     plan = planning.parse_document(str(form.get("plan", "")))
-    edits = edits_from(form, plan)
+    numbers = {t.id: i + 1 for i, t in enumerate(plan.threads)}
+    note = str(form.get("note", ""))
+    acknowledged = form.get("acknowledge_zone_flags") == "on"
+    # Each edit is read on its own: one value that does not parse (a length of "4o") is reported and
+    # left out, and the others (a point moved into a zone) are still checked live.
+    usable, problems = [], []
+    for edit in edits_from(form, plan):
+        try:
+            PlanEdits.model_validate({"edits": [edit]})
+            usable.append(edit)
+        except ValidationError as error:
+            problems += [_problem(edit, numbers, e) for e in error.errors()]
     try:
-        request = PlanEdits.model_validate({"plan": plan, "edits": edits, "save": save,
-                                            "note": str(form.get("note", ""))})
-    except ValidationError as error:  # a value that is not a number, a note too long: shown, not lost
-        problems = [_problem(edits, e["loc"], e["msg"]) for e in error.errors()]
-        return EditedPlan(CheckedPlan(planning.edit_document(plan, []).plan, problems), saved=False)
-    return planning.edit(page.services, page.user, episode_id, request)
+        request = PlanEdits.model_validate({"plan": plan, "edits": usable, "save": save and not problems,
+                                            "note": note, "acknowledge_zone_flags": acknowledged})
+    except ValidationError as error:  # the note too long: shown, not lost
+        problems += [_problem({}, numbers, e) for e in error.errors()]
+        request = PlanEdits.model_validate({"plan": plan, "edits": usable})
+    result = planning.edit(page.services, page.user, episode_id, request)
+    if not problems:
+        return result
+    return EditedPlan(CheckedPlan(result.plan, [*problems, *result.problems]), saved=False)
 
 
-def _problem(edits: list[dict[str, Any]], where: tuple[int | str, ...], message: str) -> str:
-    if len(where) >= 4 and where[0] == "edits" and isinstance(where[1], int):
-        return f"{edits[where[1]].get('thread', 'new thread')}.{where[-1]}: {message}"
-    return f"{'.'.join(str(part) for part in where)}: {message}"
+def _problem(edit: dict[str, Any], numbers: dict[str, int], error: Any) -> str:
+    where = error["loc"]
+    thread = edit.get("thread")
+    name = f"T{numbers[thread]}" if thread in numbers else "The new thread" if edit else "The plan"
+    field = str(where[-1]).replace("_mm", " (mm)").replace("_", " ") if where else "value"
+    return f"{name} {field}: {plain_error(error)}"
 
 
 def edits_from(form: FormData, plan: PlanDocument) -> list[dict[str, Any]]:

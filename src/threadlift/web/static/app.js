@@ -50,6 +50,15 @@
     if (note) { note.hidden = !select.value; }
   });
 
+  // A refusal the server explains (422: the form's or the photo's problems, drawn as HTML) is shown in
+  // place like any answer; htmx would otherwise drop every 4xx response and show nothing.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Move focus to an error summary that a swap or a reload brought in, so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
     var problems = document.getElementById("problems");

@@ -2,9 +2,16 @@
 // The point's millimetre fields in the thread table are updated, then the form asks the server to
 // check the plan again ("plan-changed"), which redraws the map with its danger-zone warnings.
 // Listeners sit on the document, so a map redrawn by htmx works at once (no re-binding race).
+//
+// Points that lie together (a shared entry point of several threads) move together. Key presses are
+// gathered: the check is asked for once the keys rest (KEY_REST_MS), and a redraw that arrives while
+// more presses are waiting is dropped, so no press is lost; the focus stays on the point being moved.
 (function () {
   "use strict";
   var lastFocus = null;
+  var pending = null;  // timer of a check waiting for the keys to rest
+  var KEY_REST_MS = 350;
+  var SAME_POINT_PX = 0.6;
 
   function transformOf(svg) {  // [a, b, c, d, e, f]: px = (a x + b y + c, d x + e y + f)
     return svg.dataset.transform.split(" ").map(Number);
@@ -21,19 +28,30 @@
       target.closest("#plan-editor svg[data-transform]") ? target : null;
   }
 
-  function place(handle, x, y) {  // x, y in mm: move the circle and write the thread's fields
-    var t = transformOf(handle.ownerSVGElement);
-    handle.setAttribute("cx", (t[0] * x + t[1] * y + t[2]).toFixed(1));
-    handle.setAttribute("cy", (t[3] * x + t[4] * y + t[5]).toFixed(1));
-    var prefix = 'set.' + handle.dataset.thread + "." + handle.dataset.end + ".";
+  function together(handle) {  // the handle and every other one at the same place (a shared point)
+    var x = parseFloat(handle.getAttribute("cx")), y = parseFloat(handle.getAttribute("cy"));
+    return Array.prototype.filter.call(handle.ownerSVGElement.querySelectorAll(".handle"), function (h) {
+      return Math.abs(parseFloat(h.getAttribute("cx")) - x) < SAME_POINT_PX &&
+        Math.abs(parseFloat(h.getAttribute("cy")) - y) < SAME_POINT_PX;
+    });
+  }
+
+  function place(group, x, y) {  // x, y in mm: move the circles and write each thread's fields
+    var t = transformOf(group[0].ownerSVGElement);
     var form = document.getElementById("plan-form");
-    var fx = form.querySelector('[name="' + CSS.escape(prefix + "x_mm") + '"]');
-    var fy = form.querySelector('[name="' + CSS.escape(prefix + "y_mm") + '"]');
-    if (fx && fy) { fx.value = x.toFixed(1); fy.value = y.toFixed(1); }
+    group.forEach(function (handle) {
+      handle.setAttribute("cx", (t[0] * x + t[1] * y + t[2]).toFixed(1));
+      handle.setAttribute("cy", (t[3] * x + t[4] * y + t[5]).toFixed(1));
+      var prefix = "set." + handle.dataset.thread + "." + handle.dataset.end + ".";
+      var fx = form.querySelector('[name="' + CSS.escape(prefix + "x_mm") + '"]');
+      var fy = form.querySelector('[name="' + CSS.escape(prefix + "y_mm") + '"]');
+      if (fx && fy) { fx.value = x.toFixed(1); fy.value = y.toFixed(1); }
+    });
   }
 
   function commit(handle) {
     lastFocus = { thread: handle.dataset.thread, end: handle.dataset.end };
+    if (pending) { clearTimeout(pending); pending = null; }
     htmx.trigger(document.getElementById("plan-form"), "plan-changed");
   }
 
@@ -42,6 +60,7 @@
     if (!handle) { return; }
     event.preventDefault();
     var svg = handle.ownerSVGElement;
+    var group = together(handle);
     try { handle.setPointerCapture(event.pointerId); } catch (ignored) { /* synthetic events */ }
     handle.focus();
     var move = function (e) {
@@ -49,7 +68,7 @@
       point.x = e.clientX; point.y = e.clientY;
       var local = point.matrixTransform(svg.getScreenCTM().inverse());
       var mm = toMm(transformOf(svg), local.x, local.y);
-      place(handle, mm[0], mm[1]);
+      place(group, mm[0], mm[1]);
     };
     var up = function () {
       handle.removeEventListener("pointermove", move);
@@ -72,12 +91,17 @@
     var px = parseFloat(handle.getAttribute("cx")) + step[0] * size * Math.hypot(t[0], t[3]);
     var py = parseFloat(handle.getAttribute("cy")) + step[1] * size * Math.hypot(t[1], t[4]);
     var mm = toMm(t, px, py);
-    place(handle, mm[0], mm[1]);
+    place(together(handle), mm[0], mm[1]);
+    lastFocus = { thread: handle.dataset.thread, end: handle.dataset.end };
+    if (pending) { clearTimeout(pending); }
+    pending = setTimeout(function () { commit(handle); }, KEY_REST_MS);
   });
 
-  document.addEventListener("keyup", function (event) {
-    var handle = handleOf(event.target);
-    if (handle && STEPS[event.key]) { commit(handle); }
+  // A redraw from an earlier check would put back the points as they were before the latest presses.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (pending && event.detail.target && event.detail.target.id === "plan-editor") {
+      event.detail.shouldSwap = false;
+    }
   });
 
   // After the map is redrawn, give the focus back to the point that was being moved.
@@ -85,7 +109,6 @@
     if (!lastFocus) { return; }
     var again = document.querySelector('#plan-editor .handle[data-thread="' + CSS.escape(lastFocus.thread) +
                                        '"][data-end="' + lastFocus.end + '"]');
-    if (again) { again.focus(); }
-    lastFocus = null;
+    if (again) { again.focus(); lastFocus = null; }
   });
 })();
