@@ -47,7 +47,7 @@ from threadlift.outcomes.records import (
 )
 from threadlift.services.base import Services
 from threadlift.store.audit import AuditEntry, AuditProblem
-from threadlift.store.repository import name_tokens
+from threadlift.store.repository import folded, name_tokens
 
 
 @dataclass
@@ -90,7 +90,7 @@ class FakePatients:
         return sorted(str(patient_id) for patient_id in self.db.patients)
 
     def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
-        words = text.lower().split()
+        words = folded(text).split()
 
         def matches(p: Patient) -> bool:
             tokens = name_tokens(f"{p.family_name} {p.given_name}".lower())

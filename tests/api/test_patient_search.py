@@ -55,10 +55,13 @@ def test_parts_of_hyphenated_apostrophed_and_several_word_names_are_found(units)
     assert found(units, "der")[0] == ["van der Berg Ingrid"]
 
 
-def test_letters_beyond_ascii_are_matched_as_typed(units):
+def test_accents_do_not_matter_either_way(units):
+    """Issue 14: "marta" did not find "Márta"."""
     assert found(units, "żół")[0] == ["Żółkiewska Agnieszka"]
     assert found(units, "NÚÑ")[0] == ["Núñez Mateo"]
-    assert found(units, "nun")[0] == []  # accents are not folded: "Nunez" is a different spelling
+    assert found(units, "nun")[0] == ["Núñez Mateo"]
+    assert found(units, "zol")[0] == []  # ł is a letter of its own, not an l with an accent
+    assert found(units, "okafór")[0] == ["Okafor Adaeze", "Okafor Daniel"]
 
 
 def test_like_wildcards_in_the_text_are_plain_characters(units):
@@ -93,6 +96,7 @@ def test_a_renamed_patient_is_found_by_the_new_name_only(units):
 
 def test_name_tokens_and_prefix_bounds():
     assert name_tokens("smith-jones o'neil van") == {"smith-jones", "jones", "o'neil", "neil", "van"}
+    assert name_tokens("núñez márta") == {"núñez", "nunez", "márta", "marta"}
     assert _after_prefix("smi") == "smj"
     assert _after_prefix("a\U0010ffff") == "b"
     assert _after_prefix("\U0010ffff") is None

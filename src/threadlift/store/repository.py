@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -79,7 +80,7 @@ class SqlPatientRepository:
         born on a date given as YYYY-MM-DD; sorted by name, with the number of matches."""
         shape: list[str] = []
         values: dict[str, object] = {"limit": limit, "offset": offset}
-        for i, word in enumerate(text.lower().split()):
+        for i, word in enumerate(folded(text).split()):  # accents either side do not matter
             try:
                 values[f"w{i}"] = date.fromisoformat(word)
                 shape.append("born")
@@ -136,12 +137,19 @@ def _search_name(patient: Patient) -> str:
 
 def name_tokens(search_name: str) -> set[str]:
     """The words a search may start: each word of the names, and each part of a hyphenated or
-    apostrophed one ("smith-jones" gives "smith-jones" and "jones"; "o'neil" gives "neil" too)."""
+    apostrophed one ("smith-jones" gives "smith-jones" and "jones"; "o'neil" gives "neil" too), each
+    also without its accents ("márta" gives "marta"), which is how a search's words are looked up."""
     tokens = set()
     for word in search_name.split():
         tokens.add(word)
         tokens.update(part for part in re.split(r"[-'’]", word)[1:] if part)
-    return tokens
+    return tokens | {folded(token) for token in tokens}
+
+
+def folded(word: str) -> str:
+    """``word`` in lower case without accents: "Márta" and "marta" are both "marta"."""
+    plain = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
 
 def name_token_rows(patient_id: str, search_name: str) -> list[dict[str, str]]:
