@@ -92,6 +92,11 @@ class AdverseEventReport(BaseModel):
         return self
 
 
+# Days of a first-line antibiotic course before an infection still ongoing counts as its failure (AE-03)
+# [DESIGN: the knowledge base gives no duration; a week is the shortest usual oral course].
+FIRST_LINE_ANTIBIOTIC_DAYS = 7
+
+
 class AdverseEvent(AdverseEventReport):
     id: UUID = Field(default_factory=uuid4)
     recorded_by: str = ""
@@ -117,7 +122,11 @@ class AdverseEvent(AdverseEventReport):
             if self.pus_present:
                 prompts.append("AE-03: pus present: take a culture before starting antibiotics [ZENG25][YAU]")
             started = (self.onset_on - procedure_on).days if procedure_on else 0
-            if started >= 21 or (self.intervention is Intervention.DRUG and self.outcome is Outcome.ONGOING):
+            # AE-03: "onset >= 3 weeks or failure of first-line antibiotics": a failure needs a course given
+            # time to work, not an infection treated since today (issue 14: prompted for a day-0 infection).
+            failed = (self.intervention is Intervention.DRUG and self.outcome is Outcome.ONGOING
+                      and lasting >= FIRST_LINE_ANTIBIOTIC_DAYS)
+            if started >= 21 or failed:
                 prompts.append("AE-03: late or antibiotic-resistant infection: consider non-tuberculous mycobacteria; "
                                "request a mycobacterial culture [ZENG25][YAU][EJPS23]")
         if self.type is EventType.NERVE_INJURY:

@@ -23,6 +23,12 @@ class ObservationEntry(BaseModel):
     last_symptoms: bool = False  # perioral numbness, tinnitus, metallic taste, agitation (§4.2 LAST)
     note: str | None = Field(default=None, max_length=1000)
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing measured, found or noted: a form sent blank."""
+        entered = self.model_dump(include=set(ObservationEntry.model_fields))
+        return not any(value not in (None, False, "") for value in entered.values())
+
 
 class ObservationRecord(ObservationEntry):
     at: datetime

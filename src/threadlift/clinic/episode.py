@@ -352,6 +352,9 @@ class Episode(BaseModel):
 
     def observe(self, observation: ObservationRecord) -> None:
         self._require(State.OBSERVATION, action="record an observation")
+        if observation.is_empty:
+            raise InvalidInput("nothing was filled in: record at least one observation (pulse, blood pressure, pain, "
+                               "a finding or a note)", rule="observation")
         self.observations.append(observation)
 
     def discharge_patient(self, policy: ClinicPolicy, criteria: dict[Criterion, bool], aftercare_version: str,

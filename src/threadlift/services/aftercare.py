@@ -17,6 +17,7 @@ from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
+from threadlift.clinic.when import check_day
 from threadlift.services.base import Services, require
 from threadlift.services.commands import (
     AssessFollowUp,
@@ -83,10 +84,15 @@ def assess_follow_up(svc: Services, actor: User, command: AssessFollowUp) -> Fol
 
 def report_adverse_event(svc: Services, actor: User, command: ReportAdverseEvent) -> AdverseEventView:
     event = AdverseEvent(**command.event.model_dump(), recorded_by=actor.id)
+    today = svc.today()
 
     def change(uow: UnitOfWork, episode: Episode) -> AdverseEventView:
+        began = episode.procedure.started_at.date() if episode.procedure else episode.opened_at.date()
+        check_day(event.onset_on, what="the onset", today=today, not_before=began)
+        if event.resolved_on is not None:
+            check_day(event.resolved_on, what="the day it resolved", today=today)
         episode.add_adverse_event(event)
-        return view_of_event(event, episode, svc.policy, svc.clock().date())
+        return view_of_event(event, episode, svc.policy, svc.today())
 
     return change_episode(svc, actor, command.episode_id, Permission.ADVERSE_WRITE, "adverse_event", change,
                           type=event.type.value, serious=event.serious)
@@ -94,7 +100,7 @@ def report_adverse_event(svc: Services, actor: User, command: ReportAdverseEvent
 
 def adverse_events_of(svc: Services, actor: User, episode_id: UUID) -> list[AdverseEventView]:
     episode = clinical_episode(svc, actor, episode_id, "adverse_events")
-    today = svc.clock().date()
+    today = svc.today()
     return [view_of_event(e, episode, svc.policy, today) for e in episode.adverse_events]
 
 
@@ -107,7 +113,7 @@ def view_of_event(event: AdverseEvent, episode: Episode, policy: ClinicPolicy, t
 def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView:
     require(actor, Permission.MEDICAL_READ)
     require(actor, Permission.PHOTO_READ)
-    today = svc.clock().date()
+    today = svc.today()
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
         photos = stored_photos(uow, svc, actor, episode_id)
@@ -123,6 +129,6 @@ def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within
     require(actor, Permission.FOLLOW_UP_SCHEDULE_READ)
     if not 0 <= within_days <= MAX_DUE_WINDOW_DAYS:
         raise InvalidInput(f"ask for follow-ups due within 0 to {MAX_DUE_WINDOW_DAYS} days")
-    today = on or svc.clock().date()
+    today = on or svc.today()
     with svc.uow(read_only=True) as uow:
         return uow.registers.follow_ups_due(today, today + timedelta(days=within_days))

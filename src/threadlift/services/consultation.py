@@ -18,6 +18,7 @@ from threadlift.clinic.suitability import (
     clearance_problems,
     effective_decision,
 )
+from threadlift.clinic.when import check_day
 from threadlift.services.base import Services, require
 from threadlift.services.commands import DecideSuitability, OverrideFinding, RecordConsultation
 from threadlift.services.episodes import change_episode, clinical_episode
@@ -44,6 +45,10 @@ def record_consultation(svc: Services, actor: User, command: RecordConsultation)
     if command.decide_suitability:
         require(actor, Permission.SUITABILITY_DECIDE)  # refused before anything is saved
     consultation = Consultation(**command.consultation.model_dump(), clinician_id=actor.id)
+    today = svc.today()
+    check_day(consultation.consulted_on, what="the consultation date", today=today)
+    for treatment in consultation.history.recent_treatments:
+        check_day(treatment.on, what=f"the recent {treatment.kind.value.replace('_', ' ')}", today=today)
 
     def change(uow: UnitOfWork, episode: Episode) -> ConsultationOutcome:
         episode.record_consultation(consultation)

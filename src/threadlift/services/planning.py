@@ -150,7 +150,7 @@ def _suggested(svc: Services, actor: User, found: EpisodeRecord) -> PlanView:
     avoid = [a.material or a.substance for a in consultation.history.allergies
              if a.kind is AllergyKind.THREAD_POLYMER]
     document = suggest(PlanInput.from_analysis(analysis), concerns, now=svc.clock(),
-                       age_years=_age(patient.date_of_birth, svc.clock().date()),
+                       age_years=_age(patient.date_of_birth, svc.today()),
                        laxity_grade=consultation.laxity_grade, avoid_materials=avoid,
                        weight_kg=patient.dosing_weight_kg or patient.weight_kg,
                        jurisdiction=svc.policy.jurisdiction.value)

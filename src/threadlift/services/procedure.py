@@ -140,7 +140,7 @@ def end_procedure(svc: Services, actor: User, command: EndProcedure) -> Procedur
 def procedure_view(svc: Services, actor: User, episode_id: UUID) -> ProcedureView:
     require(actor, Permission.MEDICAL_READ)
     require(actor, Permission.LOTS_READ)
-    today = svc.clock().date()
+    today = svc.today()
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "procedure")
         stock = sorted(uow.lots.all(), key=lambda s: (s.lot.expired_on(today), s.lot.expiry))

@@ -206,7 +206,7 @@ def test_no_discharge_before_the_observation_criteria_are_met():
     episode.observe(ObservationRecord(at=later(70), by="nurse-ade", expanding_swelling=True))
     with pytest.raises(DischargeNotReady, match="expanding swelling"):
         episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
-    episode.observe(ObservationRecord(at=later(85), by="nurse-ade"))
+    episode.observe(ObservationRecord(at=later(85), by="nurse-ade", pulse_bpm=72))
     with pytest.raises(DischargeNotReady, match="observed for 20 minutes"):
         episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(80), "nurse-ade")
     with pytest.raises(DischargeNotReady, match="facial_nerve_screen"):
@@ -220,7 +220,7 @@ def test_shock_like_pain_adds_a_neurological_review():
     episode.record_event(ProcedureEventEntry(kind=EventKind.SHOCK_LIKE_PAIN, note="electric pain at the left jowl"),
                          later(55), "dr-hale")
     episode.end_procedure(later(60), "dr-hale")
-    episode.observe(ObservationRecord(at=later(80), by="nurse-ade"))
+    episode.observe(ObservationRecord(at=later(80), by="nurse-ade", pulse_bpm=72))
     follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
     assert follow_ups[-1].name == "neurological review"
 
@@ -230,7 +230,7 @@ def test_a_started_procedure_cannot_be_cancelled_and_finished_follow_ups_are_loc
     with pytest.raises(InvalidTransition, match="cannot be cancelled"):
         episode.cancel(later(20), "dr-hale", "changed mind")
     episode.end_procedure(later(60), "dr-hale")
-    episode.observe(ObservationRecord(at=later(80), by="nurse-ade"))
+    episode.observe(ObservationRecord(at=later(80), by="nurse-ade", pulse_bpm=72))
     episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
     episode.complete_follow_up(0, FollowUpStatus.DONE, later(1500), "nurse-ade")
     with pytest.raises(RecordLocked):
@@ -315,3 +315,12 @@ def test_grams_of_cream_go_only_with_the_topical_anaesthetic():
     with pytest.raises(ValidationError):
         ChecklistTick(item=ChecklistItem.TOPICAL_APPLIED, amount_g=31)
     assert ChecklistTick(item=ChecklistItem.TOPICAL_APPLIED, amount_g=2).amount_g == 2
+
+
+def test_a_blank_observation_is_not_recorded():
+    episode = in_procedure()
+    episode.end_procedure(later(60), "dr-hale")
+    with pytest.raises(InvalidInput, match="nothing was filled in"):
+        episode.observe(ObservationRecord(at=later(70), by="nurse-ade"))
+    episode.observe(ObservationRecord(at=later(70), by="nurse-ade", active_bleeding=True))
+    assert len(episode.observations) == 1

@@ -24,7 +24,7 @@ def discharged() -> Episode:
     thread_lot = lot()
     episode.place_thread(thread_lot, placement(thread_lot), later(50), "dr-hale")
     episode.end_procedure(later(60), "dr-hale")
-    episode.observe(ObservationRecord(at=later(90), by="nurse-ade"))
+    episode.observe(ObservationRecord(at=later(90), by="nurse-ade", pulse_bpm=72))
     episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
     return episode
 

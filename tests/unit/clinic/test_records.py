@@ -63,6 +63,11 @@ def test_ae_02_to_05_prompts():
                                   pus_present=True)
     prompts = late_infection.prompts(procedure_day, TODAY)
     assert any("culture before" in p for p in prompts) and any("mycobacteria" in p for p in prompts)
+    # A day-0 infection on its first antibiotics is not a late or resistant one (issue 14); a week on, it is.
+    treated = AdverseEvent(type=EventType.INFECTION, onset_on=procedure_day, severity=2,
+                           intervention=Intervention.DRUG, outcome=Outcome.ONGOING)
+    assert not any("mycobacteria" in p for p in treated.prompts(procedure_day, procedure_day + timedelta(days=2)))
+    assert any("mycobacteria" in p for p in treated.prompts(procedure_day, procedure_day + timedelta(days=8)))
     weakness = AdverseEvent(type=EventType.NERVE_INJURY, onset_on=procedure_day, severity=2)
     assert any("House-Brackmann" in p for p in weakness.prompts(procedure_day, TODAY))
     lump = AdverseEvent(type=EventType.OTHER, onset_on=TODAY, severity=2, pulsatile_lump=True)

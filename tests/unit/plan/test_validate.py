@@ -70,7 +70,7 @@ def test_a_vector_outside_the_face_is_refused(plan):
         document["threads"][1]["length_mm"] = 300
 
     found = problems(edited(plan, change))
-    assert any("vector.exit" in p and "outside the face" in p for p in found)
+    assert any("T2 (" in p and "exit point" in p and "outside the face" in p for p in found)
 
 
 def test_counts_beyond_the_catalogue_range_are_refused(plan):

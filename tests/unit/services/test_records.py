@@ -90,3 +90,20 @@ def test_the_dashboard_and_follow_ups_due_come_from_one_read_each(clinic: Clinic
         aftercare.follow_ups_due(clinic.services, clinic.user("reception-kim"), within_days=5000)
     reception_board = dashboard.dashboard(clinic.services, clinic.user("reception-kim"))
     assert reception_board.serious_events is None and reception_board.expiring_lots is None
+
+
+def test_a_consultation_or_an_adverse_event_in_the_future_is_refused(clinic: Clinic):
+    """Issue 14: a 2027 event topped the register. "When it happened" is never after the clinic's today."""
+    from tests.helpers.clinic import consultation_entry
+    from threadlift.services import consultation
+    from threadlift.services.commands import RecordConsultation
+
+    _, episode = registered(clinic)
+    tomorrow = clinic.clock.now.date() + timedelta(days=1)
+    with pytest.raises(InvalidInput, match=r"the consultation date is .* after today"):
+        consultation.record_consultation(clinic.services, clinic.user("dr-hale"), RecordConsultation(
+            episode_id=episode, consultation=consultation_entry(consulted_on=tomorrow)))
+    with pytest.raises(InvalidInput, match=r"the recent filler is .* after today"):
+        consultation.record_consultation(clinic.services, clinic.user("dr-hale"), RecordConsultation(
+            episode_id=episode, consultation=consultation_entry(
+                history={"recent_treatments": [{"kind": "filler", "on": tomorrow.isoformat()}]})))

@@ -33,7 +33,7 @@ def consultation_page(episode_id: UUID, page: PageDep) -> Response:
     episode = found.episode
     confirmed = None if episode.consultation else confirmed_history(page.services, page.user, episode_id)
     values = _values_of(episode.consultation) if episode.consultation else {
-        **(history_values(confirmed) if confirmed else {}), "consulted_on": page.services.clock().date().isoformat()}
+        **(history_values(confirmed) if confirmed else {}), "consulted_on": page.services.today().isoformat()}
     return page.render("consultation.html", episode=episode, patient=found.patient, values=values, errors={},
                        editable=episode.state.value == "consultation" and page.may("medical:write"),
                        from_portal=confirmed is not None, **choices())

@@ -60,7 +60,7 @@ def hub(episode_id: UUID, page: PageDep) -> Response:
     if not isinstance(found, Episode):  # reception: state and dates only
         return page.render("episode_status.html", status=found, patient=patient)
     return page.render("episode.html", episode=found, patient=patient, steps=steps(found, page),
-                       age=patient.age_on(page.services.clock().date()))
+                       age=patient.age_on(page.services.today()))
 
 
 @router.post("/episodes/{episode_id}/cancel")

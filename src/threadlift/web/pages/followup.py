@@ -35,10 +35,14 @@ RATING_FIELDS = ("clinician_gais", "patient_gais", "effect_noticeable", "effect_
 def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
     view = aftercare.follow_up_view(page.services, page.user, episode_id)
     episode = view.episode
-    today = page.services.clock().date()
+    today = page.services.today()
     lots = {t.lot_id: t for t in episode.procedure.threads} if episode.procedure else {}
+    # Each lot with every area and side it was used in (one lot often serves both sides, or several areas).
+    lot_places = {lot_id: ", ".join(dict.fromkeys(f"{t.area} {t.side.value}" for t in episode.procedure.threads
+                                                  if t.lot_id == lot_id))
+                  for lot_id in lots} if episode.procedure else {}
     return page.render("followup.html", status, episode=episode, patient=view.patient, pairs=view.comparable,
-                       lots=lots, prompts={e.event.id: e.prompts for e in view.events},
+                       lots=lots, lot_places=lot_places, prompts={e.event.id: e.prompts for e in view.events},
                        statuses=[s.value for s in FollowUpStatus if s is not FollowUpStatus.SCHEDULED],
                        types=[t.value for t in EventType], interventions=[i.value for i in Intervention],
                        outcomes=[o.value for o in EventOutcome], gais=GAIS, errors=extra.pop("errors", {}),

@@ -101,7 +101,7 @@ def _patient_page(page: PageDep, patient_id: UUID, status: int = 200, **extra: A
     patient = people.get_patient(page.services, page.user, patient_id)
     found = episodes.episodes_of(page.services, page.user, patient_id)
     given = consents.photo_consents(page.services, page.user, patient_id)
-    today = page.services.clock().date()
+    today = page.services.today()
     return page.render("patient.html", status, patient=patient, episodes=found, consents=given,
                        scopes=[s.value for s in PhotoScope], age=patient.age_on(today), **extra)
 

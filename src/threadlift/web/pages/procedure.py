@@ -54,7 +54,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     ticks = {entry.item.value: entry for entry in record.checklist} if record else {}
     return page.render("procedure.html", status, episode=view.episode, patient=view.patient, record=record,
                        dose=view.dose, planned=view.planned, planned_by_id={t.id: t for t in view.planned},
-                       stock=view.stock, form=extra.pop("form", None), today=page.services.clock().date(),
+                       stock=view.stock, form=extra.pop("form", None), today=page.services.today(),
                        ticks=ticks, items=list(ChecklistItem), events=[k.value for k in EventKind],
                        sides=[s.value for s in Side], usual_minutes=USUAL_PROCEDURE_MINUTES,
                        allowance=allowance_text(view.dose, 1.0) if view.dose else "",
