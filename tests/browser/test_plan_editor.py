@@ -109,3 +109,25 @@ def test_check_the_photo_shows_the_servers_refusal(chromium, site: Site, tmp_pat
     page.locator('input[type="file"]').set_input_files(str(not_a_photo))
     page.get_by_role("button", name="Check the photo").click()
     expect(page.locator("#check-result")).to_contain_text("cannot be used")
+
+
+def test_two_taps_on_record_consent_record_one_consent(chromium, site: Site):  # type: ignore[no-untyped-def]
+    from tests.web.test_pages import registered
+    from threadlift.services import consents
+
+    person, _ = registered(site.clinic)
+    hale = site.clinic.user("dr-hale")
+    before = len(consents.photo_consents(site.clinic.services, hale, person))
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, site, "reception-kim")
+    page.goto(f"{site.url}/patients/{person}")
+    form = page.locator(f'form[action="/patients/{person}/photo-consents"]')
+    form.get_by_label("teaching", exact=False).check()
+    # Two submissions of the one form as they reach the server from a double tap (the browser's own
+    # double-click handling aside): the second gets the first one's answer.
+    page.evaluate("""(action) => { const f = document.querySelector(`form[action="${action}"]`);
+        const body = new URLSearchParams(new FormData(f));
+        return Promise.all([fetch(action, {method: 'POST', body, redirect: 'manual'}),
+                            fetch(action, {method: 'POST', body, redirect: 'manual'})]); }""",
+                  f"/patients/{person}/photo-consents")
+    assert len(consents.photo_consents(site.clinic.services, hale, person)) == before + 1

@@ -14,7 +14,7 @@ from tests.web.test_clinical_pages import consented
 from tests.web.test_pages import registered
 from threadlift.clinic.consultation import TreatmentArea
 from threadlift.clinic.patient import PatientChanges
-from threadlift.services import people, planning
+from threadlift.services import people, planning, stock
 from threadlift.services.base import PermissionDenied
 from threadlift.services.commands import UpdatePatient
 from threadlift.services.planning import PlanSubmission
@@ -89,3 +89,31 @@ def test_lot_recall_ignores_case_and_tells_an_unknown_lot_from_one_without_recip
     assert known.status_code == 200 and "No patient received a thread from this lot" in known.text
     unknown = nurse.post("/registers/recall", {"lot": "PDO-2026-0999"})
     assert unknown.status_code == 404 and "was ever received into stock" in unknown.text
+
+
+def test_a_form_sent_twice_records_once_and_an_api_create_is_idempotent(clinic: Clinic):
+    """Issue 14 item 5: two taps on "Record consent" gave two photo consents; the API had no idempotency key."""
+    from threadlift.services import consents
+
+    person, _ = registered(clinic)
+    hale = clinic.user("dr-hale")
+    before = len(consents.photo_consents(clinic.services, hale, person))
+    kim = PageUser(clinic, "reception-kim")
+    form = {"scopes": "teaching", "form_token": "8d6f0c1e-tap-twice"}
+    first, second = kim.post(f"/patients/{person}/photo-consents", form), kim.post(f"/patients/{person}/photo-consents",
+                                                                                  form)
+    assert first.status_code == second.status_code == 303 and second.headers["idempotent-replayed"] == "true"
+    assert first.headers["location"] == second.headers["location"]
+    assert len(consents.photo_consents(clinic.services, hale, person)) == before + 1
+    kim.post(f"/patients/{person}/photo-consents", {**form, "form_token": "another-form-shown"})
+    assert len(consents.photo_consents(clinic.services, hale, person)) == before + 2
+
+    headers = {**clinic.headers("dr-hale"), "Idempotency-Key": "retry-after-a-cut-off-1"}
+    lot = {"product": "Lift Cog", "material": "PDO", "design": "mono", "gauge": "29G", "length_mm": 38,
+           "lot": "IDEM-1", "expiry": "2027-06-30", "quantity_received": 10, "received_on": "2026-11-01"}
+    made = clinic.client.post("/api/threads/lots", json=lot, headers=headers)
+    again = clinic.client.post("/api/threads/lots", json=lot, headers=headers)
+    assert made.status_code == again.status_code == 201 and made.json() == again.json()
+    assert [s.lot.lot for s in stock.lots(clinic.services, hale)].count("IDEM-1") == 1
+    other = clinic.client.post("/api/threads/lots", json={**lot, "lot": "IDEM-2"}, headers=headers)
+    assert other.status_code == 422 and "another request" in other.json()["detail"]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -400,6 +401,20 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotentRequestRow(Base):
+    """A request sent with an Idempotency-Key (API) or a form's one-time token (pages): its first answer,
+    replayed to a retry; kept a day."""
+
+    __tablename__ = "idempotent_requests"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the caller's session and key
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the method, path and body
+    state: Mapped[str] = mapped_column(String(10))  # pending, done
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 Index("ix_patients_family_dob", PatientRow.family_name, PatientRow.date_of_birth)

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from threadlift.store import audit
+from threadlift.store.idempotency import SqlIdempotency
 from threadlift.store.portal import SqlOutbox, SqlPortalRepository
 from threadlift.store.registers import SqlRegisters
 from threadlift.store.repository import (
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.audit = audit.AuditLog(self.session)
         self.portal = SqlPortalRepository(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.idempotency = SqlIdempotency(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

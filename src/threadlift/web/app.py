@@ -15,6 +15,7 @@ from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
 from threadlift.services.portal_worker import start_worker
 from threadlift.web import errors, site
+from threadlift.web.idempotency import Idempotency
 from threadlift.web.routes import (
     admin,
     auth,
@@ -43,6 +44,7 @@ def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Clinical records for facial thread lifts: consultation to the last follow-up.")
     app.state.services = services
+    app.add_middleware(Idempotency, services=services)  # a create sent twice records once
     app.add_middleware(RequestLog)
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, plans.router, photos.router, procedure.router,

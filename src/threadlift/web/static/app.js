@@ -50,6 +50,21 @@
     if (note) { note.hidden = !select.value; }
   });
 
+  // Every form that records something carries a one-time token: sent twice (a double tap, a reload),
+  // it is recorded once and the second sending gets the first one's answer (web/idempotency.py).
+  function tokenForms(root) {
+    root.querySelectorAll('form[method="post"]').forEach(function (form) {
+      if (form.querySelector('input[name="form_token"]')) { return; }
+      var token = document.createElement("input");
+      token.type = "hidden"; token.name = "form_token";
+      token.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() :
+        String(Date.now()) + "-" + Math.random().toString(36).slice(2);
+      form.insertBefore(token, form.firstChild);  // first, so the server finds it early in a multipart body
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tokenForms(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { tokenForms(event.target); });
+
   // A refusal the server explains (422: the form's or the photo's problems, drawn as HTML) is shown in
   // place like any answer; htmx would otherwise drop every 4xx response and show nothing.
   document.addEventListener("htmx:beforeSwap", function (event) {
