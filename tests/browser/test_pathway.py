@@ -129,6 +129,7 @@ def test_a_clinician_takes_a_patient_through_the_whole_pathway(chromium, site: S
     handles = page.locator("#plan-editor .handle")
     expect(handles.first).to_be_visible()
     before = page.locator('input[name$=".exit.y_mm"]').first.input_value()
+    handles.nth(1).scroll_into_view_if_needed()  # below the pose warning, the map may start low on the page
     box = handles.nth(1).bounding_box()
     assert box is not None
     with redrawn(page):
