@@ -4,8 +4,8 @@ for "marta" finds "Márta" and one for "márta" finds "Marta" (issue 14)
 Only rows are added; the downgrade removes the added tokens (those that differ from every word as
 written), leaving the index as 0002 built it.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 09:05:00
 """
 
@@ -17,8 +17,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
