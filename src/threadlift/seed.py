@@ -147,7 +147,8 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
     episode.observe(ObservationRecord(at=clock + timedelta(minutes=30), by=nurse, pulse_bpm=rng.randint(60, 85),
                                       pain_score=rng.randint(0, 3)))
     clock += timedelta(minutes=60)
-    episode.discharge_patient(policy, {c: True for c in Criterion}, "2026.1", clock, nurse)
+    # discharge is the clinician's decision (docs/permissions.md)
+    episode.discharge_patient(policy, {c: True for c in Criterion}, "2026.1", clock, clinician)
     if target < 7:
         return episode
     done = len(episode.follow_ups) if target == 8 else 2

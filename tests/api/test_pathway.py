@@ -102,7 +102,10 @@ def test_the_whole_pathway(clinic: Clinic):
     c.wait(minutes=20)
     ok(c.call("nurse-ade", "POST", f"{e}/observations", json={"pulse_bpm": 74, "pain_score": 2}), 201)
     c.wait(minutes=20)
-    follow_ups = ok(c.call("nurse-ade", "POST", f"{e}/discharge",
+    by_nurse = c.call("nurse-ade", "POST", f"{e}/discharge", json={"criteria": {k.value: True for k in Criterion},
+                                                                "aftercare_version": "2026.1"})
+    assert by_nurse.status_code == 403  # discharge is the clinician's decision (docs/permissions.md)
+    follow_ups = ok(c.call("dr-hale", "POST", f"{e}/discharge",
                            json={"criteria": {k.value: True for k in Criterion}, "aftercare_version": "2026.1"}))
     assert [f["name"] for f in follow_ups["follow_ups"]][:2] == ["day-1 call", "1 week"]
     assert "Call the clinic" in ok(c.call("nurse-ade", "GET", "/api/aftercare/2026.1"))["text"]
@@ -193,8 +196,8 @@ def test_refusals_answer_with_the_rule(clinic: Clinic):
     for item in ("skin_prepared", "drapes_and_cap", "sterile_threads_checked"):
         ok(c.call("nurse-ade", "POST", f"{e}/procedure/checklist", json={"item": item}), 201)
     ok(c.call("dr-hale", "POST", f"{e}/procedure/end"))
-    refused(c.call("nurse-ade", "POST", f"{e}/discharge", json={"criteria": {k.value: True for k in Criterion},
-                                                              "aftercare_version": "2026.1"}), 409, "DIS-01")
+    refused(c.call("dr-hale", "POST", f"{e}/discharge", json={"criteria": {k.value: True for k in Criterion},
+                                                            "aftercare_version": "2026.1"}), 409, "DIS-01")
     refused(c.call("dr-hale", "POST", f"{e}/cancel", json={"reason": "changed mind"}), 409, "episode_state")
 
 

@@ -18,7 +18,7 @@ from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.clinic.when import check_day
-from threadlift.services.base import Services, require
+from threadlift.services.base import Services, record, require
 from threadlift.services.commands import (
     AssessFollowUp,
     CompleteFollowUp,
@@ -124,11 +124,17 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView
     return FollowUpView(found.episode, found.patient, events, pairs)
 
 
-def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7) -> list[FollowUpDue]:
-    """Scheduled follow-ups that are overdue or due within ``within_days`` (reception may see these)."""
+def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7,
+                   logged: bool = True) -> list[FollowUpDue]:
+    """Scheduled follow-ups that are overdue or due within ``within_days`` (reception may see these), with
+    the patients' names: the reading is recorded (``logged`` False: the caller records it, e.g. an export)."""
     require(actor, Permission.FOLLOW_UP_SCHEDULE_READ)
     if not 0 <= within_days <= MAX_DUE_WINDOW_DAYS:
         raise InvalidInput(f"ask for follow-ups due within 0 to {MAX_DUE_WINDOW_DAYS} days")
     today = on or svc.today()
-    with svc.uow(read_only=True) as uow:
-        return uow.registers.follow_ups_due(today, today + timedelta(days=within_days))
+    with svc.uow(logs_reads=logged, read_only=not logged) as uow:
+        due = uow.registers.follow_ups_due(today, today + timedelta(days=within_days))
+        if logged:
+            record(uow, svc, actor, "read", "follow_ups_due", None, within_days=within_days, rows=len(due))
+            uow.commit()
+        return due

@@ -10,17 +10,36 @@ from threadlift.store.audit import AuditEntry, AuditProblem
 MAX_PAGE = 1000
 
 
-def audit_trail(svc: Services, actor: User, *, after_id: int = 0, limit: int = 200) -> list[AuditEntry]:
+def audit_trail(svc: Services, actor: User, *, after_id: int = 0, limit: int = 200,
+                logged: bool = True) -> list[AuditEntry]:
+    """A page of the trail; reading it is itself recorded (who looked at whose activity). ``logged``
+    False: the caller records the whole read once (an export reads page after page)."""
     require(actor, Permission.AUDIT_READ)
-    with svc.uow(read_only=True) as uow:
-        return uow.audit.entries(after_id=max(0, after_id), limit=max(1, min(limit, MAX_PAGE)))
+    if not logged:
+        with svc.uow(read_only=True) as uow:
+            return uow.audit.entries(after_id=max(0, after_id), limit=max(1, min(limit, MAX_PAGE)))
+    with svc.uow(logs_reads=True) as uow:
+        entries = uow.audit.entries(after_id=max(0, after_id), limit=max(1, min(limit, MAX_PAGE)))
+        record(uow, svc, actor, "read", "audit", None, after_id=after_id, rows=len(entries))
+        uow.commit()
+        return entries
 
 
 def recent_audit(svc: Services, actor: User, count: int = 50) -> list[AuditEntry]:
-    """The newest ``count`` audit rows, newest first."""
+    """The newest ``count`` audit rows, newest first (the reading recorded)."""
     require(actor, Permission.AUDIT_READ)
-    with svc.uow(read_only=True) as uow:
-        return uow.audit.recent(max(1, min(count, MAX_PAGE)))
+    with svc.uow(logs_reads=True) as uow:
+        entries = uow.audit.recent(max(1, min(count, MAX_PAGE)))
+        record(uow, svc, actor, "read", "audit", None, rows=len(entries))
+        uow.commit()
+        return entries
+
+
+def record_refusal(svc: Services, actor: User | None, route: str, reason: str) -> None:
+    """A refused request (403) in the trail: who, which route (its template: no ids), and why."""
+    with svc.uow() as uow:
+        record(uow, svc, actor, "refused", "route", None, route=route, reason=reason)
+        uow.commit()
 
 
 def record_operation(svc: Services, action: str, **detail: object) -> None:

@@ -114,8 +114,11 @@ def _withdraw(svc: Services, command: WithdrawPhotoConsent, *, by: str,
 
 def photo_consents(svc: Services, actor: User, patient_id: UUID) -> list[PhotoConsent]:
     require(actor, Permission.DEMOGRAPHICS_READ)
-    with svc.uow(read_only=True) as uow:
-        return uow.consents.photo_consents(patient_id)
+    with svc.uow(logs_reads=True) as uow:
+        found = uow.consents.photo_consents(patient_id)
+        record(uow, svc, actor, "read", "photo_consent", None, patient=str(patient_id), count=len(found))
+        uow.commit()
+        return found
 
 
 def consent_of(svc: Services, actor: User, episode_id: UUID) -> tuple[SignedConsent | None, bool | None]:

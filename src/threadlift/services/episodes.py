@@ -63,22 +63,21 @@ def episodes_of(svc: Services, actor: User, patient_id: UUID) -> list[Episode] |
     with svc.uow(logs_reads=True) as uow:
         uow.patients.get(patient_id)
         episodes = uow.episodes.for_patient(patient_id)
-        if not allowed(actor.role, Permission.MEDICAL_READ):
-            return [status_of(e) for e in episodes]
-        record(uow, svc, actor, "read", "episode", None, patient=str(patient_id), count=len(episodes))
+        clinical = allowed(actor.role, Permission.MEDICAL_READ)
+        record(uow, svc, actor, "read" if clinical else "read_status", "episode", None, patient=str(patient_id),
+               count=len(episodes))
         uow.commit()
-        return episodes
+        return episodes if clinical else [status_of(e) for e in episodes]
 
 
 def get_episode(svc: Services, actor: User, episode_id: UUID) -> Episode | EpisodeStatus:
     require(actor, Permission.EPISODE_STATUS_READ)
     with svc.uow(logs_reads=True) as uow:
         episode = uow.episodes.get(episode_id)
-        if not allowed(actor.role, Permission.MEDICAL_READ):
-            return status_of(episode)
-        record(uow, svc, actor, "read", "episode", episode_id)
+        clinical = allowed(actor.role, Permission.MEDICAL_READ)
+        record(uow, svc, actor, "read" if clinical else "read_status", "episode", episode_id)
         uow.commit()
-        return episode
+        return episode if clinical else status_of(episode)
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,7 @@ def overview(svc: Services, actor: User, episode_id: UUID) -> EpisodeOverview:
             record(uow, svc, actor, "read", "episode", episode_id)
             shown: Episode | EpisodeStatus = episode
         else:
+            record(uow, svc, actor, "read_status", "episode", episode_id)
             shown = status_of(episode)
         uow.commit()
     return EpisodeOverview(shown, patient)

@@ -41,7 +41,7 @@ def recall_csv(svc: Services, actor: User, lot_number: str) -> str:
 
 
 def follow_ups_due_csv(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7) -> str:
-    due = aftercare.follow_ups_due(svc, actor, on=on, within_days=within_days)
+    due = aftercare.follow_ups_due(svc, actor, on=on, within_days=within_days, logged=False)
     text = to_csv(["due_on", "overdue", "patient_name", "follow_up", "kind", "patient_id", "episode_id"],
                   [[f.due_on, f.overdue, f.patient_name, f.name, f.kind, f.patient_id, f.episode_id] for f in due])
     _logged(svc, actor, "follow_ups_due", len(due), within_days=within_days)
@@ -52,7 +52,7 @@ def audit_csv(svc: Services, actor: User, *, after_id: int = 0) -> str:
     """The trail from ``after_id`` on, read page by page."""
     rows = []
     while True:
-        page = audit.audit_trail(svc, actor, after_id=after_id, limit=audit.MAX_PAGE)
+        page = audit.audit_trail(svc, actor, after_id=after_id, limit=audit.MAX_PAGE, logged=False)
         rows += page
         if len(page) < audit.MAX_PAGE:
             break

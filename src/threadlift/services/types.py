@@ -48,7 +48,7 @@ from threadlift.clinic.procedure import (
 )
 from threadlift.clinic.ratings import GAIS, AssessmentEntry, EffectReport, GaisRating, Rater, RatingScale
 from threadlift.clinic.registers import ComplicationsRegister, FollowUpDue, LotStock, Recipient, RegisterFilter
-from threadlift.clinic.roles import Permission, Role, allowed
+from threadlift.clinic.roles import PERMISSIONS, REASONS, Permission, Role, allowed
 from threadlift.clinic.staff import StaffAccount, User
 from threadlift.clinic.suitability import Override, OverrideEntry, SuitabilityResult
 from threadlift.clinic.threads import Design, Material, ThreadLot, ThreadLotEntry
@@ -64,6 +64,8 @@ from threadlift.store.audit import AuditEntry, AuditProblem
 __all__ = [
     "AFTERCARE_SHEETS",
     "GAIS",
+    "PERMISSIONS",
+    "REASONS",
     "AddThread",
     "AdverseEvent",
     "AdverseEventReport",

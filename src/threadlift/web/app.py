@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -15,6 +15,8 @@ from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
 from threadlift.services.portal_worker import start_worker
 from threadlift.web import errors, site
+from threadlift.web.access import check_covered
+from threadlift.web.deps import guard
 from threadlift.web.idempotency import Idempotency
 from threadlift.web.routes import (
     admin,
@@ -42,7 +44,8 @@ def create_app(services: Services) -> FastAPI:
         await run_in_threadpool(services.analyser.close)  # the photo-analysis worker ends with the server
 
     app = FastAPI(title="ThreadLift", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
-                  description="Clinical records for facial thread lifts: consultation to the last follow-up.")
+                  description="Clinical records for facial thread lifts: consultation to the last follow-up.",
+                  dependencies=[Depends(guard)])  # who may call each route: web/access.py
     app.state.services = services
     app.add_middleware(Idempotency, services=services)  # a create sent twice records once
     app.add_middleware(RequestLog)
@@ -62,4 +65,5 @@ def create_app(services: Services) -> FastAPI:
         return JSONResponse({"status": "ok" if healthy else "unavailable", "version": __version__, **checks},
                             status_code=200 if healthy else 503)
 
+    check_covered(app)
     return app

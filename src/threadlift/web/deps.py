@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from threadlift.services.base import Services
 from threadlift.services.people import refresh_session, session_of
 from threadlift.services.types import User
+from threadlift.web.access import CrossSiteRefused, Open, is_api, needed, refuse_unless_allowed, unauthenticated
 from threadlift.web.csrf import CSRF_HEADER, SESSION_COOKIE, csrf_valid, same_origin
 
 _bearer = HTTPBearer(auto_error=False)
@@ -41,9 +42,9 @@ async def session_token(request: Request, services: ServicesDep,
         raise HTTPException(status_code=401, detail="sign in first", headers={"WWW-Authenticate": "Bearer"})
     if request.method not in SAFE_METHODS and not (
             same_origin(request) and csrf_valid(services, token, request.headers.get(CSRF_HEADER))):
-        raise HTTPException(status_code=403, detail="a request signed in by the pages' cookie must come from "
-                                                    "this site with its X-CSRF-Token header; programs sign in "
-                                                    "with POST /api/auth/login and send Authorization: Bearer")
+        raise CrossSiteRefused("a request signed in by the pages' cookie must come from this site with its "
+                               "X-CSRF-Token header; programs sign in with POST /api/auth/login and send "
+                               "Authorization: Bearer")
     return token
 
 
@@ -78,13 +79,40 @@ async def session_user(services: Services, token: str) -> User | None:
     return user
 
 
-async def current_user(services: ServicesDep, token: Annotated[str, Depends(session_token)]) -> User:
-    user = await session_user(services, token)
+async def request_user(request: Request, services: Services) -> tuple[User, str]:
+    """The signed-in user and their session token, looked up once per request (kept on ``request.state``).
+    API routes take a bearer token or the cookie (with CSRF for unsafe methods); pages the cookie."""
+    known: tuple[User, str] | None = getattr(request.state, "signed_in", None)
+    if known is not None:
+        return known
+    if is_api(request):
+        token = await session_token(request, services, await _bearer(request))
+    else:
+        token = request.cookies.get(SESSION_COOKIE) or ""
+    user = await session_user(services, token) if token else None
     if user is None:
-        raise HTTPException(status_code=401, detail="your session has expired; sign in again",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return user
+        raise unauthenticated(request, "your session has expired; sign in again")
+    request.state.signed_in = (user, token)
+    return user, token
+
+
+async def guard(request: Request, services: ServicesDep) -> None:
+    """Every route's first dependency: the route's entry in :data:`threadlift.web.access.ROUTES` decides
+    whether a sign-in is needed and which permission, before the route's own parameters are read."""
+    need = needed(request)
+    if need is Open.PUBLIC:
+        return
+    user, _ = await request_user(request, services)
+    refuse_unless_allowed(user, need)
+
+
+async def current_user(request: Request, services: ServicesDep) -> User:
+    return (await request_user(request, services))[0]
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-TokenDep = Annotated[str, Depends(session_token)]
+async def current_token(request: Request, services: ServicesDep) -> str:
+    return (await request_user(request, services))[1]
+
+
+TokenDep = Annotated[str, Depends(current_token)]

@@ -4,11 +4,23 @@ validation 422 with field-level messages, unusable photos 422 with their code.""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from threadlift.services.audit import record_refusal
+from threadlift.services.base import Services
 from threadlift.services.people import LoginFailed, SignInLocked
 from threadlift.services.types import DomainError, NotFound, PermissionDenied, PhotoError, WeakPassword
+
+
+async def audit_refusal(request: Request, error: DomainError) -> None:
+    """Every refusal (403) in the audit trail, with who asked (when known) and the route's template."""
+    services: Services = request.app.state.services
+    signed_in = getattr(request.state, "signed_in", None)
+    route = request.scope.get("route")
+    where = f"{request.method} {getattr(route, 'path', '(no route)')}"
+    await run_in_threadpool(record_refusal, services, signed_in[0] if signed_in else None, where, error.message)
 
 
 def install(app: FastAPI) -> None:
@@ -22,6 +34,7 @@ def install(app: FastAPI) -> None:
         if isinstance(error, LoginFailed):
             return JSONResponse({"detail": error.message}, status_code=401)
         if isinstance(error, PermissionDenied):
+            await audit_refusal(request, error)
             return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=403)
         if isinstance(error, WeakPassword):  # a value the policy refuses, like a schema's refusal
             return JSONResponse({"detail": error.message, "rule": error.rule}, status_code=422)

@@ -44,16 +44,18 @@ def test_a_decision_that_fails_leaves_no_half_saved_consultation(clinic: Clinic)
         assert uow.episodes.get(orphan.id).consultation is None
 
 
-def test_a_nurse_may_record_a_consultation_but_not_decide_on_it(clinic: Clinic):
+def test_the_consultation_is_the_clinicians_not_the_nurses(clinic: Clinic):
+    """Issue 13: the practitioner takes the history and decides (GMC; docs/permissions.md)."""
     _, episode = registered(clinic)
-    with pytest.raises(PermissionDenied):
-        consultation.record_consultation(clinic.services, clinic.user("nurse-ade"), RecordConsultation(
-            episode_id=episode, consultation=consultation_entry(), decide_suitability=True))
+    for decide in (True, False):
+        with pytest.raises(PermissionDenied):
+            consultation.record_consultation(clinic.services, clinic.user("nurse-ade"), RecordConsultation(
+                episode_id=episode, consultation=consultation_entry(), decide_suitability=decide))
     with clinic.services.uow(read_only=True) as uow:
         assert uow.episodes.get(episode).consultation is None  # refused before anything was saved
-    saved = consultation.record_consultation(clinic.services, clinic.user("nurse-ade"), RecordConsultation(
+    saved = consultation.record_consultation(clinic.services, clinic.user("dr-hale"), RecordConsultation(
         episode_id=episode, consultation=consultation_entry()))
-    assert saved.suitability is None and saved.consultation.clinician_id == clinic.user("nurse-ade").id
+    assert saved.suitability is None and saved.consultation.clinician_id == clinic.user("dr-hale").id
 
 
 def test_the_suitability_view_says_what_stands_before_the_procedure(clinic: Clinic):

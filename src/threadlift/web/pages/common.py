@@ -28,14 +28,10 @@ from threadlift.services.base import Services, require
 from threadlift.services.people import staff_names
 from threadlift.services.types import DomainError, Permission, User, allowed
 from threadlift.web.csrf import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, csrf_valid, same_origin
-from threadlift.web.deps import get_services, session_user
+from threadlift.web.deps import get_services, request_user
 from threadlift.web.messages import plain_error, sentence
 
 COOKIE = SESSION_COOKIE
-
-
-class LoginRequired(Exception):
-    """No live session: the page handler answers with a redirect to the login page."""
 
 
 class CsrfRejected(Exception):
@@ -97,10 +93,7 @@ class Page:
 
 
 async def page(request: Request, services: Annotated[Services, Depends(get_services)]) -> Page:
-    token = request.cookies.get(COOKIE)
-    user = await session_user(services, token) if token else None
-    if user is None or token is None:
-        raise LoginRequired()
+    user, token = await request_user(request, services)
     if request.method not in ("GET", "HEAD"):
         if not same_origin(request):
             raise CsrfRejected()

@@ -13,7 +13,9 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from threadlift.services.types import DomainError, NotFound, PermissionDenied, PhotoError
-from threadlift.web.pages.common import CsrfRejected, LoginRequired, domain_message, templates
+from threadlift.web.access import CrossSiteRefused, LoginRequired
+from threadlift.web.errors import audit_refusal
+from threadlift.web.pages.common import CsrfRejected, domain_message, templates
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,12 @@ class PageRoute(APIRoute):
                     return Response(status_code=204, headers={"HX-Redirect": "/login"})
                 return RedirectResponse("/login", status_code=303)
             except CsrfRejected:
+                await audit_refusal(request, CrossSiteRefused("no CSRF token, or from another site"))
                 return error_page(request, 403, "Request refused",
                                   "This form was sent without its security token or from another site. Reload the "
                                   "page and try again.")
             except PermissionDenied as error:
+                await audit_refusal(request, error)
                 return error_page(request, 403, "Not allowed", domain_message(error))
             except NotFound as error:
                 return error_page(request, 404, "Not found", domain_message(error))
