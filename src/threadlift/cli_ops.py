@@ -72,7 +72,8 @@ def demo(
 
         from threadlift.web.app import create_app
 
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False,
+                    server_header=False)
 
 
 def serve(

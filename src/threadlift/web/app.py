@@ -17,6 +17,7 @@ from threadlift.services.portal_worker import start_worker
 from threadlift.web import errors, site
 from threadlift.web.access import check_covered
 from threadlift.web.deps import guard
+from threadlift.web.headers import SecurityHeaders
 from threadlift.web.idempotency import Idempotency
 from threadlift.web.routes import (
     admin,
@@ -49,6 +50,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.add_middleware(Idempotency, services=services)  # a create sent twice records once
     app.add_middleware(RequestLog)
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, plans.router, photos.router, procedure.router,
                    followups.router, admin.router, exports.router, portal_api.router, outcomes.router):

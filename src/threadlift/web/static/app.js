@@ -4,6 +4,12 @@
 
   function pad(n) { return String(n).padStart(2, "0"); }
 
+  // <button data-print>: print the page (no inline handlers: the Content-Security-Policy allows none).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
+
   // <span class="clock" data-since="ISO" data-limit-minutes="60">: elapsed time, amber past the limit.
   function tickClocks() {
     document.querySelectorAll(".clock[data-since]").forEach(function (el) {
