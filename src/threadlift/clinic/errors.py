@@ -69,3 +69,9 @@ class InvalidInput(DomainError):
     """A value that passes the schema but not the clinic's rules (a date in the future, a negative volume)."""
 
     rule = "invalid_input"
+
+
+class Conflict(DomainError):
+    """What was sent clashes with a record already stored (the same lot twice, two saves at once)."""
+
+    rule = "conflict"

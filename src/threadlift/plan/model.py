@@ -80,7 +80,7 @@ class AreaPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
     area: str
     side: Side
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=50)  # threads in one area on one side (a handful in practice)
     expected_lift_mm: float | None = None
     reasons: list[Reason] = Field(default_factory=list)
 
@@ -104,7 +104,7 @@ class ZoneFlag(BaseModel):
 
 class AnaestheticPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    points: int
+    points: int = Field(ge=0, le=500)
     volume_per_point_ml: float
     concentration_percent: float
     with_adrenaline: bool

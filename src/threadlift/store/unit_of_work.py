@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -10,8 +11,10 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from threadlift.clinic.errors import Conflict
 from threadlift.store import audit
 from threadlift.store.idempotency import SqlIdempotency
 from threadlift.store.portal import SqlOutbox, SqlPortalRepository
@@ -25,7 +28,36 @@ from threadlift.store.repository import (
 )
 from threadlift.store.users import SignInCounters, UserRepository
 
-_SQLITE_WRITER = threading.RLock()  # re-entrant: a nested unit in one thread times out instead of hanging
+_SQLITE_WRITER = threading.RLock()
+
+# Constraints a request can run into, in words that say what to do (by table and columns).
+_CONFLICTS = {
+    ("thread_lots", ("lot", "product")): "this product's lot number is already recorded: find it in the stock list",
+    ("users", ("username",)): "the user name is taken: choose another",
+}
+
+
+def conflict(error: IntegrityError) -> Conflict:
+    """A constraint the database refused, as the domain's :class:`Conflict` naming the table and columns
+    (never the values: they may be a patient's)."""
+    text = str(error.orig)
+    table = ""
+    columns: tuple[str, ...] = ()
+    found = re.search(r"(?:UNIQUE|NOT NULL|FOREIGN KEY) constraint failed: ([\w., ]+)", text)
+    if found:  # SQLite: "UNIQUE constraint failed: thread_lots.product, thread_lots.lot"
+        parts = [p.strip().split(".") for p in found.group(1).split(",")]
+        table, columns = parts[0][0], tuple(sorted(p[-1] for p in parts))
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None and getattr(diag, "table_name", None):  # PostgreSQL
+        table = diag.table_name
+        key = re.search(r"Key \(([^)]*)\)", getattr(diag, "message_detail", "") or "")
+        columns = tuple(sorted(c.strip() for c in key.group(1).split(","))) if key else ()
+    words = _CONFLICTS.get((table, columns))
+    if words is None:
+        what = f"{table} ({', '.join(columns)})" if table else "a stored record"
+        words = f"this clashes with {what} already stored; reload and try again"
+    return Conflict(words)
+  # re-entrant: a nested unit in one thread times out instead of hanging
 
 
 class SqlUnitOfWork:
@@ -78,6 +110,8 @@ class SqlUnitOfWork:
             self.session.close()
         finally:
             self._release_writer()
+        if isinstance(error, IntegrityError):  # a flush inside the unit hit a constraint: a 409, never a 500
+            raise conflict(error) from error
 
     def log(self, *, at: datetime, user_id: str | None, action: str, entity_type: str, entity_id: str | None,
             detail: dict[str, object]) -> None:
@@ -92,7 +126,10 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         if not self._logs_reads:
-            self.session.commit()
+            try:
+                self.session.commit()
+            except IntegrityError as error:
+                raise conflict(error) from error
             return
         if self._dialect == "postgresql":
             # The session is in autocommit: each row locks the audit head, appends and commits in

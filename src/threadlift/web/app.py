@@ -14,7 +14,7 @@ from threadlift.logs import RequestLog
 from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
 from threadlift.services.portal_worker import start_worker
-from threadlift.web import errors, site
+from threadlift.web import errors, openapi, site
 from threadlift.web.access import check_covered
 from threadlift.web.deps import guard
 from threadlift.web.headers import SecurityHeaders
@@ -68,4 +68,5 @@ def create_app(services: Services) -> FastAPI:
                             status_code=200 if healthy else 503)
 
     check_covered(app)
+    openapi.install(app)
     return app

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from threadlift.services import planning, registers, stock
 from threadlift.services.commands import ReceiveLot
 from threadlift.services.types import (
+    Conflict,
     Design,
     EventType,
     ExpiredLot,
@@ -82,4 +83,6 @@ def receive(page: PageDep, form: FormDep) -> Response:
         stock.receive_lot(page.services, page.user, ReceiveLot(lot=entry))
     except ExpiredLot as error:
         return _stock(page, 409, errors={"expiry": domain_message(error)}, values=values)
+    except Conflict as error:  # the same lot twice: the form again, with what was typed
+        return _stock(page, 409, errors={"lot": domain_message(error)}, values=values)
     return page.redirect("/stock")

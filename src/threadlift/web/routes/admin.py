@@ -39,7 +39,7 @@ def recall(lot_number: str, services: ServicesDep, user: CurrentUser) -> list[Re
 
 
 @router.get("/audit")
-def audit_trail(services: ServicesDep, user: CurrentUser, after_id: Annotated[int, Query(ge=0)] = 0,
+def audit_trail(services: ServicesDep, user: CurrentUser, after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
                 limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 200) -> list[AuditEntry]:
     return audit.audit_trail(services, user, after_id=after_id, limit=limit)
 

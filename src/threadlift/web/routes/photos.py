@@ -30,7 +30,9 @@ def list_photos(episode_id: UUID, services: ServicesDep, user: CurrentUser) -> l
     return photos.photos_of(services, user, episode_id)
 
 
-@router.get("/photos/{photo_id}/image")
+@router.get("/photos/{photo_id}/image", response_class=Response, responses={200: {
+    "description": "the photo as stored (location removed)",
+    "content": {"image/jpeg": {}, "image/png": {}}}})
 def photo_image(photo_id: UUID, services: ServicesDep, user: CurrentUser) -> Response:
     data, content_type = photos.photo_bytes(services, user, photo_id)
     return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store",
