@@ -44,7 +44,7 @@ def test_every_kind_of_answer_carries_the_headers(clinic: Clinic):
 
 def test_no_template_has_inline_script_or_handlers():
     found = []
-    for template in TEMPLATES.glob("*.html"):
+    for template in TEMPLATES.rglob("*.html"):
         text = template.read_text()
         found += [f"{template.name}: inline <script>" for _ in re.finditer(r"<script(?![^>]*\bsrc=)[^>]*>", text)]
         found += [f"{template.name}: {m.group(0)}" for m in re.finditer(r"\son[a-z]+\s*=", text)]

@@ -23,6 +23,7 @@ from threadlift.services.types import PERMISSIONS, REASONS, Permission, Permissi
 class Open(StrEnum):
     PUBLIC = "anyone"  # no sign-in: the login form, health checks
     SIGNED_IN = "any role"  # yourself: your account, sign-out; texts with no patient data
+    PORTAL = "patient (portal)"  # the patient portal: its own sign-in and checks (web/portal/), no staff role
 
 
 P = Permission
@@ -171,6 +172,34 @@ ROUTES: dict[str, Permission | Open] = {
     "POST /admin/audit/verify": P.AUDIT_READ,
     "POST /admin/subject-access": P.SUBJECT_ACCESS,
     "GET /admin/audit.csv": P.AUDIT_READ,
+    # -- held doses, the portal as staff see it (issue 17) ------------------------------------------
+    "POST /api/episodes/{episode_id}/procedure/injections/held/{pending_id}/confirm": P.OVERRIDE,
+    "DELETE /api/episodes/{episode_id}/procedure/injections/held/{pending_id}": P.PROCEDURE_ASSIST,
+    "POST /episodes/{episode_id}/procedure/injections/held/{pending_id}/{action}": P.PROCEDURE_ASSIST,
+    "GET /dashboard/portal": P.EPISODE_STATUS_READ,
+    "GET /patients/{patient_id}/portal": P.DEMOGRAPHICS_READ,
+    "POST /patients/{patient_id}/portal/invite": P.DEMOGRAPHICS_WRITE,
+    "GET /episodes/{episode_id}/questionnaire": P.MEDICAL_READ,
+    "POST /episodes/{episode_id}/questionnaire": P.MEDICAL_WRITE,
+    "POST /adverse-drafts/{draft_id}/confirm": P.ADVERSE_WRITE,
+    "POST /adverse-drafts/{draft_id}/dismiss": P.ADVERSE_WRITE,
+    "POST /messages/{message_id}/resend": P.DEMOGRAPHICS_WRITE,
+    # -- the patient portal -------------------------------------------------------------------------
+    "GET /portal": Open.PORTAL,
+    "POST /portal/link": Open.PORTAL,
+    "GET /portal/sign-in/{token}": Open.PORTAL,
+    "POST /portal/sign-in/{token}": Open.PORTAL,
+    "POST /portal/sign-out": Open.PORTAL,
+    "GET /portal/information": Open.PORTAL,
+    "GET /portal/episodes/{episode_id}/consent": Open.PORTAL,
+    "GET /portal/episodes/{episode_id}/consent.pdf": Open.PORTAL,
+    "GET /portal/episodes/{episode_id}/aftercare": Open.PORTAL,
+    "POST /portal/episodes/{episode_id}/aftercare": Open.PORTAL,
+    "GET /portal/episodes/{episode_id}/questionnaire": Open.PORTAL,
+    "POST /portal/episodes/{episode_id}/questionnaire": Open.PORTAL,
+    "POST /portal/photo-consents/{consent_id}/withdraw": Open.PORTAL,
+    "GET /portal/check-ins/{check_in_id}": Open.PORTAL,
+    "POST /portal/check-ins/{check_in_id}": Open.PORTAL,
 }
 
 
@@ -243,7 +272,8 @@ def markdown() -> str:
               "", "| route | needs | " + " | ".join(r.value for r in roles) + " |",
               "|---|---|" + "---|" * len(roles)]
     for key, need in ROUTES.items():
-        marks = " | ".join("yes" if not isinstance(need, Permission) or allowed(r, need) else "" for r in roles)
+        marks = " | ".join("" if need is Open.PORTAL else "yes" if isinstance(need, Open) or allowed(r, need) else ""
+                           for r in roles)
         lines.append(f"| `{key}` | {need.value if isinstance(need, Permission) else need} | {marks} |")
     return "\n".join(lines) + "\n"
 
