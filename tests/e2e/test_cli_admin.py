@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
 from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
@@ -30,6 +31,7 @@ def test_migrate_create_users_and_verify_the_audit_trail(tmp_path, monkeypatch):
     assert weak.exit_code == 2 and "12 characters" in weak.stderr
     bad_role = runner.invoke(app, ["admin", "create-user", "eve", "--role", "owner", "--display-name", "Eve"])
     assert bad_role.exit_code == 2
+    _locked_out_and_unlocked("alice", "a long enough password")
     assert runner.invoke(app, ["admin", "verify-audit"]).exit_code == 0
     key_file = default_key_file()  # outside the data folder
     assert key_file.stat().st_mode & 0o777 == 0o600 and not (tmp_path / "data" / "photo-vault.key").exists()
@@ -39,6 +41,24 @@ def test_migrate_create_users_and_verify_the_audit_trail(tmp_path, monkeypatch):
     assert broken.exit_code == 11 and "row 1 (edited)" in broken.stderr
     head = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_revision(migrate.head())
     assert f"revision {head.down_revision}" in runner.invoke(app, ["db", "downgrade", "--yes"]).stdout  # one step
+
+
+def _locked_out_and_unlocked(username: str, password: str) -> None:
+    """Wrong passwords lock the account (issue 13); `threadlift admin unlock` lifts the lock."""
+    from threadlift.bootstrap import build
+    from threadlift.services import people
+    from threadlift.services.commands import Login
+
+    services = build()
+    for attempt in range(5):
+        with pytest.raises((people.LoginFailed, people.SignInLocked)):
+            people.login(services, Login(username=username, password=f"wrong guess {attempt}"), "192.0.2.7")
+    with pytest.raises(people.SignInLocked):  # the right password, during the lock
+        people.login(services, Login(username=username, password=password), "192.0.2.7")
+    unlocked = runner.invoke(app, ["admin", "unlock", username])
+    assert unlocked.exit_code == 0 and f"{username} unlocked" in unlocked.stdout
+    assert people.login(services, Login(username=username, password=password), "192.0.2.7").user.username == username
+    services.uow_factory.close()  # type: ignore[attr-defined]
 
 
 def test_user_administration_from_the_command_line(tmp_path, monkeypatch):
