@@ -18,6 +18,7 @@ class Permission(StrEnum):
     EPISODE_STATUS_READ = "episode_status:read"  # state and dates only, no clinical content
     MEDICAL_READ = "medical:read"
     MEDICAL_WRITE = "medical:write"
+    MEASUREMENTS_WRITE = "measurements:write"  # weight and height, which set the anaesthetic maximum (PRO-04)
     SUITABILITY_DECIDE = "suitability:decide"
     OVERRIDE = "suitability:override"
     CONSENT_TAKE = "consent:take"
@@ -52,7 +53,7 @@ class Permission(StrEnum):
 # and sees no clinical register (names and dates of birth beside complications or lot recipients).
 _DOCUMENTS = {
     Permission.DEMOGRAPHICS_READ, Permission.DEMOGRAPHICS_WRITE, Permission.EPISODE_STATUS_READ,
-    Permission.MEDICAL_READ, Permission.PHOTO_READ, Permission.PHOTO_WRITE,
+    Permission.MEDICAL_READ, Permission.MEASUREMENTS_WRITE, Permission.PHOTO_READ, Permission.PHOTO_WRITE,
     Permission.PROCEDURE_ASSIST, Permission.FOLLOW_UP_SCHEDULE_READ, Permission.FOLLOW_UP_WRITE,
     Permission.ADVERSE_WRITE, Permission.REGISTER_READ, Permission.LOTS_READ, Permission.LOTS_WRITE,
 }
@@ -78,6 +79,8 @@ REASONS: dict[Permission, str] = {
     Permission.MEDICAL_READ: "the clinical record: the clinical team only (d1 access control [S82])",
     Permission.MEDICAL_WRITE: "history, examination, plan, cancel or close: the practitioner's assessment "
                               "(GMC: reason, desired outcome, benefit; SEL-14)",
+    Permission.MEASUREMENTS_WRITE: "weight and height set the local-anaesthetic maximum (PRO-04): measured and "
+                                   "recorded by the clinical team, not reception",
     Permission.SUITABILITY_DECIDE: "the practitioner decides (GMC: do not proceed if unlikely to benefit)",
     Permission.OVERRIDE: "a contraindication overridden with reasons: the practitioner (SEL-07)",
     Permission.CONSENT_TAKE: "consent by the performing practitioner, not delegated (SEL-15 [GMC])",

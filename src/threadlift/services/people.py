@@ -278,7 +278,7 @@ def update_patient(svc: Services, actor: User, command: UpdatePatient) -> Patien
         current = uow.patients.get(command.patient_id)
         updated = current.changed(command.changes)
         changed = [name for name in DOSING_FIELDS if getattr(updated, name) != getattr(current, name)]
-        if changed and not allowed(actor.role, Permission.MEDICAL_WRITE):
+        if changed and not allowed(actor.role, Permission.MEASUREMENTS_WRITE):
             raise PermissionDenied("the weight, height and dosing weight set the local-anaesthetic maximum (PRO-04): "
                                    "a clinician or nurse changes them", rule="permission")
         uow.patients.update(updated)

@@ -81,7 +81,7 @@ def update(patient_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
     try:  # every field of the form is sent: a blank one clears what was recorded
         fields = tuple(PatientChanges.model_fields)
-        if not page.may("medical:write"):  # the weights are not on reception's form (PRO-04)
+        if not page.may("measurements:write"):  # the weights are not on reception's form (PRO-04)
             fields = tuple(name for name in fields if name not in people.DOSING_FIELDS)
         changes = PatientChanges.model_validate(filled(values, fields))
     except ValidationError as error:
