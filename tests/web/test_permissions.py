@@ -48,8 +48,8 @@ def test_every_route_answers_every_role_as_the_table_says(clinic: Clinic):
     ids = {"patient_id": str(patient), "episode_id": str(episode), "photo_id": str(before), "before_id": str(before),
            "after_id": str(after), "consent_id": consent, "user_id": clinic.user("admin").id,  # own: not deactivated
            "lot_number": "PDO-2026-A1", "index": "0", "kind": "aftercare", "version": "v1", "picture": "after",
-           "action": "withdraw", **{name: str(uuid4()) for name in ("pending_id", "draft_id", "message_id",
-                                                                    "check_in_id", "token")}}
+           "action": "withdraw", "which": "gais", "fmt": "png",
+           **{name: str(uuid4()) for name in ("pending_id", "draft_id", "message_id", "check_in_id", "token")}}
     browser = TestClient(clinic.client.app, follow_redirects=False)  # no cookie jar: each request says who
     routes = sorted({key for key, _ in app_routes(browser.app)})  # type: ignore[arg-type]
     assert routes == sorted(ROUTES), "every route has one entry in web/access.py ROUTES, and only routes do"

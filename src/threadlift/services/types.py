@@ -31,7 +31,15 @@ from threadlift.clinic.consultation import (
 )
 from threadlift.clinic.discharge import AFTERCARE_SHEETS, AftercareSheet, Criterion, DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure, Episode, Plan, State
-from threadlift.clinic.errors import Conflict, DomainError, DoseExceeded, ExpiredLot, InvalidInput, NotFound, PlanMismatch
+from threadlift.clinic.errors import (
+    Conflict,
+    DomainError,
+    DoseExceeded,
+    ExpiredLot,
+    InvalidInput,
+    NotFound,
+    PlanMismatch,
+)
 from threadlift.clinic.followup import FollowUp, FollowUpOutcome, FollowUpStatus
 from threadlift.clinic.passwords import WeakPassword
 from threadlift.clinic.patient import Patient, PatientChanges, PatientDetails, Sex

@@ -184,6 +184,17 @@ ROUTES: dict[str, Permission | Open] = {
     "POST /adverse-drafts/{draft_id}/confirm": P.ADVERSE_WRITE,
     "POST /adverse-drafts/{draft_id}/dismiss": P.ADVERSE_WRITE,
     "POST /messages/{message_id}/resend": P.DEMOGRAPHICS_WRITE,
+    "GET /api/patients/{patient_id}/portal": P.DEMOGRAPHICS_READ,
+    "POST /api/patients/{patient_id}/portal/invitation": P.DEMOGRAPHICS_WRITE,
+    "GET /api/adverse-drafts": P.MEDICAL_READ,
+    "POST /api/adverse-drafts/{draft_id}/confirmation": P.ADVERSE_WRITE,
+    # -- outcome statistics (issue 18): no names ----------------------------------------------------
+    "GET /api/outcomes": P.OUTCOMES_READ,
+    "GET /api/outcomes/plots/{which}.{fmt}": P.OUTCOMES_READ,
+    "GET /api/outcomes/report.pdf": P.OUTCOMES_READ,
+    "GET /outcomes": P.OUTCOMES_READ,
+    "GET /outcomes/plots/{which}.{fmt}": P.OUTCOMES_READ,
+    "GET /outcomes/report.pdf": P.OUTCOMES_READ,
     # -- the patient portal -------------------------------------------------------------------------
     "GET /portal": Open.PORTAL,
     "POST /portal/link": Open.PORTAL,
