@@ -15,6 +15,7 @@ from rich.markup import escape
 from threadlift import __version__
 from threadlift.cli_admin import admin_app
 from threadlift.cli_backup import backup_app, restore
+from threadlift.cli_batch import batch_app
 from threadlift.cli_common import SafeGroup
 from threadlift.cli_common import err as _err
 from threadlift.cli_common import out as _out
@@ -145,6 +146,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(backup_app, name="backup")
 app.add_typer(export_app, name="export")
 app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(batch_app, name="batch")
 
 
 @app.command()

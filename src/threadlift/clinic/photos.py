@@ -6,6 +6,7 @@ The image itself lives encrypted in the vault; the record holds its analysis (a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,15 @@ class PhotoStage(StrEnum):
     PROCEDURE_DAY = "procedure_day"
     FOLLOW_UP = "follow_up"
     CHECK_IN = "check_in"  # sent by the patient with a check-in (issue 17); not compared with the baseline
+
+
+@dataclass(frozen=True)
+class VaultPhoto:
+    """A stored photo as a batch run lists it: its id, the vault's name for its file, the stored file's hash."""
+
+    photo_id: str
+    stored_name: str
+    stored_sha256: str
 
 
 class PhotoRecord(BaseModel):

@@ -16,7 +16,7 @@ from uuid import UUID
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.photos import PhotoRecord, VaultPhoto
 from threadlift.clinic.registers import (
     FollowUpDue,
     LotStock,
@@ -86,6 +86,21 @@ class PhotoRepository(Protocol):
     def for_episode(self, episode_id: UUID | str) -> list[PhotoRecord]: ...
     def count(self) -> int: ...
     def newest(self) -> PhotoRecord | None: ...
+
+    def vault_listing(self) -> list[VaultPhoto]:
+        """Every stored photo's id, vault name and hash, in upload order (no analysis documents)."""
+        ...
+
+    def analysed_with(self, engine_version: str) -> set[str]:
+        """Ids of the photos that have an analysis version by ``engine_version``."""
+        ...
+
+    def add_analysis_version(self, photo_id: str, engine_version: str, document: dict[str, Any],
+                             at: datetime) -> None:
+        """A later analysis of a photo, beside the one made at upload (never overwriting it)."""
+        ...
+
+    def analysis_versions(self, photo_id: str) -> list[tuple[str, datetime, dict[str, Any]]]: ...
 
 
 class UserRepository(Protocol):

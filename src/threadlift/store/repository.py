@@ -18,7 +18,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import STORED, Patient
-from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.photos import PhotoRecord, VaultPhoto
 from threadlift.clinic.registers import LotStock
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store.tables import (
@@ -30,6 +30,7 @@ from threadlift.store.tables import (
     GaisRatingRow,
     PatientNameTokenRow,
     PatientRow,
+    PhotoAnalysisRow,
     PhotoConsentRow,
     PhotoRow,
     ThreadLotRow,
@@ -370,6 +371,36 @@ class SqlPhotoRepository:
     def newest(self) -> PhotoRecord | None:
         row = self.session.execute(select(PhotoRow).order_by(PhotoRow.uploaded_at.desc()).limit(1)).scalar()
         return None if row is None else _photo(row)
+
+    def vault_listing(self) -> list[VaultPhoto]:
+        """Every stored photo's id, vault name and hash, in upload order (no analysis documents: light)."""
+        return [VaultPhoto(i, name, digest) for i, name, digest in self.session.execute(
+            select(PhotoRow.id, PhotoRow.stored_name, PhotoRow.stored_sha256).order_by(PhotoRow.uploaded_at))]
+
+    def analysed_with(self, engine_version: str) -> set[str]:
+        """Photos that have an analysis version by ``engine_version``."""
+        return set(self.session.execute(select(PhotoAnalysisRow.photo_id)
+                                        .where(PhotoAnalysisRow.engine_version == engine_version)).scalars())
+
+    def add_analysis_version(self, photo_id: str, engine_version: str, document: dict[str, Any],
+                             at: datetime) -> None:
+        """A later analysis of a photo, kept beside the one made at upload (which is never overwritten);
+        the same engine version again replaces its own earlier row."""
+        self.session.execute(delete(PhotoAnalysisRow).where(PhotoAnalysisRow.photo_id == photo_id,
+                                                            PhotoAnalysisRow.engine_version == engine_version))
+        self.session.add(PhotoAnalysisRow(photo_id=photo_id, engine_version=engine_version, analysed_at=at,
+                                          quality_ok=bool(document["quality"]["ok"]), document=document))
+        self.session.flush()
+
+    def analysis_versions(self, photo_id: str) -> list[tuple[str, datetime, dict[str, Any]]]:
+        """A photo's later analyses: (engine version, when, document), oldest first."""
+        return [(v, _utc(at), doc) for v, at, doc in self.session.execute(
+            select(PhotoAnalysisRow.engine_version, PhotoAnalysisRow.analysed_at, PhotoAnalysisRow.document)
+            .where(PhotoAnalysisRow.photo_id == photo_id).order_by(PhotoAnalysisRow.analysed_at))]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _photo(row: PhotoRow) -> PhotoRecord:

@@ -148,6 +148,18 @@ class PhotoRow(Base):
     analysis: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
+class PhotoAnalysisRow(Base):
+    """A later analysis of a stored photo (``threadlift batch analyze --vault``, issue 18), one per engine
+    version, kept beside the analysis made at upload (``photos.analysis``), which is never overwritten."""
+
+    __tablename__ = "photo_analyses"
+    photo_id: Mapped[str] = mapped_column(ForeignKey("photos.id"), primary_key=True)
+    engine_version: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    quality_ok: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
 class ThreadLotRow(Base):
     __tablename__ = "thread_lots"
     __table_args__ = (UniqueConstraint("product", "lot", name="uq_thread_lots_product_lot"),)

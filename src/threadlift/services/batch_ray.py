@@ -1,0 +1,107 @@
+"""The batch run on Ray (the optional extra ``threadlift[cluster]``): a pool of actors, each holding one
+photo engine whose models load once, fed the photos' bytes as actors free up.
+
+``ray.init()`` starts Ray on this machine's cores unless an ``address`` names an existing cluster. The
+driver reads the photos (files, or the vault it alone holds the key of) and puts each in Ray's object store;
+the actors analyse and send back the row. Ray is imported only here, and only when a run starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from threadlift.services.batch import Item, Result, analyse_one, engine_version, local_analyser
+
+EXTRA_MISSING = ("Ray is not installed: batch runs need the cluster extra. Install it with "
+                 "pip install 'threadlift[cluster]' (it brings Ray and PyArrow), then run the command again.")
+
+
+class RayMissing(Exception):
+    """The optional extra is not installed; the message names it."""
+
+
+def require_ray() -> Any:
+    try:
+        import pyarrow  # noqa: F401  (the results are Parquet)
+        import ray
+    except ImportError:
+        raise RayMissing(EXTRA_MISSING) from None
+    return ray
+
+
+class PhotoAnalyst:
+    """One actor: a photo engine whose models load once, when the actor starts."""
+
+    def __init__(self, passes: int) -> None:
+        self.passes = passes
+        self.engine = engine_version(passes)
+        self.analyzer = local_analyser(passes)
+        self.analyzer.models  # noqa: B018  (load the models now, not inside the first photo's time)
+
+    def analyse(self, item: Item, data: bytes) -> Result:
+        return analyse_one(self.analyzer, item, data, self.engine)
+
+    def ping(self) -> int:
+        return os.getpid()
+
+
+def start(address: str | None, workers: int) -> Any:
+    """Connect to the cluster at ``address``, or start Ray here with ``workers`` CPUs."""
+    ray = require_ray()
+    if not ray.is_initialized():
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                   "configure_logging": False}
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=workers, **options)
+    return ray
+
+
+def actor_runner(workers: int, address: str | None = None, in_flight_per_actor: int = 2) -> Any:
+    """A runner for :func:`threadlift.services.batch.run` on a pool of ``workers`` actors.
+
+    Each actor has at most ``in_flight_per_actor`` photos sent to it (one analysed, the next waiting beside
+    it), so the driver reads photos only as fast as the pool takes them: memory stays flat for any archive
+    (Ray's own ``ActorPool.map_unordered`` would read every photo first)."""
+
+    def runner(items: Iterable[tuple[Item, bytes]], passes: int) -> Iterator[Result]:
+        ray = start(address, workers)
+        remote = ray.remote(num_cpus=1)(PhotoAnalyst)
+        actors = [remote.remote(passes) for _ in range(workers)]
+        ray.get([a.ping.remote() for a in actors])  # every actor up, its models loaded
+        free = deque(actor for _ in range(in_flight_per_actor) for actor in actors)
+        pending: dict[Any, Any] = {}
+        try:
+            for item, data in items:
+                if not free:
+                    yield next_done(ray, pending, free)
+                actor = free.popleft()
+                pending[actor.analyse.remote(item, data)] = actor
+            while pending:
+                yield next_done(ray, pending, free)
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+
+    return runner
+
+
+def next_done(ray: Any, pending: dict[Any, Any], free: deque[Any]) -> Result:
+    """The first of the photos in flight to finish; its actor takes another."""
+    (ref,), _ = ray.wait(list(pending), num_returns=1)
+    free.append(pending.pop(ref))
+    result: Result = ray.get(ref)
+    return result
+
+
+def shutdown() -> None:
+    try:
+        import ray
+    except ImportError:
+        return
+    if ray.is_initialized():
+        ray.shutdown()
