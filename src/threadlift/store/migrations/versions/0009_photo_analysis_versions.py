@@ -3,8 +3,8 @@
 ``threadlift batch analyze --vault`` (issue 18) writes one row per photo and engine version; the analysis
 made at upload stays in ``photos.analysis``, unchanged.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
