@@ -190,7 +190,7 @@ class FakeConsents:
         patient, _ = self.db.photo_consents[consent.id]
         self.db.photo_consents[consent.id] = (patient, consent)
 
-    def photo_consents(self, patient_id: UUID | str) -> list[PhotoConsent]:
+    def photo_consents(self, patient_id: UUID | str, *, lock: bool = False) -> list[PhotoConsent]:
         return [c for p, c in self.db.photo_consents.values() if p == UUID(str(patient_id))]
 
 
@@ -213,6 +213,9 @@ class FakePhotos:
 
     def count(self) -> int:
         return len(self.db.photos)
+
+    def stored_names(self, names: list[str]) -> set[str]:
+        return {p.stored_name for p in self.db.photos.values()} & set(names)
 
     def newest(self) -> PhotoRecord | None:
         return max(self.db.photos.values(), key=lambda p: p.uploaded_at, default=None)
@@ -472,6 +475,7 @@ class FakeUnitsOfWork:
 class FakeVault:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.staged: dict[str, bytes] = {}
 
     def put(self, data: bytes) -> str:
         name = secrets.token_hex(8)
@@ -480,6 +484,20 @@ class FakeVault:
 
     def get(self, name: str) -> bytes:
         return self.files[name]
+
+    def stage(self, data: bytes) -> str:
+        name = secrets.token_hex(8)
+        self.staged[name] = data
+        return name
+
+    def publish(self, name: str) -> None:
+        self.files[name] = self.staged.pop(name)
+
+    def discard(self, name: str) -> None:
+        self.staged.pop(name, None)
+
+    def pending(self) -> list[tuple[str, float]]:
+        return [(name, 0.0) for name in self.staged]
 
 
 def fake_services(clock: Clock | None = None, **settings: Any) -> tuple[Services, FakeUnitsOfWork]:

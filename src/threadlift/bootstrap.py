@@ -9,6 +9,7 @@ from datetime import datetime
 from threadlift.config import ConfigurationError, Settings, vault_keys
 from threadlift.services.analysers import WorkerAnalyser
 from threadlift.services.base import Services, utc_now
+from threadlift.services.photos import recover_pending_files
 from threadlift.services.restore import finish_interrupted_restore
 from threadlift.store.db import make_engine, session_factory
 from threadlift.store.keys import derived_key
@@ -28,6 +29,7 @@ def build(settings: Settings | None = None, *, analyse_in_worker: bool = False) 
     vault = PhotoVault(settings.photo_dir, keys.ring, keys.key_file)
     check_key_opens_vault(vault)
     services = services_on(settings, vault)
+    recover_pending_files(services)  # uploads that stopped between their file and its record
     if analyse_in_worker:
         services.analyser = WorkerAnalyser()
     return services

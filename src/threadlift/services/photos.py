@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from threadlift.clinic.consent import PhotoScope
+from threadlift.clinic.consent import PhotoConsent, PhotoScope
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import ConsentMissing, InvalidInput
 from threadlift.clinic.photos import PhotoRecord, PhotoStage
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.face.analysis import FaceAnalysis
+from threadlift.face.errors import ImageTooLarge, NotAnImage
 from threadlift.face.metrics import MEASURES_BY_NAME
 from threadlift.face.overlay import render_overlay
 from threadlift.face.pose import View
@@ -26,6 +27,7 @@ from threadlift.services.ports import UnitOfWork
 from threadlift.store.exif import strip_location
 
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
+PENDING_GRACE_S = 600.0  # an upload's pending file older than this is left over from a crash
 VIEWS = tuple(v.value for v in View)
 STAGES = tuple(s.value for s in PhotoStage)
 
@@ -67,25 +69,28 @@ def _check_upload(svc: Services, actor: User, upload: PhotoUpload) -> Episode:
         raise InvalidInput(f"view must be one of {', '.join(VIEWS)}", rule="view")
     if upload.stage not in STAGES:
         raise InvalidInput(f"stage must be one of {', '.join(STAGES)}", rule="stage")
-    if not upload.data:
-        raise InvalidInput("choose a photo file (or take one with the camera) first", rule="file")
+    if not upload.data:  # a photo's problem (422 with its code), like any other unusable file
+        raise NotAnImage("the file is empty: choose a photo file (or take one with the camera) first")
     if len(upload.data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; export a smaller copy",
-                           rule="too_large")
+        raise ImageTooLarge(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; export a smaller copy")
     with svc.uow(read_only=True) as uow:
         episode = uow.episodes.get(upload.episode_id)
-        consents = uow.consents.photo_consents(episode.patient_id)
-    now = svc.clock()
-    if not any(c.allows(PhotoScope.CLINICAL_RECORD, now) for c in consents):
-        raise ConsentMissing("the patient has no active consent to clinical photography; record it first",
-                             rule="photo_consent")
+        _require_photo_consent(uow.consents.photo_consents(episode.patient_id), svc.clock())
     return episode
 
 
+def _require_photo_consent(consents: list[PhotoConsent], now: datetime) -> None:
+    if not any(c.allows(PhotoScope.CLINICAL_RECORD, now) for c in consents):
+        raise ConsentMissing("the patient has no active consent to clinical photography; record it first",
+                             rule="photo_consent")
+
+
 def check(svc: Services, actor: User, upload: PhotoUpload) -> PhotoCheck:
-    """Analyse a photo without storing it, so quality problems are seen before it is accepted."""
+    """Analyse a photo without storing it, so quality problems are seen before it is accepted. A file that
+    could not be stored (damaged metadata or data) is refused here too, with the same reason."""
     _check_upload(svc, actor, upload)
     summary = svc.analyser.summarise(upload.data, overlay=True)  # raises PhotoError for unusable files
+    strip_location(upload.data)  # raises PhotoError for a file that cannot be stored safely
     return PhotoCheck(_document(summary.document, upload.view), summary.overlay_jpeg or b"")
 
 
@@ -100,21 +105,65 @@ def _document(analysed: dict[str, Any], view: str) -> dict[str, Any]:
 
 def upload(svc: Services, actor: User, upload: PhotoUpload) -> StoredPhoto:
     """Store a photo for an episode. The photo is analysed first: a file that is not a usable photo is
-    refused with its reason (:class:`threadlift.face.errors.PhotoError`) and nothing is stored."""
+    refused with its reason (:class:`threadlift.face.errors.PhotoError`) and nothing is stored.
+
+    The consent is checked again in the transaction that stores the record, its rows locked, so a
+    withdrawal cannot slip in between. The encrypted file is written pending before the commit and
+    published after it: a failed commit discards it, and a crash leaves a pending file that
+    :func:`recover_pending_files` settles, never a photo file without its record."""
     episode = _check_upload(svc, actor, upload)
     document = _document(svc.analyser.summarise(upload.data).document, upload.view)  # PhotoError: unusable
-    stored, content_type, removed = strip_location(upload.data)
-    photo = PhotoRecord(patient_id=episode.patient_id, episode_id=episode.id, view=upload.view,
-                        stage=PhotoStage(upload.stage), stored_name=svc.vault.put(stored),
-                        original_sha256=hashlib.sha256(upload.data).hexdigest(),
-                        stored_sha256=hashlib.sha256(stored).hexdigest(), content_type=content_type,
-                        size_bytes=len(stored), location_removed=removed, uploaded_at=svc.clock(),
-                        uploaded_by=actor.id, quality_ok=bool(document["quality"]["ok"]), analysis=document)
-    with svc.uow() as uow:
-        uow.photos.add(photo)
-        record(uow, svc, actor, "create", "photo", photo.id, episode=str(episode.id), view=upload.view)
-        uow.commit()
+    stored, content_type, removed = strip_location(upload.data)  # PhotoError: cannot be stored safely
+    name = svc.vault.stage(stored)
+    committing = False
+    try:
+        with svc.uow() as uow:
+            now = svc.clock()
+            _require_photo_consent(uow.consents.photo_consents(episode.patient_id, lock=True), now)
+            photo = PhotoRecord(patient_id=episode.patient_id, episode_id=episode.id, view=upload.view,
+                                stage=PhotoStage(upload.stage), stored_name=name,
+                                original_sha256=hashlib.sha256(upload.data).hexdigest(),
+                                stored_sha256=hashlib.sha256(stored).hexdigest(), content_type=content_type,
+                                size_bytes=len(stored), location_removed=removed, uploaded_at=now,
+                                uploaded_by=actor.id, quality_ok=bool(document["quality"]["ok"]), analysis=document)
+            uow.photos.add(photo)
+            record(uow, svc, actor, "create", "photo", photo.id, episode=str(episode.id), view=upload.view)
+            committing = True
+            uow.commit()
+    except BaseException:
+        if not committing or not _recorded(svc, name):
+            svc.vault.discard(name)
+        raise
+    svc.vault.publish(name)
     return shown(photo)
+
+
+def _recorded(svc: Services, name: str) -> bool:
+    """After a commit that raised: did it commit all the same? (If the database cannot say, the pending
+    file stays for :func:`recover_pending_files`.)"""
+    try:
+        with svc.uow(read_only=True) as uow:
+            return bool(uow.photos.stored_names([name]))
+    except Exception:
+        return True
+
+
+def recover_pending_files(svc: Services, older_than_s: float = PENDING_GRACE_S) -> tuple[int, int]:
+    """Settle the vault's pending files left by uploads that stopped between writing the file and
+    publishing it (a crash, a kill): published if their record committed, removed if not. Files younger
+    than ``older_than_s`` may belong to an upload still running in another process and are left.
+    Returns (published, removed)."""
+    waiting = [name for name, age in svc.vault.pending() if age >= older_than_s]
+    if not waiting:
+        return 0, 0
+    with svc.uow(read_only=True) as uow:
+        committed = uow.photos.stored_names(waiting)
+    for name in waiting:
+        if name in committed:
+            svc.vault.publish(name)
+        else:
+            svc.vault.discard(name)
+    return len(committed), len(waiting) - len(committed)
 
 
 def photos_of(svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]:

@@ -340,8 +340,9 @@ class SqlConsentRepository:
         self.session.execute(update(PhotoConsentRow).where(PhotoConsentRow.id == str(consent.id))
                              .values(document=consent.model_dump(mode="json")))
 
-    def photo_consents(self, patient_id: UUID | str) -> list[PhotoConsent]:
-        rows = self.session.execute(select(PhotoConsentRow).where(PhotoConsentRow.patient_id == str(patient_id)))
+    def photo_consents(self, patient_id: UUID | str, *, lock: bool = False) -> list[PhotoConsent]:
+        query = select(PhotoConsentRow).where(PhotoConsentRow.patient_id == str(patient_id))
+        rows = self.session.execute(query.with_for_update() if lock else query)
         return [PhotoConsent.model_validate(r.document) for r in rows.scalars()]
 
 
@@ -367,6 +368,15 @@ class SqlPhotoRepository:
 
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(PhotoRow)).scalar_one())
+
+    def stored_names(self, names: list[str]) -> set[str]:
+        """Which of these vault file names a photo record names."""
+        found: set[str] = set()
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            found |= set(self.session.execute(select(PhotoRow.stored_name).where(PhotoRow.stored_name.in_(chunk)))
+                         .scalars())
+        return found
 
     def newest(self) -> PhotoRecord | None:
         row = self.session.execute(select(PhotoRow).order_by(PhotoRow.uploaded_at.desc()).limit(1)).scalar()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from threadlift.store.keys import KEY_ID_BYTES, KeyFile, KeyRing, UnusableKey, k
 MAGIC = b"TLV1"
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES
 NONCE_BYTES = 12
+PENDING_SUFFIX = ".pending"
 
 
 class VaultError(Exception):
@@ -43,19 +45,56 @@ class PhotoVault:
         self._ciphers = {kid: AESGCM(key) for kid, key in ring.by_id().items()}
 
     def put(self, data: bytes) -> str:
+        """Seal and store ``data`` at once (see :meth:`stage` for a write that waits for its record)."""
+        name = self.stage(data)
+        self.publish(name)
+        return name
+
+    def stage(self, data: bytes) -> str:
+        """Seal ``data`` into a pending file, on disk (fsync) but not yet a photo of the vault: the record
+        that names it commits next, then :meth:`publish` (or, if it never commits, :meth:`discard`). A crash
+        in between leaves a pending file that :meth:`pending` lists for recovery, never an orphan photo."""
         self._refresh()
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         name = secrets.token_hex(24)
-        descriptor = os.open(self._path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = os.open(self._pending_path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(self.seal(name, data))
+            handle.flush()
+            os.fsync(handle.fileno())
         return name
+
+    def publish(self, name: str) -> None:
+        """The record naming ``name`` has committed: the pending file becomes the photo's file."""
+        os.replace(self._pending_path(name), self._path(name))
+        sync_directory(self.directory)
+
+    def discard(self, name: str) -> None:
+        """The record naming ``name`` never committed: remove its pending file."""
+        self._pending_path(name).unlink(missing_ok=True)
+
+    def pending(self) -> list[tuple[str, float]]:
+        """Pending files left by writes that never finished: (name, seconds since written)."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        now = time.time()
+        with os.scandir(self.directory) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(PENDING_SUFFIX):
+                    name = entry.name[1:-len(PENDING_SUFFIX)]
+                    if name.isalnum():
+                        found.append((name, now - entry.stat().st_mtime))
+        return found
 
     def get(self, name: str) -> bytes:
         try:
             sealed = self._path(name).read_bytes()
         except FileNotFoundError:
-            raise VaultError(f"photo file {name} is missing from the vault") from None
+            if not self._pending_path(name).is_file():
+                raise VaultError(f"photo file {name} is missing from the vault") from None
+            self.publish(name)  # its record committed, and the writer stopped before publishing it
+            sealed = self._path(name).read_bytes()
         return self.open(name, sealed)
 
     def seal(self, name: str, data: bytes) -> bytes:
@@ -129,6 +168,9 @@ class PhotoVault:
                 ring = None  # the file is unusable now: go on with the ring in use
         if ring is not None:
             self.use(ring)
+
+    def _pending_path(self, name: str) -> Path:
+        return self._path(name).with_name(f".{name}{PENDING_SUFFIX}")
 
     def _path(self, name: str) -> Path:
         if not name.isalnum():

@@ -110,3 +110,43 @@ def test_bad_files_get_their_own_errors(tmp_path: Path):
         load_photo(tmp_path / "missing.jpg")
     with pytest.raises(UnreadableFile, match="folder"):
         load_photo(tmp_path)
+
+
+def test_bombs_by_dimension_and_by_bit_depth_are_refused_from_the_header_without_decoding():
+    from tests.helpers.hostile import deep_rgba_header, strip_png
+
+    strip, deep = strip_png(), deep_rgba_header()
+    assert len(strip) < 250_000 and len(deep) < 400
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")  # restart the peak resident size (VmHWM) from here
+    before = _peak_kib()
+    with pytest.raises(ImageTooLarge, match=r"1 x 99999999 pixels, a strip rather than a photo"):
+        load_photo(strip)
+    with pytest.raises(ImageTooLarge, match=r"9999 x 9999 pixels at 8 bytes per pixel .* export it as an 8-bit JPEG"):
+        load_photo(deep)
+    assert _peak_kib() - before < 64 * 1024  # nothing near the gigabytes these promise
+
+
+def _peak_kib() -> int:
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith("VmHWM:"))
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "JPEG2000", "PPM", "TGA"])
+def test_formats_outside_the_documented_ones_are_refused_by_content(astronaut, fmt):
+    with pytest.raises(NotAnImage, match="JPEG, PNG, HEIC, WebP or TIFF"):
+        load_photo(encoded(Image.fromarray(astronaut), fmt))
+
+
+def test_a_multi_picture_jpeg_is_refused(astronaut):
+    image = Image.fromarray(astronaut)
+    with pytest.raises(NotAnImage, match="MPO"):
+        load_photo(encoded(image, "MPO", save_all=True, append_images=[image]))
+
+
+def test_a_large_png_is_reduced_before_conversion_to_the_same_working_image(astronaut):
+    big = Image.fromarray(astronaut).resize((4096 * 2, 4096 * 2), Image.Resampling.NEAREST)
+    photo = load_photo(encoded(big, "PNG", compress_level=1))
+    assert (photo.original_width_px, photo.original_height_px) == (8192, 8192)
+    assert max(photo.rgb.shape) == 1600 and close_to(cv2.resize(photo.rgb, (512, 512), interpolation=cv2.INTER_AREA),
+                                                     astronaut, 4.0)
