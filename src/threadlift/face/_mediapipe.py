@@ -51,20 +51,27 @@ node {
 """
 
 
+_FD2_LOCK = threading.RLock()
+"""File descriptor 2 is the process's, not a thread's: one redirection at a time. Two threads that each
+saved it and pointed it at /dev/null could otherwise restore each other's /dev/null, for good."""
+
+
 @contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """MediaPipe's C++ code logs through absl before logging is configured, straight to fd 2; the
-    notices come when graphs start and models first run, so those moments run with fd 2 closed."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    notices come when graphs start and models first run, so those moments run with fd 2 closed
+    (under :data:`_FD2_LOCK`: whoever redirects it also restores it before anyone else may)."""
+    with _FD2_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
 
 
 def _warm_up_image() -> NDArray[np.uint8]:

@@ -82,13 +82,16 @@ class Analyzer:
     def __init__(self, settings: AnalysisSettings | None = None, models: MediaPipeModels | None = None) -> None:
         self.settings = settings or AnalysisSettings()
         self._models = models
+        self._models_lock = threading.Lock()
         self._augmentations = default_augmentations(self.settings.passes)
 
     @property
     def models(self) -> MediaPipeModels:
-        if self._models is None:
-            self._models = MediaPipeModels()
-        return self._models
+        """The models, loaded on first use: once, however many threads ask at the same moment."""
+        with self._models_lock:
+            if self._models is None:
+                self._models = MediaPipeModels()
+            return self._models
 
     def analyze(self, image: str | Path | bytes | Photo | NDArray[np.uint8], *, mm_per_px: float | None = None,
                 marker_mm: float | None = None, strict: bool = False) -> FaceAnalysis:
