@@ -83,7 +83,7 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
     _write_accounts(svc.settings.data_dir, accounts)
     consents.add_consent_document(svc, None, AddConsentDocument(document=seed.CONSENT_DOCUMENT))
     progress("thread stock")
-    lots = _lots(rng, now.date())
+    lots = _lots(rng, svc.today())
     with svc.uow() as uow:
         for lot in lots:
             uow.lots.add(lot)
@@ -102,10 +102,10 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
     for stage, count in STAGES:
         progress(f"patients: {stage.value.replace('_', ' ')}")
         for index in range(count):
-            person = seed.patient(rng, now.date())
+            person = seed.patient(rng, svc.today())
             start = _start(stage, now, rng)
             episode = seed.episode_at(stage, rng, person, lots, clinician=clinician.id, nurse=nurse.id, start=start,
-                                      policy=svc.policy, marking_map=marking_map)
+                                      policy=svc.policy, marking_map=marking_map, timezone=svc.settings.timezone)
             if stage in (State.FOLLOW_UP, State.DISCHARGED) and index % 3 == 0:
                 _adverse_event(episode, rng, serious=stage is State.FOLLOW_UP and index == 0)
             with svc.uow() as uow:

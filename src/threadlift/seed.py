@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from threadlift.clinic.anaesthetic import Injection
 from threadlift.clinic.consent import ConsentDocument
 from threadlift.clinic.consultation import AreaOfConcern, BddqAs, Consultation, MedicalHistory, Risk, TreatmentArea
+from threadlift.clinic.dates import clinic_date
 from threadlift.clinic.discharge import Criterion, ObservationRecord
 from threadlift.clinic.episode import Episode, Plan, State
 from threadlift.clinic.followup import FollowUpStatus
@@ -91,8 +92,10 @@ def consultation(rng: random.Random, on: date, clinician: str) -> Consultation:
 
 def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[ThreadLot], *, clinician: str,
                nurse: str, start: datetime, policy: ClinicPolicy,
-               marking_map: Callable[[list[str]], dict[str, Any] | None] | None = None) -> Episode:
-    """An episode carried through the pathway up to ``stage`` (CLOSED: the whole way).
+               marking_map: Callable[[list[str]], dict[str, Any] | None] | None = None,
+               timezone: str = "UTC") -> Episode:
+    """An episode carried through the pathway up to ``stage`` (CLOSED: the whole way); its dates are the
+    clinic's in ``timezone``.
 
     ``marking_map`` makes the plan's marking map from the areas of concern (the demo clinic's plans).
     """
@@ -101,10 +104,10 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
     target = order.index(stage)
     clock = start
     episode = Episode(patient_id=person.id, opened_at=clock)
-    episode.record_consultation(consultation(rng, clock.date(), clinician))
+    episode.record_consultation(consultation(rng, clinic_date(clock, timezone), clinician))
     if target < 1:
         return episode
-    episode.assess(person, policy, clock.date(), clock, clinician)
+    episode.assess(person, policy, clinic_date(clock, timezone), clock, clinician)
     if target < 2:
         return episode
     episode.sign_consent(CONSENT_DOCUMENT, typed_name=person.display_name,
@@ -120,7 +123,7 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
     if target < 4:
         return episode
     clock += timedelta(days=max(policy.cooling_off_days, 7))
-    episode.start_procedure(person, policy, clinician, clock)
+    episode.start_procedure(person, policy, clinician, clock, on=clinic_date(clock, timezone))
     for item in ChecklistItem:
         if item is not ChecklistItem.TOPICAL_REMOVED:
             episode.tick(ChecklistTick(item=item), clock + timedelta(minutes=2), nurse)
@@ -128,16 +131,18 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
     episode.inject(person, policy, Injection(concentration_percent=1.0, volume_ml=2.0 * len(areas),
                                              with_adrenaline=True, at=clock + timedelta(minutes=40),
                                              given_by=clinician))
-    usable = [lot for lot in lots if lot.received_on <= clock.date() and not lot.expired_on(clock.date())]
+    procedure_day = clinic_date(clock, timezone)
+    usable = [lot for lot in lots if lot.received_on <= procedure_day and not lot.expired_on(procedure_day)]
     if not usable:
-        raise ValueError(f"no thread lot in stock and in date on {clock.date().isoformat()}")
+        raise ValueError(f"no thread lot in stock and in date on {procedure_day.isoformat()}")
     for area in areas:
         for side in (Side.LEFT, Side.RIGHT):
             lot = rng.choice(usable)
             placement = ThreadPlacement(lot_id=lot.id, area=area.value, side=side, anchored=False,
                                         vector=f"{area.value} standard vector",
                                         entry_to_exit_mm=float(rng.randint(70, 95)))
-            episode.place_thread(lot, placement, clock + timedelta(minutes=50), clinician)
+            episode.place_thread(lot, placement, clock + timedelta(minutes=50), clinician,
+                                 on=clinic_date(clock, timezone))
     if target < 5:
         return episode
     clock += timedelta(minutes=70)
@@ -148,7 +153,8 @@ def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[Thr
                                       pain_score=rng.randint(0, 3)))
     clock += timedelta(minutes=60)
     # discharge is the clinician's decision (docs/permissions.md)
-    episode.discharge_patient(policy, {c: True for c in Criterion}, "2026.1", clock, clinician)
+    episode.discharge_patient(policy, {c: True for c in Criterion}, "2026.1", clock, clinician,
+                              on=clinic_date(clock, timezone))
     if target < 7:
         return episode
     done = len(episode.follow_ups) if target == 8 else 2

@@ -207,3 +207,23 @@ def test_rows_hashed_by_the_database_verify_in_python(database):
     with UnitOfWork(factory, read_only=True) as uow:
         assert audit.verify(uow.session) is None
         assert len(uow.session.execute(select(AuditRow)).all()) == 6
+
+
+def test_the_audit_verifies_whatever_the_time_zone_of_the_session_or_of_the_instant(clinic: Clinic):
+    """Each row's hash holds its time in UTC: rows appended with an instant in another offset, and read back
+    by a PostgreSQL session whose TimeZone is not UTC, still verify."""
+    from zoneinfo import ZoneInfo
+
+    with UnitOfWork(clinic.services.uow_factory.sessions) as uow:  # type: ignore[attr-defined]
+        for zone in ("Pacific/Kiritimati", "Pacific/Honolulu", "UTC"):
+            audit.append(uow.session, at=datetime(2026, 11, 2, 23, 30, 0, 120, tzinfo=ZoneInfo(zone)),
+                         user_id=None, action="test", entity_type="clock", entity_id=None, detail={"zone": zone})
+        uow.commit()
+    assert verify_audit(clinic.services, None) is None
+    if clinic.url.startswith("postgresql"):
+        for zone in ("America/New_York", "Asia/Kolkata"):
+            engine = make_engine(clinic.url + f"%20-c%20timezone%3D{zone}")
+            with session_factory(engine)() as session:
+                assert session.execute(text("SHOW TimeZone")).scalar() == zone
+                assert audit.verify(session) is None
+            engine.dispose()

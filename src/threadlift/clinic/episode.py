@@ -207,7 +207,9 @@ class Episode(BaseModel):
 
     # -- procedure day -------------------------------------------------------------------------
 
-    def start_procedure(self, patient: Patient, policy: ClinicPolicy, performer_id: str, at: datetime) -> None:
+    def start_procedure(self, patient: Patient, policy: ClinicPolicy, performer_id: str, at: datetime, *,
+                        on: date) -> None:
+        """Start the procedure at ``at``; ``on`` is the clinic's date then (see :mod:`threadlift.clinic.dates`)."""
         self._require(State.PLANNED, action="start the procedure")
         if self.consent is None:
             raise ConsentMissing("no signed consent: the procedure cannot start")
@@ -220,7 +222,7 @@ class Episode(BaseModel):
         if problems:
             raise SuitabilityNotCleared("the procedure cannot start: " + "; ".join(problems))
         ready = self.consultation.consulted_on + timedelta(days=policy.cooling_off_days)
-        if at.date() < ready:
+        if on < ready:
             raise SuitabilityNotCleared(f"the cooling-off period runs until {ready.isoformat()} (SEL-15; "
                                         f"{policy.cooling_off_days} days after the consultation)", rule="SEL-15")
         if patient.weight_kg is None and patient.dosing_weight_kg is None:
@@ -293,8 +295,9 @@ class Episode(BaseModel):
             raise NotFound("no injection over the maximum is waiting for confirmation under that id")
         record.pending_injections.remove(held)
 
-    def place_thread(self, lot: ThreadLot, placement: ThreadPlacement, at: datetime, by: str) -> ThreadUse:
-        """Record a thread placed from ``lot``, as the clinician recorded it (never filled in from the plan)."""
+    def place_thread(self, lot: ThreadLot, placement: ThreadPlacement, at: datetime, by: str, *, on: date) -> ThreadUse:
+        """Record a thread placed from ``lot``, as the clinician recorded it (never filled in from the plan);
+        ``on``: the clinic's date, against which the lot's expiry is checked."""
         record = self._open_procedure()
         if placement.lot_id != lot.id:
             raise InvalidInput("the placement names another lot than the one given")
@@ -302,7 +305,7 @@ class Episode(BaseModel):
         if self.consultation is not None:
             allergies = {(a.material or a.substance).lower() for a in self.consultation.history.allergies
                          if a.kind is AllergyKind.THREAD_POLYMER}
-        warnings = check_thread(lot, on=at.date(), polymer_allergies=allergies,
+        warnings = check_thread(lot, on=on, polymer_allergies=allergies,
                                 entry_to_exit_mm=placement.entry_to_exit_mm)
         differences = self._against_plan(record, lot, placement)
         use = ThreadUse(lot=lot.lot, product=lot.product, material=lot.material, design=lot.design, gauge=lot.gauge,
@@ -358,7 +361,8 @@ class Episode(BaseModel):
         self.observations.append(observation)
 
     def discharge_patient(self, policy: ClinicPolicy, criteria: dict[Criterion, bool], aftercare_version: str,
-                          at: datetime, by: str) -> list[FollowUp]:
+                          at: datetime, by: str, *, on: date) -> list[FollowUp]:
+        """Discharge at ``at``; follow-ups fall due counted from ``on``, the clinic's date of discharge."""
         self._require(State.OBSERVATION, action="discharge the patient")
         assert self.procedure is not None
         if aftercare_version not in AFTERCARE_SHEETS:
@@ -370,11 +374,11 @@ class Episode(BaseModel):
         self.discharge = DischargeRecord(criteria=criteria, aftercare_version=aftercare_version, discharged_at=at,
                                          by=by)
         self._move(State.DISCHARGED, at, by)
-        self.follow_ups = schedule(at.date(), policy)  # FU-01
+        self.follow_ups = schedule(on, policy)  # FU-01
         if any(e.kind is EventKind.SHOCK_LIKE_PAIN for e in self.procedure.events):
             # PRO-06: electric-shock pain during insertion may mean nerve contact [ESTET].
             self.follow_ups.append(FollowUp(name="neurological review", kind="visit",
-                                            due_on=at.date() + timedelta(days=14),
+                                            due_on=on + timedelta(days=14),
                                             reason="PRO-06: shock-like pain during the procedure"))
         return self.follow_ups
 

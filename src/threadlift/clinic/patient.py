@@ -10,6 +10,9 @@ from uuid import UUID, uuid4
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 from pydantic.networks import validate_email
 
+from threadlift.clinic.dates import latest_date_anywhere
+from threadlift.clinic.errors import InvalidInput
+
 # Validation context for records read back from the store: their e-mail addresses were checked and
 # normalised when they were written, and checking them again costs more than reading the row.
 STORED = {"stored": True}
@@ -40,7 +43,9 @@ HeightCm = Annotated[float, Field(gt=100, lt=250, description="centimetres")]
 
 
 def _born_in_the_past(value: date) -> date:
-    if value >= date.today():
+    # A schema has no clinic: this refuses a date that has begun nowhere on Earth yet; the use cases
+    # check against the clinic's own date (Patient.check_born_before).
+    if value > latest_date_anywhere():
         raise ValueError("date of birth must be in the past")
     if value.year < 1900:
         raise ValueError("date of birth before 1900; check the year")
@@ -98,6 +103,12 @@ class Patient(PatientDetails):
         """This patient with ``changes`` applied: the fields it sets (to a value or to blank), and no other."""
         return Patient.model_validate({**self.model_dump(), **changes.model_dump(exclude_unset=True),
                                        "id": self.id})
+
+    def check_born_before(self, today: date) -> None:
+        """Refuse a date of birth that is not before the clinic's ``today``."""
+        if self.date_of_birth >= today:
+            raise InvalidInput(f"date of birth must be in the past (today is {today.isoformat()} at the clinic)",
+                               rule="date_of_birth")
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth

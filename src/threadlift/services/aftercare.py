@@ -8,12 +8,11 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from threadlift.clinic.adverse import AdverseEvent
-from threadlift.clinic.discharge import ObservationRecord
+from threadlift.clinic.discharge import DischargeDecision, ObservationRecord
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidInput
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
@@ -62,8 +61,13 @@ def observe(svc: Services, actor: User, command: RecordObservation) -> Observati
 def discharge(svc: Services, actor: User, command: Discharge) -> list[FollowUp]:
     decision = command.decision
     return change_episode(svc, actor, command.episode_id, Permission.DISCHARGE, "discharge",
-                          lambda uow, e: e.discharge_patient(svc.policy, decision.criteria,
-                                                             decision.aftercare_version, svc.clock(), actor.id))
+                          lambda uow, e: _discharge(svc, actor, e, decision))
+
+
+def _discharge(svc: Services, actor: User, episode: Episode, decision: DischargeDecision) -> list[FollowUp]:
+    now = svc.clock()
+    return episode.discharge_patient(svc.policy, decision.criteria, decision.aftercare_version, now, actor.id,
+                                     on=svc.date_of(now))
 
 
 def complete_follow_up(svc: Services, actor: User, command: CompleteFollowUp) -> FollowUp:
@@ -87,12 +91,12 @@ def report_adverse_event(svc: Services, actor: User, command: ReportAdverseEvent
     today = svc.today()
 
     def change(uow: UnitOfWork, episode: Episode) -> AdverseEventView:
-        began = episode.procedure.started_at.date() if episode.procedure else episode.opened_at.date()
+        began = svc.date_of(episode.procedure.started_at if episode.procedure else episode.opened_at)
         check_day(event.onset_on, what="the onset", today=today, not_before=began)
         if event.resolved_on is not None:
             check_day(event.resolved_on, what="the day it resolved", today=today)
         episode.add_adverse_event(event)
-        return view_of_event(event, episode, svc.policy, svc.today())
+        return view_of_event(svc, event, episode)
 
     return change_episode(svc, actor, command.episode_id, Permission.ADVERSE_WRITE, "adverse_event", change,
                           type=event.type.value, serious=event.serious)
@@ -100,27 +104,26 @@ def report_adverse_event(svc: Services, actor: User, command: ReportAdverseEvent
 
 def adverse_events_of(svc: Services, actor: User, episode_id: UUID) -> list[AdverseEventView]:
     episode = clinical_episode(svc, actor, episode_id, "adverse_events")
-    today = svc.today()
-    return [view_of_event(e, episode, svc.policy, today) for e in episode.adverse_events]
+    return [view_of_event(svc, e, episode) for e in episode.adverse_events]
 
 
-def view_of_event(event: AdverseEvent, episode: Episode, policy: ClinicPolicy, today: date) -> AdverseEventView:
-    procedure_on = episode.procedure.started_at.date() if episode.procedure else None
+def view_of_event(svc: Services, event: AdverseEvent, episode: Episode) -> AdverseEventView:
+    """An adverse event with its prompts, counted in the clinic's days (procedure day, today)."""
+    procedure_on = svc.date_of(episode.procedure.started_at) if episode.procedure else None
     return AdverseEventView(event, event.clavien_dindo, event.tier,
-                            event.prompts(procedure_on, today, policy.dimpling_review_days))
+                            event.prompts(procedure_on, svc.today(), svc.policy.dimpling_review_days))
 
 
 def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView:
     require(actor, Permission.MEDICAL_READ)
     require(actor, Permission.PHOTO_READ)
-    today = svc.today()
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
         photos = stored_photos(uow, svc, actor, episode_id)
         uow.commit()
     baseline = {p.view: p for p in photos if p.stage == "baseline"}
     pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]
-    events = [view_of_event(e, found.episode, svc.policy, today) for e in found.episode.adverse_events]
+    events = [view_of_event(svc, e, found.episode) for e in found.episode.adverse_events]
     return FollowUpView(found.episode, found.patient, events, pairs)
 
 

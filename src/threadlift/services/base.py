@@ -9,8 +9,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from threadlift.clinic.dates import clinic_date, start_of_day
 from threadlift.clinic.errors import DomainError
 from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
@@ -78,8 +78,16 @@ class Services:
         return self.settings.policy
 
     def today(self) -> date:
-        """The clinic's date now (THREADLIFT_TIMEZONE), not UTC's."""
-        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+        """The clinic's date now (its time zone, from the injected clock): every clinical "today"."""
+        return clinic_date(self.clock(), self.settings.timezone)
+
+    def date_of(self, moment: datetime) -> date:
+        """The clinic's date at ``moment`` (when a procedure started, a photo was taken...)."""
+        return clinic_date(moment, self.settings.timezone)
+
+    def start_of(self, day: date) -> datetime:
+        """The instant the clinic's ``day`` begins."""
+        return start_of_day(day, self.settings.timezone)
 
     def uow(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork:
         """A unit of work. ``logs_reads``: it changes nothing but the audit trail (a read being logged)."""

@@ -233,11 +233,10 @@ def triage_check_in(svc: Services, check_in_id: str) -> Triage | None:
 
 def _raise_alarm(work: UnitOfWork, svc: Services, check_in: CheckIn, episode: Episode, found: Triage) -> None:
     lots = sorted({str(t.lot_id) for t in episode.procedure.threads}) if episode.procedure else []
-    zone = ZoneInfo(svc.settings.timezone)
     event_type = found.event_type or EventType.OTHER
     draft = DraftEvent(id=str(uuid4()), episode_id=str(episode.id), patient_id=str(episode.patient_id),
                        check_in_id=check_in.id, type=event_type.value, tier="U",
-                       onset_on=(check_in.answered_at or svc.clock()).astimezone(zone).date(), lot_ids=lots,
+                       onset_on=svc.date_of(check_in.answered_at or svc.clock()), lot_ids=lots,
                        reasons=list(found.red_flags), status="draft", created_at=svc.clock())
     work.portal.add_draft(draft)
     record(work, svc, None, "draft", "adverse_event", draft.id, episode=str(episode.id), type=draft.type,

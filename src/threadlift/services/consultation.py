@@ -66,7 +66,7 @@ def decide_suitability(svc: Services, actor: User, command: DecideSuitability) -
 
 def _assess(uow: UnitOfWork, svc: Services, actor: User, episode: Episode) -> SuitabilityResult:
     now = svc.clock()
-    return episode.assess(uow.patients.get(episode.patient_id), svc.policy, now.date(), now, actor.id)
+    return episode.assess(uow.patients.get(episode.patient_id), svc.policy, svc.date_of(now), now, actor.id)
 
 
 def override_finding(svc: Services, actor: User, command: OverrideFinding) -> Override:

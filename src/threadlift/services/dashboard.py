@@ -7,7 +7,7 @@ only; serious adverse events and stock need the register and stock permissions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from threadlift.clinic.episode import Episode, State
@@ -52,12 +52,12 @@ def dashboard(svc: Services, actor: User) -> Dashboard:
     """The board for ``actor``, read in one unit of work (one audit row for what it disclosed)."""
     require(actor, Permission.EPISODE_STATUS_READ)
     now = svc.clock()
-    today = now.date()
+    today = svc.date_of(now)
     clinical = allowed(actor.role, Permission.MEDICAL_READ)
     board = Dashboard(today=today, now=now, expiry_warning_days=svc.policy.lot_expiry_warning_days)
     with svc.uow(logs_reads=True) as uow:
-        in_clinic = uow.registers.in_clinic(datetime.combine(today, time.min, tzinfo=now.tzinfo), IN_CLINIC_LIMIT)
-        _place(board, in_clinic, clinical)
+        in_clinic = uow.registers.in_clinic(svc.start_of(today), IN_CLINIC_LIMIT)
+        _place(svc, board, in_clinic, clinical)
         planned = uow.registers.planned()
         board.planned_total = len(planned)
         board.planned = [ActiveEpisode(p.episode_id, p.patient_id, p.patient_name, State.PLANNED)
@@ -79,7 +79,7 @@ def dashboard(svc: Services, actor: User) -> Dashboard:
     return board
 
 
-def _place(board: Dashboard, in_clinic: list[NamedEpisode], clinical: bool) -> None:
+def _place(svc: Services, board: Dashboard, in_clinic: list[NamedEpisode], clinical: bool) -> None:
     for named in in_clinic:
         episode = named.episode
         item = _item(episode, named.patient_name, clinical)
@@ -87,7 +87,7 @@ def _place(board: Dashboard, in_clinic: list[NamedEpisode], clinical: bool) -> N
             board.in_procedure.append(item)
         elif episode.state is State.OBSERVATION:
             board.in_observation.append(item)
-        elif episode.procedure and episode.procedure.started_at.date() == board.today:
+        elif episode.procedure and svc.date_of(episode.procedure.started_at) == board.today:
             board.done_today.append(item)
     board.in_observation.sort(key=lambda e: e.ended_at or board.now)
 

@@ -7,7 +7,6 @@ import io
 import tempfile
 from pathlib import Path
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
@@ -69,7 +68,7 @@ def document(svc: Services, actor: User | None, episode_id: UUID, kind: str) -> 
     with svc.uow(logs_reads=True) as uow:
         record(uow, svc, actor, "document", "episode", episode_id, kind=kind, bytes=len(pdf))
         uow.commit()
-    return pdf, f"{kind}-{svc.clock().astimezone().date().isoformat()}.pdf"
+    return pdf, f"{kind}-{svc.today().isoformat()}.pdf"
 
 
 def make(svc: Services, actor: User | None, record_: PatientRecord, episode: Episode, kind: str) -> bytes:
@@ -128,8 +127,7 @@ def _outcome(svc: Services, actor: User | None, record_: PatientRecord,
     for index, (before, after) in enumerate(chosen):
         comparison = _compare(svc, before, after)
         comparisons.append(comparison)
-        zone = ZoneInfo(svc.settings.timezone)  # the clinic's days, not UTC's
-        days = (after.uploaded_at.astimezone(zone).date() - before.uploaded_at.astimezone(zone).date()).days
+        days = (svc.date_of(after.uploaded_at) - svc.date_of(before.uploaded_at)).days  # the clinic's days
         picture = None
         if index == len(chosen) - 1 and comparison.displacement is not None:
             buffer = io.BytesIO()  # a photograph: JPEG keeps the PDF a few hundred kilobytes, not megabytes

@@ -17,7 +17,6 @@ from importlib import resources
 from string import Template
 from typing import Protocol
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from threadlift.clinic.portal import MAX_ATTEMPTS, Attachment, OutboxMessage, retry_delay
 from threadlift.services.base import Services
@@ -137,8 +136,7 @@ def send_due(svc: Services, transport: Transport, *, limit: int = BATCH) -> Send
 def follow_up_reminders(svc: Services, *, days_ahead: int = 2) -> int:
     """Queue a reminder, with its .ics, for each visit due in the next ``days_ahead`` days of the clinic's
     calendar (once per follow-up: the dedupe key), to patients with an address on record."""
-    zone = ZoneInfo(svc.settings.timezone)
-    today = svc.clock().astimezone(zone).date()
+    today = svc.today()
     queued = 0
     with svc.uow() as uow:
         for due in uow.registers.follow_ups_due(today, today + timedelta(days=days_ahead)):

@@ -49,7 +49,7 @@ def compare_photos(svc: Services, actor: User, command: ComparePhotos) -> Outcom
         lambda: compare(before_analysis, after_analysis, force=command.force))
     days = None
     if before.uploaded_at and after.uploaded_at:
-        days = (after.uploaded_at.date() - before.uploaded_at.date()).days
+        days = (svc.date_of(after.uploaded_at) - svc.date_of(before.uploaded_at)).days  # the clinic's days
     keeps = (before.stage, after.stage) == ("baseline", "follow_up") and before.episode_id == after.episode_id \
         and after.uploaded_at is not None
     if keeps:

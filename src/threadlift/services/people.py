@@ -261,6 +261,7 @@ def staff_names(svc: Services, actor: User) -> dict[str, str]:
 def register_patient(svc: Services, actor: User, command: RegisterPatient) -> Patient:
     require(actor, Permission.DEMOGRAPHICS_WRITE)
     patient = Patient(**command.details.model_dump())
+    patient.check_born_before(svc.today())
     with svc.uow() as uow:
         uow.patients.add(patient)
         record(uow, svc, actor, "create", "patient", patient.id)
@@ -281,6 +282,7 @@ def update_patient(svc: Services, actor: User, command: UpdatePatient) -> Patien
         if changed and not allowed(actor.role, Permission.MEASUREMENTS_WRITE):
             raise PermissionDenied("the weight, height and dosing weight set the local-anaesthetic maximum (PRO-04): "
                                    "a clinician or nurse changes them", rule="permission")
+        updated.check_born_before(svc.today())
         uow.patients.update(updated)
         record(uow, svc, actor, "update", "patient", command.patient_id,
                fields=sorted(command.changes.model_fields_set))

@@ -66,7 +66,8 @@ class ProcedureView:
 
 def start_procedure(svc: Services, actor: User, command: StartProcedure) -> ProcedureRecord:
     def change(uow: UnitOfWork, episode: Episode) -> ProcedureRecord:
-        episode.start_procedure(uow.patients.get(episode.patient_id), svc.policy, actor.id, svc.clock())
+        now = svc.clock()
+        episode.start_procedure(uow.patients.get(episode.patient_id), svc.policy, actor.id, now, on=svc.date_of(now))
         assert episode.procedure is not None
         return episode.procedure
 
@@ -116,7 +117,8 @@ def place_thread(svc: Services, actor: User, command: PlaceThread) -> ThreadUse:
         if uow.lots.used(lot.id) >= lot.quantity_received:
             raise LotUnavailable(f"lot {lot.lot} of {lot.product} is used up ({lot.quantity_received} received); "
                                  "receive more stock or choose another lot")
-        return episode.place_thread(lot, placement, svc.clock(), actor.id)
+        now = svc.clock()
+        return episode.place_thread(lot, placement, now, actor.id, on=svc.date_of(now))
 
     return change_episode(svc, actor, command.episode_id, Permission.PROCEDURE_ASSIST, "thread", change,
                           lot=str(placement.lot_id), planned=placement.planned_thread)

@@ -40,7 +40,7 @@ def archive(svc: Services, actor: User | None, patient_id: UUID) -> tuple[bytes,
     contents.append(("record.fhir.json", f"your whole record as a FHIR R5 Bundle ({len(resources)} resources)",
                      json.dumps(fhir, indent=1, ensure_ascii=False).encode()))
     for episode in whole.episodes:
-        opened = episode.opened_at.astimezone(zone).date().isoformat()
+        opened = svc.date_of(episode.opened_at).isoformat()
         for kind in documents.available(svc, episode, whole):
             try:
                 pdf = documents.make(svc, None, whole, episode, kind)
@@ -66,7 +66,7 @@ def archive(svc: Services, actor: User | None, patient_id: UUID) -> tuple[bytes,
         record(uow, svc, actor, "subject_access", "patient", patient_id, files=len(contents) + 1,
                photos=len(whole.photos), bytes=buffer.tell())
         uow.commit()
-    return buffer.getvalue(), f"subject-access-{made_at.astimezone(zone).date().isoformat()}.zip"
+    return buffer.getvalue(), f"subject-access-{svc.date_of(made_at).isoformat()}.zip"
 
 
 DESCRIPTIONS = {"consent": "the consent you signed, with its text, your signature and its fingerprint (SHA-256)",

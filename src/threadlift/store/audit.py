@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import JSON, DateTime, Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from threadlift.store.tables import AuditHeadRow, AuditRow
+from threadlift.store.tables import AuditHeadRow, AuditRow, UTCDateTime
 
 GENESIS = "0" * 64
 
@@ -28,10 +28,16 @@ def row_hash(prev_hash: str, row_id: int, at: datetime, user_id: str | None, act
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
+def canonical_time(at: datetime) -> str:
+    """The instant as hashed: ISO 8601 in UTC, whatever offset it was given in or the database's session
+    returns it in (PostgreSQL answers in the session's TimeZone; SQLite drops the zone, and we write UTC)."""
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)).isoformat()
+
+
 def _after_id(at: datetime, user_id: str | None, action: str, entity_type: str, entity_id: str | None,
               detail: dict[str, object]) -> str:
     """The hashed JSON list after "[id,": the part known before the row's place in the chain is."""
-    return json.dumps([at.isoformat(), user_id, action, entity_type, entity_id, detail],
+    return json.dumps([canonical_time(at), user_id, action, entity_type, entity_id, detail],
                       sort_keys=True, default=str, separators=(",", ":"))[1:]
 
 
@@ -59,7 +65,7 @@ INSERT INTO audit_log (id, at, user_id, action, entity_type, entity_id, detail, 
 SELECT last_id, :at, :user_id, :action, :entity_type, :entity_id, :detail, prev_hash, last_hash FROM moved{commit}
 RETURNING hash
 """
-_TYPES = (bindparam("at", type_=DateTime(timezone=True)), bindparam("detail", type_=JSON))
+_TYPES = (bindparam("at", type_=UTCDateTime), bindparam("detail", type_=JSON))
 _APPEND_IN_POSTGRESQL = text(_POSTGRESQL_APPEND.format(commit="")).bindparams(*_TYPES)
 # A row that records a read, as a statement of its own outside any transaction, committed without
 # waiting for the disk flush (the setting lasts to the end of this statement's own transaction):
@@ -144,8 +150,7 @@ def verify(session: Session, batch: int = 5000) -> AuditProblem | None:
             if row.prev_hash != previous:
                 return AuditProblem(row.id, "inserted",
                                     f"row {row.id} does not follow row {row.id - 1}: a row was inserted or replaced")
-            at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)  # SQLite drops the zone; we wrote UTC
-            if row.hash != row_hash(row.prev_hash, row.id, at, row.user_id, row.action, row.entity_type,
+            if row.hash != row_hash(row.prev_hash, row.id, row.at, row.user_id, row.action, row.entity_type,
                                     row.entity_id, dict(row.detail)):
                 return AuditProblem(row.id, "edited", f"row {row.id} was changed after it was written")
             previous, expected_id = row.hash, row.id + 1

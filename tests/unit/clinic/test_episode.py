@@ -73,7 +73,7 @@ def in_procedure(*, acknowledge: str | None = None, **changes) -> Episode:
     episode = planned_episode(**changes)
     if acknowledge:
         episode.override(acknowledge, "Discussed; plan avoids the allergen.", "dr-hale", later(5))
-    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
     for item in ChecklistItem:
         if item is not ChecklistItem.TOPICAL_REMOVED:
             episode.tick(ChecklistTick(item=item), later(11), "nurse-ade")
@@ -88,11 +88,11 @@ def test_the_whole_pathway_from_consultation_to_closure():
     assert status.total_mg == pytest.approx(40.0)
     first, second = lot(), lot(lot="PDO-2026-B2")
     for thread_lot, side in ((first, Side.LEFT), (second, Side.RIGHT)):
-        episode.place_thread(thread_lot, placement(thread_lot, side), later(50), "dr-hale")
+        episode.place_thread(thread_lot, placement(thread_lot, side), later(50), "dr-hale", on=TODAY)
     episode.end_procedure(later(95), "dr-hale")
     assert episode.procedure.duration_minutes == pytest.approx(85)
     episode.observe(ObservationRecord(at=later(120), by="nurse-ade", pulse_bpm=72, pain_score=2))
-    follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(140), "nurse-ade")
+    follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(140), "nurse-ade", on=TODAY)
     assert [f.name for f in follow_ups] == ["day-1 call", "1 week", "1 month", "3 months", "6 months", "12 months"]
     assert follow_ups[0].due_on == TODAY + timedelta(days=1) and episode.state is State.DISCHARGED
     episode.add_adverse_event(AdverseEvent(type=EventType.BRUISING, onset_on=TODAY, severity=1, lot_ids=[first.id],
@@ -126,7 +126,7 @@ def test_no_procedure_without_consent():
     episode.record_consultation(consultation())
     episode.assess(PATIENT, POLICY, TODAY, NOON, "dr-hale")
     with pytest.raises(InvalidTransition, match="start the procedure"):
-        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(5))
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(5), on=TODAY)
 
 
 def test_no_consent_before_every_risk_is_discussed():
@@ -141,34 +141,35 @@ def test_no_consent_before_every_risk_is_discussed():
 def test_no_procedure_on_a_deferred_decision():
     episode = planned_episode(history={"pregnant": True})
     with pytest.raises(SuitabilityNotCleared, match="defer"):
-        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
 
 
 def test_an_unacknowledged_caution_blocks_until_a_clinician_records_a_reason():
     episode = planned_episode(history={"immunosuppressed": True})
     with pytest.raises(SuitabilityNotCleared, match="acknowledgement"):
-        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
     episode.override("SEL-07", "Stable on low-dose therapy; rheumatologist agrees.", "dr-hale", later(5))
-    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
 
 
 def test_consent_must_be_taken_by_the_performing_practitioner():
     episode = planned_episode()
     with pytest.raises(ConsentMissing, match="SEL-15"):
-        episode.start_procedure(PATIENT, POLICY, "dr-osei", later(10))
+        episode.start_procedure(PATIENT, POLICY, "dr-osei", later(10), on=TODAY)
 
 
 def test_cooling_off_period_is_enforced():
     episode = planned_episode()
     with pytest.raises(SuitabilityNotCleared, match="cooling-off"):
-        episode.start_procedure(PATIENT, ClinicPolicy.for_jurisdiction("UK", cooling_off_days=7), "dr-hale", later(10))
+        episode.start_procedure(PATIENT, ClinicPolicy.for_jurisdiction("UK", cooling_off_days=7), "dr-hale", later(10),
+                                on=TODAY)
 
 
 def test_an_expired_lot_is_refused():
     episode = in_procedure()
     with pytest.raises(ExpiredLot, match="expired"):
         expired = lot(expiry=TODAY - timedelta(days=1))
-        episode.place_thread(expired, placement(expired), later(50), "dr-hale")
+        episode.place_thread(expired, placement(expired), later(50), "dr-hale", on=TODAY)
 
 
 def test_a_thread_of_an_allergenic_polymer_is_refused():
@@ -176,12 +177,12 @@ def test_a_thread_of_an_allergenic_polymer_is_refused():
         Allergy(substance="PDO", kind=AllergyKind.THREAD_POLYMER, material="PDO")]})
     with pytest.raises(ContraindicatedProduct):
         allergenic = lot()
-        episode.place_thread(allergenic, placement(allergenic), later(50), "dr-hale")
+        episode.place_thread(allergenic, placement(allergenic), later(50), "dr-hale", on=TODAY)
 
 
 def test_no_injection_before_the_last_kit_is_confirmed():
     episode = planned_episode()
-    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
     with pytest.raises(InvalidInput, match="LAST"):
         episode.inject(PATIENT, POLICY, Injection(concentration_percent=1, volume_ml=1, with_adrenaline=True,
                                                   at=later(12), given_by="dr-hale"))
@@ -189,7 +190,7 @@ def test_no_injection_before_the_last_kit_is_confirmed():
 
 def test_the_procedure_cannot_end_without_asepsis_and_cannot_change_after_it_ends():
     episode = planned_episode()
-    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
     with pytest.raises(InvalidInput, match="PRO-07"):
         episode.end_procedure(later(60), "dr-hale")
     episode = in_procedure()
@@ -202,17 +203,17 @@ def test_no_discharge_before_the_observation_criteria_are_met():
     episode = in_procedure()
     episode.end_procedure(later(60), "dr-hale")
     with pytest.raises(DischargeNotReady, match="no observation"):
-        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
     episode.observe(ObservationRecord(at=later(70), by="nurse-ade", expanding_swelling=True))
     with pytest.raises(DischargeNotReady, match="expanding swelling"):
-        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
     episode.observe(ObservationRecord(at=later(85), by="nurse-ade", pulse_bpm=72))
     with pytest.raises(DischargeNotReady, match="observed for 20 minutes"):
-        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(80), "nurse-ade")
+        episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(80), "nurse-ade", on=TODAY)
     with pytest.raises(DischargeNotReady, match="facial_nerve_screen"):
         episode.discharge_patient(POLICY, {**ALL_CRITERIA, Criterion.FACIAL_NERVE_SCREEN: False}, "2026.1",
-                                  later(100), "nurse-ade")
-    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+                                  later(100), "nurse-ade", on=TODAY)
+    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
 
 
 def test_shock_like_pain_adds_a_neurological_review():
@@ -221,7 +222,7 @@ def test_shock_like_pain_adds_a_neurological_review():
                          later(55), "dr-hale")
     episode.end_procedure(later(60), "dr-hale")
     episode.observe(ObservationRecord(at=later(80), by="nurse-ade", pulse_bpm=72))
-    follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    follow_ups = episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
     assert follow_ups[-1].name == "neurological review"
 
 
@@ -231,7 +232,7 @@ def test_a_started_procedure_cannot_be_cancelled_and_finished_follow_ups_are_loc
         episode.cancel(later(20), "dr-hale", "changed mind")
     episode.end_procedure(later(60), "dr-hale")
     episode.observe(ObservationRecord(at=later(80), by="nurse-ade", pulse_bpm=72))
-    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
     episode.complete_follow_up(0, FollowUpStatus.DONE, later(1500), "nurse-ade")
     with pytest.raises(RecordLocked):
         episode.complete_follow_up(0, FollowUpStatus.MISSED, later(1600), "nurse-ade")
@@ -251,7 +252,7 @@ def test_a_thread_is_recorded_as_placed_not_as_planned():
     episode = in_procedure()
     thread_lot = lot()
     used = episode.place_thread(thread_lot, placement(thread_lot, anchored=False, entry_to_exit_mm=82.5,
-                                                      planned_thread="L-jawline-1"), later(50), "dr-hale")
+                                                      planned_thread="L-jawline-1"), later(50), "dr-hale", on=TODAY)
     assert (used.anchored, used.entry_to_exit_mm, used.planned_thread) == (False, 82.5, "L-jawline-1")
     assert (used.lot, used.product, used.by) == (thread_lot.lot, thread_lot.product, "dr-hale")
 
@@ -262,16 +263,16 @@ def test_a_thread_unlike_its_planned_thread_needs_confirming_and_a_planned_threa
     other = lot(lot="PDO-21-90", gauge="21G", length_mm=90.0)
     with pytest.raises(PlanMismatch, match="design barbed bidirectional, planned barbed unidirectional; gauge 21G, "
                                            "planned 19G; length 90 mm, planned 150 mm"):
-        episode.place_thread(other, placement(other, planned_thread="R-jawline-1"), later(50), "dr-hale")
+        episode.place_thread(other, placement(other, planned_thread="R-jawline-1"), later(50), "dr-hale", on=TODAY)
     assert episode.procedure.threads == []
     placed = episode.place_thread(other, placement(other, planned_thread="R-jawline-1",
-                                                   confirm_differs_from_plan=True), later(50), "dr-hale")
+                                                   confirm_differs_from_plan=True), later(50), "dr-hale", on=TODAY)
     assert len(placed.plan_differences) == 3
     with pytest.raises(InvalidInput, match="T2 is already recorded as placed"):
         episode.place_thread(other, placement(other, planned_thread="R-jawline-1", confirm_differs_from_plan=True),
-                             later(51), "dr-hale")
+                             later(51), "dr-hale", on=TODAY)
     with pytest.raises(InvalidInput, match="the plan has no thread"):
-        episode.place_thread(other, placement(other, planned_thread="L-brow-9"), later(51), "dr-hale")
+        episode.place_thread(other, placement(other, planned_thread="L-brow-9"), later(51), "dr-hale", on=TODAY)
 
 
 def test_the_consent_is_signed_under_the_patients_name_or_by_a_stated_representative():
@@ -301,11 +302,11 @@ def test_a_coned_thread_without_its_entry_to_exit_length_is_refused():
     episode = in_procedure()
     coned = lot(design=Design.CONED, cones=8)
     with pytest.raises(InvalidInput, match="record the entry-to-exit length") as refused:
-        episode.place_thread(coned, placement(coned), later(50), "dr-hale")
+        episode.place_thread(coned, placement(coned), later(50), "dr-hale", on=TODAY)
     assert refused.value.rule == "PRO-02"
     with pytest.raises(InvalidInput, match="too short"):
-        episode.place_thread(coned, placement(coned, entry_to_exit_mm=55), later(50), "dr-hale")
-    placed = episode.place_thread(coned, placement(coned, entry_to_exit_mm=64), later(50), "dr-hale")
+        episode.place_thread(coned, placement(coned, entry_to_exit_mm=55), later(50), "dr-hale", on=TODAY)
+    placed = episode.place_thread(coned, placement(coned, entry_to_exit_mm=64), later(50), "dr-hale", on=TODAY)
     assert placed.entry_to_exit_mm == 64 and episode.procedure.threads == [placed]
 
 

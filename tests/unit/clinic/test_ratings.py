@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from tests.helpers.clinic import ALL_CRITERIA, later, lot
+from tests.helpers.clinic import ALL_CRITERIA, TODAY, later, lot
 from tests.unit.clinic.test_episode import POLICY, in_procedure, placement
 from threadlift.clinic.discharge import ObservationRecord
 from threadlift.clinic.episode import Episode
@@ -22,10 +22,10 @@ DAY = 60 * 24  # minutes
 def discharged() -> Episode:
     episode = in_procedure()
     thread_lot = lot()
-    episode.place_thread(thread_lot, placement(thread_lot), later(50), "dr-hale")
+    episode.place_thread(thread_lot, placement(thread_lot), later(50), "dr-hale", on=TODAY)
     episode.end_procedure(later(60), "dr-hale")
     episode.observe(ObservationRecord(at=later(90), by="nurse-ade", pulse_bpm=72))
-    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade")
+    episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
     return episode
 
 

@@ -81,7 +81,8 @@ class Page:
         return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        context.update(page=self, user=self.user, csrf=self.csrf, now=self.services.clock())
+        context.update(page=self, user=self.user, csrf=self.csrf, now=self.services.clock(),
+                       today=self.services.today())
         return templates.TemplateResponse(self.request, template, context, status_code=status_code,
                                           headers={"Cache-Control": "no-store"})
 

@@ -1,0 +1,37 @@
+"""The clinic's calendar: a clinical date (today, a cooling-off period's end, a follow-up's due date, a
+lot's expiry) is a date in the clinic's own time zone, never the date of a UTC instant nor the server's.
+West of UTC an evening's work would otherwise land on the next day, and a cooling-off period end a day
+early. The use cases take the instant from their injected clock and the zone from the settings
+(``THREADLIFT_TIMEZONE``), and ask here for the date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+LATEST_UTC_OFFSET = timedelta(hours=14)
+"""The furthest east a clock runs (Kiribati, UTC+14): no date after today's there has begun anywhere."""
+
+
+@lru_cache(maxsize=16)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def clinic_date(moment: datetime, timezone: str) -> date:
+    """The date on the clinic's calendar at ``moment`` (an aware instant)."""
+    if moment.tzinfo is None:
+        raise ValueError("a clinical date needs an aware instant (with its UTC offset), not a naive time")
+    return moment.astimezone(zone(timezone)).date()
+
+
+def start_of_day(day: date, timezone: str) -> datetime:
+    """The instant the clinic's ``day`` begins (its midnight, in the clinic's zone)."""
+    return datetime.combine(day, time.min, tzinfo=zone(timezone))
+
+
+def latest_date_anywhere(moment: datetime | None = None) -> date:
+    """The latest calendar date on Earth at ``moment`` (default: now): a date after it is in the future
+    for every clinic, whatever its zone. For a check that has no clinic (a schema's bound)."""
+    return ((moment or datetime.now(UTC)).astimezone(UTC) + LATEST_UTC_OFFSET).date()
