@@ -42,6 +42,16 @@ ESTIMATED = frozenset({"tragus_left", "tragus_right", "gonion_left", "gonion_rig
 MANDIBULAR_BORDER_LEFT = (397, 365, 379, 378, 400, 377, 152)
 
 
+NAMES = frozenset([f"{name}_{side}" for name in _SIDED for side in ("left", "right")] + list(_MIDLINE)
+                  + [f"border_{i}_{side}" for i in range(len(MANDIBULAR_BORDER_LEFT)) for side in ("left", "right")])
+"""Every named point a plan's zones and checks read (what :func:`anatomy` makes)."""
+
+
+def missing(named: dict[str, Point]) -> list[str]:
+    """The named points a plan document lacks: a plan made elsewhere, or edited by hand, may miss some."""
+    return sorted(NAMES - named.keys())
+
+
 def anatomy(points_mm: NDArray[np.float64]) -> dict[str, Point]:
     """Named points (face-frame mm) from landmarks (478, >=2) already in the face frame."""
     mirror = lm.mirror_map()

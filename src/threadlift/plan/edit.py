@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from threadlift.clinic.catalogue import catalogue
+from threadlift.plan.anatomy import missing
 from threadlift.plan.checks import anaesthetic_plan, danger_flags
 from threadlift.plan.model import Plan, Point, Reason, Side, Thread
 from threadlift.plan.suggest import length_for, material_for, vectors_for
@@ -105,6 +106,8 @@ def checked(plan: Plan, edits: Sequence[MovePoint | AddThread | RemoveThread | S
     try:
         return CheckedPlan(validate(edited), [])
     except PlanInvalid as error:
+        if missing(edited.anatomy_mm):
+            return CheckedPlan(edited, error.problems)  # no zones to flag against
         flagged = edited.model_copy(update={
             "danger_flags": danger_flags(edited),
             "local_anaesthetic": anaesthetic_plan(edited, edited.weight_kg, edited.jurisdiction)})

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from threadlift.clinic.catalogue import catalogue
 from threadlift.clinic.procedure import CONED_MINIMUM_LENGTH_MM  # PRO-02 [SSIFU], one table for both
 from threadlift.clinic.threads import Design, Material
+from threadlift.plan.anatomy import missing
 from threadlift.plan.checks import anaesthetic_plan, danger_flags
 from threadlift.plan.model import AreaPlan, Plan, Side, Thread
 from threadlift.plan.zones import inside
@@ -49,6 +50,10 @@ def _describe(error: Any) -> str:
 
 def validate(plan: Plan) -> Plan:
     """The plan with its derived parts recomputed; raises :class:`PlanInvalid` listing every problem."""
+    absent = missing(plan.anatomy_mm)
+    if absent:  # the zones cannot be placed: nothing else can be checked
+        raise PlanInvalid([f"anatomy_mm: the named points {', '.join(absent[:6])}{' ...' if len(absent) > 6 else ''} "
+                           "are missing; make the plan again from the baseline photo"])
     cat = catalogue()
     problems: list[str] = []
     warnings = [w for w in plan.warnings if not w.startswith(("design:", "material:"))]

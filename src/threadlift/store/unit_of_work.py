@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from threadlift.clinic.errors import Conflict
+from threadlift.clinic.errors import Conflict, RecordLocked
 from threadlift.store import audit
 from threadlift.store.idempotency import SqlIdempotency
 from threadlift.store.portal import SqlOutbox, SqlPortalRepository
@@ -37,10 +37,14 @@ _CONFLICTS = {
 }
 
 
-def conflict(error: IntegrityError) -> Conflict:
+def conflict(error: IntegrityError) -> Conflict | RecordLocked:
     """A constraint the database refused, as the domain's :class:`Conflict` naming the table and columns
-    (never the values: they may be a patient's)."""
+    (never the values: they may be a patient's); a record the store's triggers lock (migration 0010), as
+    :class:`RecordLocked`."""
     text = str(error.orig)
+    locked = re.search(r"record_locked: ([^\n(]+)", text)
+    if locked:
+        return RecordLocked(locked.group(1).strip())
     table = ""
     columns: tuple[str, ...] = ()
     found = re.search(r"(?:UNIQUE|NOT NULL|FOREIGN KEY) constraint failed: ([\w., ]+)", text)

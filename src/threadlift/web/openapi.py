@@ -13,7 +13,8 @@ from threadlift.web.access import ROUTES, Open
 
 REFUSAL = {"type": "object", "title": "Refusal", "required": ["detail"],
            "properties": {"detail": {"type": "string", "description": "what went wrong and what to do"},
-                          "rule": {"type": "string", "description": "the rule that refused it"}}}
+                          "rule": {"type": "string", "description": "the rule that refused it"},
+                          "code": {"type": "string", "description": "an unusable photo's problem (e.g. too_large)"}}}
 WORDS = {"401": "not signed in, or the session has ended", "403": "this role may not do this (docs/permissions.md)",
          "404": "no such record, or the ids do not belong together",
          "409": "a clinical or record-keeping rule refuses it now, or it clashes with a stored record",
@@ -44,7 +45,12 @@ def install(app: FastAPI) -> None:
                 for method, operation in operations.items():
                     responses = operation.setdefault("responses", {})
                     for status, words in refusals(method, path, operation).items():
-                        if status not in responses:
+                        if status == "422" and "422" in responses:  # field errors, or a rule's refusal (a
+                            # photo's code, a password the policy refuses): either body
+                            field_errors = responses["422"]["content"]["application/json"]["schema"]
+                            responses["422"]["content"]["application/json"]["schema"] = {"anyOf": [
+                                field_errors, {"$ref": "#/components/schemas/Refusal"}]}
+                        elif status not in responses:
                             responses[status] = {"description": words, "content": {"application/json": {
                                 "schema": {"$ref": "#/components/schemas/Refusal"}}}}
             app.openapi_schema = schema

@@ -126,3 +126,16 @@ def test_unusual_design_and_non_absorbable_threads_are_kept_with_warnings(plan):
     checked = validate(parse(edited(plan, change)))
     assert any("not usual for the jawline" in w for w in checked.warnings)
     assert any("non-absorbable" in w and "SEL-13" in w for w in checked.warnings)
+
+
+def test_a_plan_missing_named_points_is_refused_not_crashed(plan):
+    """Found by the request fuzz: a marking map without the tragus (made elsewhere, or edited by hand)
+    raised a KeyError placing the danger zones; it is a problem to fix, like any other."""
+    from threadlift.plan.edit import checked
+
+    lacking = plan.model_copy(update={"anatomy_mm": {k: v for k, v in plan.anatomy_mm.items()
+                                                     if not k.startswith("tragus")}})
+    with pytest.raises(PlanInvalid, match=r"anatomy_mm: the named points tragus_left, tragus_right are missing"):
+        validate(lacking)
+    result = checked(lacking)
+    assert result.problems and "make the plan again from the baseline photo" in result.problems[0]
