@@ -117,3 +117,37 @@ def test_a_form_sent_twice_records_once_and_an_api_create_is_idempotent(clinic: 
     assert [s.lot.lot for s in stock.lots(clinic.services, hale)].count("IDEM-1") == 1
     other = clinic.client.post("/api/threads/lots", json={**lot, "lot": "IDEM-2"}, headers=headers)
     assert other.status_code == 422 and "another request" in other.json()["detail"]
+
+
+def test_an_injection_entered_in_error_is_kept_struck_through_out_of_the_total_and_exported_so(clinic: Clinic):
+    """Issue 14 item 4: nothing could be corrected. The entry stays, with who, when and why; it no longer counts."""
+    from threadlift.services import audit, exports
+
+    person, episode = planned(clinic)
+    hale = PageUser(clinic, "dr-hale")
+    base = f"/episodes/{episode}/procedure"
+    hale.post(f"{base}/start")
+    hale.post(f"{base}/checklist", {"item": "last_kit_present"})
+    for volume in ("5", "30"):  # 30 mL was meant to be 3.0 mL
+        hale.post(f"{base}/injections", {"concentration_percent": "1", "volume_ml": volume, "with_adrenaline": "on"})
+    assert "Running total <strong>350 mg" in hale.get(base).text
+    short = hale.post(f"/episodes/{episode}/entered-in-error", {"kind": "injection", "index": "1", "reason": "typo"})
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+    reason = "Typed 30 mL for 3.0 mL; recorded again"
+    marked = clinic.call("dr-hale", "POST", f"/api/episodes/{episode}/entered-in-error",
+                         json={"kind": "injection", "index": 1, "reason": reason})
+    assert marked.status_code == 201
+    page = hale.get(base).text
+    assert "Running total <strong>50 mg" in page and f"entered in error: {reason} (Dr Hale" in page
+    assert 'class="in-error"' in page and "<td>30.0 mL</td>" in page  # the original stays, struck through
+    again = clinic.call("dr-hale", "POST", f"/api/episodes/{episode}/entered-in-error",
+                        json={"kind": "injection", "index": 1, "reason": reason})
+    assert again.status_code == 409 and "already marked" in again.json()["detail"]
+    bundle = exports.fhir_bundle(clinic.services, clinic.user("dr-hale"), person)
+    given = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationAdministration"
+             and "lidocaine" in str(e["resource"].get("medication"))]
+    assert sorted(r["status"] for r in given) == ["completed", "entered-in-error"]
+    assert any(reason in n["text"] for r in given for n in r.get("note", []))
+    trail = audit.audit_trail(clinic.services, clinic.user("admin"), limit=1000)
+    assert any(e.action == "entered_in_error" and e.detail == {"state": "procedure", "kind": "injection", "index": 1}
+               for e in trail)

@@ -19,6 +19,7 @@ from threadlift.clinic.adverse import AdverseEvent
 from threadlift.clinic.anaesthetic import DoseStatus, Injection, PendingInjection
 from threadlift.clinic.consent import ConsentDocument, SignedConsent, check_signer, ensure_unchanged, sign
 from threadlift.clinic.consultation import AllergyKind, Consultation, TreatmentArea
+from threadlift.clinic.corrections import EnteredInError, EntryKind, ErrorEntry
 from threadlift.clinic.discharge import (
     AFTERCARE_SHEETS,
     Criterion,
@@ -138,6 +139,42 @@ class Episode(BaseModel):
     follow_ups: list[FollowUp] = Field(default_factory=list)
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     cancel_reason: str | None = None
+    entered_in_error: list[EnteredInError] = Field(default_factory=list)  # corrections, appended
+
+    # -- corrections -----------------------------------------------------------------------------
+
+    def in_error(self, kind: EntryKind | str) -> set[int]:
+        """Positions of ``kind`` entries marked as recorded in error."""
+        return {e.index for e in self.entered_in_error if e.kind == kind}
+
+    def given_injections(self) -> list[Injection]:
+        """The injections given: those recorded in error do not count toward the maximum."""
+        wrong = self.in_error(EntryKind.INJECTION)
+        return [i for n, i in enumerate(self.procedure.injections if self.procedure else []) if n not in wrong]
+
+    def placed_threads(self) -> list[ThreadUse]:
+        wrong = self.in_error(EntryKind.THREAD)
+        return [t for n, t in enumerate(self.procedure.threads if self.procedure else []) if n not in wrong]
+
+    def reported_events(self) -> list[AdverseEvent]:
+        wrong = self.in_error(EntryKind.ADVERSE_EVENT)
+        return [e for n, e in enumerate(self.adverse_events) if n not in wrong]
+
+    def mark_entered_in_error(self, entry: ErrorEntry, by: str, at: datetime) -> EnteredInError:
+        """Mark one entry as recorded in error (in any state: a correction is appended, the entry kept)."""
+        entries: dict[EntryKind, list[Any]] = {
+            EntryKind.INJECTION: self.procedure.injections if self.procedure else [],
+            EntryKind.THREAD: self.procedure.threads if self.procedure else [],
+            EntryKind.OBSERVATION: self.observations, EntryKind.ADVERSE_EVENT: self.adverse_events}
+        if entry.index >= len(entries[entry.kind]):
+            raise NotFound(f"there is no {entry.kind.value.replace('_', ' ')} number {entry.index + 1} in this "
+                           "episode")
+        if entry.index in self.in_error(entry.kind):
+            raise InvalidInput(f"this {entry.kind.value.replace('_', ' ')} is already marked as entered in error",
+                               rule="correction")
+        marked = EnteredInError(**entry.model_dump(), by=by, at=at)
+        self.entered_in_error.append(marked)
+        return marked
 
     # -- state machine -----------------------------------------------------------------------
 
@@ -256,15 +293,15 @@ class Episode(BaseModel):
                                "[ASRA-CC])", rule="PRO-05")
         allergic = self.consultation is not None and any(
             a.kind is AllergyKind.AMIDE_LOCAL_ANAESTHETIC for a in self.consultation.history.allergies)
-        status = anaesthetic.check_injection(patient, policy, record.injections, injection, amide_allergy=allergic,
-                                             topical_g=record.topical_g)
+        status = anaesthetic.check_injection(patient, policy, self.given_injections(), injection,
+                                             amide_allergy=allergic, topical_g=record.topical_g)
         if anaesthetic.over_maximum(status):
             # PRO-04 is a hard stop: a dose over the maximum waits for a second clinician (clinic.override).
             assert injection.override_reason is not None
             held = PendingInjection(injection=injection, override=override.propose(
                 "PRO-04", injection.override_reason, injection.given_by, injection.at))
             record.pending_injections.append(held)
-            now = anaesthetic.status(patient, policy, record.injections, record.topical_g)
+            now = anaesthetic.status(patient, policy, self.given_injections(), record.topical_g)
             return now.model_copy(update={"held_for_confirmation": held.id})
         record.injections.append(injection)
         if status.warning:
@@ -282,7 +319,7 @@ class Episode(BaseModel):
         injection = held.injection.model_copy(update={"at": at, "override_confirmed_by": confirmed.confirmed_by})
         record.pending_injections.remove(held)
         record.injections.append(injection)
-        status = anaesthetic.status(patient, policy, record.injections, record.topical_g)
+        status = anaesthetic.status(patient, policy, self.given_injections(), record.topical_g)
         if status.warning:
             self.dose_warnings.append(f"{at.isoformat()}: {status.warning}")
         return status
@@ -325,7 +362,7 @@ class Episode(BaseModel):
             raise InvalidInput(f"the plan has no thread {placement.planned_thread}; choose one of the plan's threads, "
                                "or record the thread as not in the plan")
         number = threads.index(planned) + 1
-        earlier = next((t for t in record.threads if t.planned_thread == placement.planned_thread), None)
+        earlier = next((t for t in self.placed_threads() if t.planned_thread == placement.planned_thread), None)
         if earlier is not None:
             raise InvalidInput(f"the plan's T{number} is already recorded as placed (lot {earlier.lot}); choose "
                                "another planned thread, or record this one as not in the plan")

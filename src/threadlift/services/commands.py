@@ -23,6 +23,7 @@ from threadlift.clinic.adverse import AdverseEventReport
 from threadlift.clinic.anaesthetic import InjectionEntry
 from threadlift.clinic.consent import ConsentDocument, ConsentSignature, PhotoConsentGrant, PhotoConsentWithdrawal
 from threadlift.clinic.consultation import ConsultationEntry
+from threadlift.clinic.corrections import ErrorEntry
 from threadlift.clinic.discharge import DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure
 from threadlift.clinic.followup import FollowUpOutcome
@@ -204,6 +205,12 @@ class CancelEpisode:
 class CloseEpisode:
     episode_id: UUID
     closure: Closure
+
+
+@dataclass(frozen=True)
+class MarkEnteredInError:
+    episode_id: UUID
+    entry: ErrorEntry
 
 
 # -- stock and photos -----------------------------------------------------------------------------

@@ -9,13 +9,14 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
+from threadlift.clinic.corrections import EnteredInError, EntryKind
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
 from threadlift.services.base import Services, record, require
-from threadlift.services.commands import CancelEpisode, CloseEpisode, OpenEpisode
+from threadlift.services.commands import CancelEpisode, CloseEpisode, MarkEnteredInError, OpenEpisode
 from threadlift.services.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -155,3 +156,16 @@ def close(svc: Services, actor: User, command: CloseEpisode) -> Episode:
         return episode
 
     return change_episode(svc, actor, command.episode_id, Permission.MEDICAL_WRITE, "close", change)
+
+
+# Who may correct what: the permission that records that kind of entry.
+CORRECTING = {EntryKind.INJECTION: Permission.PROCEDURE_ASSIST, EntryKind.THREAD: Permission.PROCEDURE_ASSIST,
+              EntryKind.OBSERVATION: Permission.PROCEDURE_ASSIST, EntryKind.ADVERSE_EVENT: Permission.ADVERSE_WRITE}
+
+
+def mark_entered_in_error(svc: Services, actor: User, command: MarkEnteredInError) -> EnteredInError:
+    """An entry recorded in error: marked with the reason, kept on the record, audited (also after signing)."""
+    entry = command.entry
+    return change_episode(svc, actor, command.episode_id, CORRECTING[entry.kind], "entered_in_error",
+                          lambda uow, episode: episode.mark_entered_in_error(entry, actor.id, svc.clock()),
+                          kind=entry.kind.value, index=entry.index)

@@ -148,15 +148,17 @@ def procedure_view(svc: Services, actor: User, episode_id: UUID) -> ProcedureVie
         stock = sorted(uow.lots.all(), key=lambda s: (s.lot.expired_on(today), s.lot.expiry))
         uow.commit()
     record = found.episode.procedure
-    return ProcedureView(found.episode, found.patient, record, dose_of(found.patient, svc.policy, record),
+    return ProcedureView(found.episode, found.patient, record, dose_of(found.patient, svc.policy, found.episode),
                          planned_threads(found.episode), stock)
 
 
-def dose_of(patient: Patient, policy: ClinicPolicy, record: ProcedureRecord | None) -> DoseStatus | None:
-    """The running total against this patient's maximum; None until a weight is on the record."""
+def dose_of(patient: Patient, policy: ClinicPolicy, episode: Episode) -> DoseStatus | None:
+    """The running total against this patient's maximum (injections recorded in error left out); None until
+    a weight is on the record."""
+    record = episode.procedure
     if record is None or (patient.weight_kg is None and patient.dosing_weight_kg is None):
         return None
-    return anaesthetic.status(patient, policy, record.injections, record.topical_g)
+    return anaesthetic.status(patient, policy, episode.given_injections(), record.topical_g)
 
 
 def planned_threads(episode: Episode) -> list[PlannedThread]:

@@ -29,6 +29,7 @@ from threadlift.clinic.consultation import (
     Risk,
     TreatmentArea,
 )
+from threadlift.clinic.corrections import EnteredInError, EntryKind, ErrorEntry
 from threadlift.clinic.discharge import AFTERCARE_SHEETS, AftercareSheet, Criterion, DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure, Episode, Plan, State
 from threadlift.clinic.errors import (
@@ -102,7 +103,10 @@ __all__ = [
     "DoseExceeded",
     "DoseStatus",
     "EffectReport",
+    "EnteredInError",
+    "EntryKind",
     "Episode",
+    "ErrorEntry",
     "EventKind",
     "EventOutcome",
     "EventType",

@@ -243,7 +243,7 @@ class SqlEpisodeRepository:
         if episode.procedure is not None:
             self.session.add_all([ThreadUseRow(lot_id=str(t.lot_id), episode_id=key, patient_id=patient, area=t.area,
                                                side=t.side.value, vector=t.vector, placed_at=t.at)
-                                  for t in episode.procedure.threads])
+                                  for t in episode.placed_threads()])  # not those recorded in error
         self.session.add_all([_follow_up_row(key, patient, i, f) for i, f in enumerate(episode.follow_ups)])
         self.session.add_all([GaisRatingRow(episode_id=key, position=i, rater=r.rater.value, patient_id=patient,
                                             score=r.score, scale_name=r.scale_name, scale_version=r.scale_version,
@@ -251,7 +251,7 @@ class SqlEpisodeRepository:
                                             standard_score=r.standard_score, rated_at=r.rated_at)
                               for i, f in enumerate(episode.follow_ups) if f.assessment
                               for r in f.assessment.ratings])
-        for event in episode.adverse_events:
+        for event in episode.reported_events():
             self.session.add(AdverseEventRow(
                 id=str(event.id), episode_id=key, patient_id=patient, type=event.type.value, area=event.area,
                 serious=event.serious, onset_on=event.onset_on, severity=event.severity,

@@ -13,6 +13,7 @@ from threadlift.web.pages import (
     auth,
     consent,
     consultation,
+    corrections,
     discharge,
     episode,
     exports,
@@ -34,7 +35,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False)
     for module in (auth, home, patients, episode, consultation, photos, plan, consent, procedure, discharge, followup,
-                   registers, outcomes, admin, account, exports, portal_staff):
+                   registers, outcomes, admin, account, exports, portal_staff, corrections):
         router.include_router(module.router)
     app.include_router(router)
     app.include_router(portal.router_public)  # the patient portal: its own sessions (web/portal/)

@@ -325,3 +325,24 @@ def test_a_blank_observation_is_not_recorded():
         episode.observe(ObservationRecord(at=later(70), by="nurse-ade"))
     episode.observe(ObservationRecord(at=later(70), by="nurse-ade", active_bleeding=True))
     assert len(episode.observations) == 1
+
+
+def test_an_entry_entered_in_error_stays_on_the_record_and_no_longer_counts():
+    from threadlift.clinic.corrections import EntryKind, ErrorEntry
+
+    episode = in_procedure()
+    thread_lot = lot()
+    episode.place_thread(thread_lot, placement(thread_lot, planned_thread="L-jawline-1"), later(50), "dr-hale")
+    wrong = ErrorEntry(kind=EntryKind.THREAD, index=0, reason="Recorded on the wrong patient's chart")
+    episode.mark_entered_in_error(wrong, "dr-hale", later(52))
+    assert len(episode.procedure.threads) == 1 and episode.placed_threads() == []
+    # the planned thread may now be recorded as it was placed
+    episode.place_thread(thread_lot, placement(thread_lot, planned_thread="L-jawline-1"), later(53), "dr-hale")
+    with pytest.raises(InvalidInput, match="already marked"):
+        episode.mark_entered_in_error(wrong, "dr-osei", later(54))
+    with pytest.raises(ValidationError, match="at least 10 characters"):
+        ErrorEntry(kind=EntryKind.INJECTION, index=0, reason="oops")
+    episode.end_procedure(later(60), "dr-hale")  # signed: a correction is still appended, the original kept
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.THREAD, index=1, reason="Duplicate of T1 on the chart"),
+                                  "dr-hale", later(61))
+    assert [e.index for e in episode.entered_in_error] == [0, 1] and len(episode.procedure.threads) == 2

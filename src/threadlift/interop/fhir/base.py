@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
+from threadlift.clinic.episode import Episode
 from threadlift.clinic.record import PatientRecord
 
 Resource = dict[str, Any]
@@ -152,3 +153,13 @@ class Context:
             resource["name"] = [{"text": member.display_name}]
         self.add(resource)
         return ref("Practitioner", practitioner_id, member.display_name if member else None)
+
+
+def mark_in_error(resource: Resource, episode: Episode, kind: str, index: int) -> Resource:
+    """``resource``, for an entry recorded in error: with FHIR's status for it and the reason as a note."""
+    marked = next((e for e in episode.entered_in_error if e.kind == kind and e.index == index), None)
+    if marked is not None:
+        resource["status"] = "entered-in-error"
+        resource.setdefault("note", []).append({"text": f"entered in error ({marked.at.isoformat()}): "
+                                                        f"{marked.reason}"})
+    return resource

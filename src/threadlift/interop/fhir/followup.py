@@ -19,6 +19,7 @@ from threadlift.interop.fhir.base import (
     coding,
     concept,
     instant,
+    mark_in_error,
     quantity,
     ref,
     ref_to,
@@ -187,4 +188,4 @@ def adverse_event_resources(ctx: Context, episode: Episode, event: AdverseEvent,
         resource["recorder"] = ctx.practitioner_ref(event.recorded_by)
     if event.treatment:
         resource["mitigatingAction"] = [{"itemCodeableConcept": text_concept(event.treatment)}]
-    ctx.add(resource)
+    ctx.add(mark_in_error(resource, episode, "adverse_event", episode.adverse_events.index(event)))

@@ -18,6 +18,7 @@ from threadlift.interop.fhir.base import (
     Resource,
     concept,
     instant,
+    mark_in_error,
     quantity,
     ref,
     ref_to,
@@ -170,6 +171,7 @@ def procedure_resources(ctx: Context, episode: Episode, refs: dict[str, dict[str
             "device": {"reference": ref("Device", use.lot_id)},
             "bodySite": {"reference": body_structure(ctx, use.area, use.side.value)},
             "note": [{"text": f"vector {use.vector}" + (", anchored" if use.anchored else "")}]}
+        mark_in_error(usage, episode, "thread", i)
         ctx.add(usage)
     _anaesthetic(ctx, episode, record, refs)
     if record.ended_at is not None:
@@ -210,6 +212,7 @@ def _anaesthetic(ctx: Context, episode: Episode, record: ProcedureRecord, refs: 
                        **({"site": text_concept(injection.site)} if injection.site else {})}}
         if injection.override_reason:
             administration["note"] = [{"text": f"given above the maximum dose: {injection.override_reason}"}]
+        mark_in_error(administration, episode, "injection", i)
         ctx.add(administration)
     topical = next((e for e in record.checklist if e.item is ChecklistItem.TOPICAL_APPLIED and e.amount_g), None)
     if topical is not None and topical.amount_g is not None:
@@ -225,7 +228,8 @@ def _after(ctx: Context, episode: Episode, refs: dict[str, dict[str, str]]) -> N
     """Observations after the procedure and the discharge checklist."""
     common = {"status": "final", "subject": ctx.patient_ref, "encounter": refs["procedure_day"]}
     for i, seen in enumerate(episode.observations):
-        at = {"effectiveDateTime": instant(seen.at), "performer": [ctx.practitioner_ref(seen.by)]}
+        at = {"effectiveDateTime": instant(seen.at), "performer": [ctx.practitioner_ref(seen.by)],
+              **mark_in_error({}, episode, "observation", i)}
         if seen.pulse_bpm is not None:
             ctx.add({"resourceType": "Observation", "id": rid("Observation", episode.id, "pulse", i), **common, **at,
                      "category": category("vital-signs"),

@@ -49,6 +49,9 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
                        values=extra.pop("values", {"onset_on": today.isoformat(), "severity": "1"}), **extra)
 
 
+page_of = _page  # the page with a message, for web/pages/corrections.py
+
+
 @router.get("/episodes/{episode_id}/follow-up")
 def follow_up_page(episode_id: UUID, page: PageDep) -> Response:
     return _page(page, episode_id)

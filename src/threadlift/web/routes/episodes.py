@@ -13,6 +13,7 @@ from threadlift.services.commands import (
     CancelEpisode,
     CloseEpisode,
     DecideSuitability,
+    MarkEnteredInError,
     OverrideFinding,
     RecordConsultation,
     SignConsent,
@@ -24,6 +25,8 @@ from threadlift.services.types import (
     ConsentSignature,
     Consultation,
     ConsultationEntry,
+    EnteredInError,
+    ErrorEntry,
     Override,
     OverrideEntry,
     SignedConsent,
@@ -99,3 +102,10 @@ def cancel(episode_id: UUID, body: Cancellation, services: ServicesDep, user: Cu
 @router.post("/episodes/{episode_id}/close")
 def close(episode_id: UUID, body: Closure, services: ServicesDep, user: CurrentUser) -> dict[str, State]:
     return {"state": episodes.close(services, user, CloseEpisode(episode_id=episode_id, closure=body)).state}
+
+
+@router.post("/episodes/{episode_id}/entered-in-error", status_code=201)
+def entered_in_error(episode_id: UUID, body: ErrorEntry, services: ServicesDep, user: CurrentUser) -> EnteredInError:
+    """Mark an injection, thread, observation or adverse event as recorded in error, with the reason. The entry
+    stays on the record (and in exports, with its status); it no longer counts (dose total, stock, registers)."""
+    return episodes.mark_entered_in_error(services, user, MarkEnteredInError(episode_id=episode_id, entry=body))
