@@ -148,6 +148,16 @@ def test_an_injection_entered_in_error_is_kept_struck_through_out_of_the_total_a
              and "lidocaine" in str(e["resource"].get("medication"))]
     assert sorted(r["status"] for r in given) == ["completed", "entered-in-error"]
     assert any(reason in n["text"] for r in given for n in r.get("note", []))
+    # An adverse event is updated as it goes on: resolved, with its day (never after today).
+    today = clinic.clock.now.date()
+    assert clinic.call("nurse-ade", "POST", f"/api/episodes/{episode}/adverse-events", json={
+        "type": "bruising", "onset_on": today.isoformat(), "severity": 1}).status_code == 201
+    tomorrow = clinic.call("nurse-ade", "POST", f"/api/episodes/{episode}/adverse-events/0/progress", json={
+        "outcome": "resolved", "resolved_on": (today + timedelta(days=1)).isoformat()})
+    assert tomorrow.status_code == 409 and "after today" in tomorrow.json()["detail"]
+    resolved = clinic.call("nurse-ade", "POST", f"/api/episodes/{episode}/adverse-events/0/progress", json={
+        "outcome": "resolved", "resolved_on": today.isoformat()})
+    assert resolved.status_code == 200 and resolved.json()["event"]["outcome"] == "resolved"
     trail = audit.audit_trail(clinic.services, clinic.user("admin"), limit=1000)
     assert any(e.action == "entered_in_error" and e.detail == {"state": "procedure", "kind": "injection", "index": 1}
                for e in trail)

@@ -97,6 +97,15 @@ class AdverseEventReport(BaseModel):
 FIRST_LINE_ANTIBIOTIC_DAYS = 7
 
 
+class EventProgress(BaseModel):
+    """How an adverse event has gone since it was recorded: its outcome, and the day it resolved."""
+
+    model_config = ConfigDict(frozen=True)
+    outcome: Outcome
+    resolved_on: date | None = None
+    treatment: str | None = Field(default=None, max_length=1000)
+
+
 class AdverseEvent(AdverseEventReport):
     id: UUID = Field(default_factory=uuid4)
     recorded_by: str = ""

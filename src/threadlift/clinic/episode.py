@@ -12,10 +12,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from threadlift.clinic import anaesthetic, override, suitability
-from threadlift.clinic.adverse import AdverseEvent
+from threadlift.clinic.adverse import AdverseEvent, EventProgress
 from threadlift.clinic.anaesthetic import DoseStatus, Injection, PendingInjection
 from threadlift.clinic.consent import ConsentDocument, SignedConsent, check_signer, ensure_unchanged, sign
 from threadlift.clinic.consultation import AllergyKind, Consultation, TreatmentArea
@@ -465,6 +465,21 @@ class Episode(BaseModel):
         if unknown:
             raise InvalidInput("these lots were not used in this episode: " + ", ".join(unknown))
         self.adverse_events.append(event)
+
+    def update_adverse_event(self, index: int, progress: EventProgress) -> AdverseEvent:
+        """An event's outcome as it goes on (e.g. resolved, on a day): the event's rules checked again. Allowed
+        in any state after the procedure, and after closing: an event may resolve after the last follow-up."""
+        if index >= len(self.adverse_events) or index in self.in_error(EntryKind.ADVERSE_EVENT):
+            raise NotFound(f"there is no adverse event number {index + 1} to update in this episode")
+        event = self.adverse_events[index]
+        changes = progress.model_dump(exclude_none=True)
+        try:
+            updated = AdverseEvent.model_validate({**event.model_dump(), **changes})
+        except ValidationError as error:
+            raise InvalidInput("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors()),
+                               rule="adverse_event") from None
+        self.adverse_events[index] = updated
+        return updated
 
     def close(self, at: datetime, by: str, reason: str | None = None) -> None:
         self._require(State.FOLLOW_UP, action="close the episode")

@@ -24,6 +24,7 @@ from threadlift.services.commands import (
     Discharge,
     RecordObservation,
     ReportAdverseEvent,
+    UpdateAdverseEvent,
 )
 from threadlift.services.episodes import change_episode, clinical_episode, read_record
 from threadlift.services.photos import StoredPhoto, stored_photos
@@ -100,6 +101,20 @@ def report_adverse_event(svc: Services, actor: User, command: ReportAdverseEvent
 
     return change_episode(svc, actor, command.episode_id, Permission.ADVERSE_WRITE, "adverse_event", change,
                           type=event.type.value, serious=event.serious)
+
+
+def update_adverse_event(svc: Services, actor: User, command: UpdateAdverseEvent) -> AdverseEventView:
+    """An adverse event's outcome as it goes on (resolved, with the day), the day checked like the onset's."""
+    today = svc.today()
+
+    def change(uow: UnitOfWork, episode: Episode) -> AdverseEventView:
+        if command.progress.resolved_on is not None:
+            check_day(command.progress.resolved_on, what="the day it resolved", today=today)
+        event = episode.update_adverse_event(command.index, command.progress)
+        return view_of_event(event, episode, svc.policy, today)
+
+    return change_episode(svc, actor, command.episode_id, Permission.ADVERSE_WRITE, "adverse_event_update", change,
+                          index=command.index, outcome=command.progress.outcome.value)
 
 
 def adverse_events_of(svc: Services, actor: User, episode_id: UUID) -> list[AdverseEventView]:

@@ -19,7 +19,7 @@ from uuid import UUID
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
-from threadlift.clinic.adverse import AdverseEventReport
+from threadlift.clinic.adverse import AdverseEventReport, EventProgress
 from threadlift.clinic.anaesthetic import InjectionEntry
 from threadlift.clinic.consent import ConsentDocument, ConsentSignature, PhotoConsentGrant, PhotoConsentWithdrawal
 from threadlift.clinic.consultation import ConsultationEntry
@@ -193,6 +193,13 @@ class AssessFollowUp:
 class ReportAdverseEvent:
     episode_id: UUID
     event: AdverseEventReport
+
+
+@dataclass(frozen=True)
+class UpdateAdverseEvent:
+    episode_id: UUID
+    index: int
+    progress: EventProgress
 
 
 @dataclass(frozen=True)

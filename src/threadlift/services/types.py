@@ -7,7 +7,7 @@ surface they depend on is the use cases'.
 
 from __future__ import annotations
 
-from threadlift.clinic.adverse import AdverseEvent, AdverseEventReport, EventType, Intervention
+from threadlift.clinic.adverse import AdverseEvent, AdverseEventReport, EventProgress, EventType, Intervention
 from threadlift.clinic.adverse import Outcome as EventOutcome
 from threadlift.clinic.anaesthetic import Agent, DoseStatus, InjectionEntry, allowance_text
 from threadlift.clinic.consent import (
@@ -109,6 +109,7 @@ __all__ = [
     "ErrorEntry",
     "EventKind",
     "EventOutcome",
+    "EventProgress",
     "EventType",
     "ExpiredLot",
     "FollowUp",

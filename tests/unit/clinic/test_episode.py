@@ -346,3 +346,19 @@ def test_an_entry_entered_in_error_stays_on_the_record_and_no_longer_counts():
     episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.THREAD, index=1, reason="Duplicate of T1 on the chart"),
                                   "dr-hale", later(61))
     assert [e.index for e in episode.entered_in_error] == [0, 1] and len(episode.procedure.threads) == 2
+
+
+def test_an_adverse_event_is_updated_to_resolved_with_its_outcome():
+    from threadlift.clinic.adverse import EventProgress, Outcome
+
+    episode = in_procedure()
+    episode.add_adverse_event(AdverseEvent(type=EventType.BRUISING, onset_on=TODAY, severity=1, recorded_by="n"))
+    with pytest.raises(InvalidInput):  # resolved needs its day
+        episode.update_adverse_event(0, EventProgress(outcome=Outcome.RESOLVED))
+    with pytest.raises(InvalidInput):
+        episode.update_adverse_event(0, EventProgress(outcome=Outcome.RESOLVED, resolved_on=TODAY - timedelta(1)))
+    done = episode.update_adverse_event(0, EventProgress(outcome=Outcome.RESOLVED, resolved_on=TODAY + timedelta(9),
+                                                         treatment="cold compresses"))
+    assert (done.outcome, done.resolved_on, done.treatment) == (Outcome.RESOLVED, TODAY + timedelta(9),
+                                                                "cold compresses")
+    assert episode.adverse_events[0].id == done.id and done.recorded_by == "n"

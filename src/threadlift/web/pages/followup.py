@@ -10,13 +10,20 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from threadlift.services import aftercare, episodes, outcomes
-from threadlift.services.commands import AssessFollowUp, ComparePhotos, CompleteFollowUp, ReportAdverseEvent
+from threadlift.services.commands import (
+    AssessFollowUp,
+    ComparePhotos,
+    CompleteFollowUp,
+    ReportAdverseEvent,
+    UpdateAdverseEvent,
+)
 from threadlift.services.types import (
     GAIS,
     AdverseEventReport,
     AssessmentEntry,
     DomainError,
     EventOutcome,
+    EventProgress,
     EventType,
     FollowUpOutcome,
     FollowUpStatus,
@@ -98,6 +105,19 @@ def rate(episode_id: UUID, index: Annotated[int, Path(ge=0, le=100)], page: Page
     except DomainError as error:
         return _page(page, episode_id, 409, follow_up_errors={index: domain_message(error)})
     return page.redirect(f"/episodes/{episode_id}/follow-up")
+
+
+@router.post("/episodes/{episode_id}/adverse-events/{index}/progress")
+def event_progress(episode_id: UUID, index: int, page: PageDep, form: FormDep) -> Response:
+    values = form_values(form)
+    try:
+        progress = EventProgress.model_validate(filled(values, ("outcome", "resolved_on", "treatment")))
+        aftercare.update_adverse_event(page.services, page.user, UpdateAdverseEvent(episode_id, index, progress))
+    except ValidationError as error:
+        return _page(page, episode_id, 422, correction_error="Not updated: " + "; ".join(field_errors(error).values()))
+    except DomainError as error:
+        return _page(page, episode_id, 409, correction_error="Not updated: " + domain_message(error))
+    return page.redirect(f"/episodes/{episode_id}/follow-up#adverse-events")
 
 
 @router.post("/episodes/{episode_id}/adverse-events")

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path, Query
 
 from threadlift.services import aftercare, episodes, registers
 from threadlift.services.aftercare import AdverseEventView
-from threadlift.services.commands import AssessFollowUp, CompleteFollowUp, ReportAdverseEvent
+from threadlift.services.commands import AssessFollowUp, CompleteFollowUp, ReportAdverseEvent, UpdateAdverseEvent
 from threadlift.services.types import (
     GAIS,
     AdverseEventReport,
     AssessmentEntry,
+    EventProgress,
     FollowUp,
     FollowUpDue,
     FollowUpOutcome,
@@ -63,6 +64,13 @@ def due(services: ServicesDep, user: CurrentUser,
 def add_adverse_event(episode_id: UUID, body: AdverseEventReport, services: ServicesDep,
                       user: CurrentUser) -> AdverseEventView:
     return aftercare.report_adverse_event(services, user, ReportAdverseEvent(episode_id=episode_id, event=body))
+
+
+@router.post("/episodes/{episode_id}/adverse-events/{index}/progress")
+def update_adverse_event(episode_id: UUID, index: Annotated[int, Path(ge=0, le=10_000)], body: EventProgress,
+                         services: ServicesDep, user: CurrentUser) -> AdverseEventView:
+    """The event's outcome as it goes on: e.g. resolved, with the day it resolved."""
+    return aftercare.update_adverse_event(services, user, UpdateAdverseEvent(episode_id, index, body))
 
 
 @router.get("/episodes/{episode_id}/adverse-events")
