@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from threadlift.clinic.policy import ClinicPolicy
+from threadlift.clinic.words import plural, spoken
 
 
 class ObservationEntry(BaseModel):
@@ -96,7 +97,7 @@ def discharge_problems(procedure_ended_at: datetime | None, observations: list[O
         return ["the procedure has no end time"]
     watched = now - procedure_ended_at
     if watched < timedelta(minutes=policy.minimum_observation_minutes):
-        problems.append(f"observed for {watched.total_seconds() / 60:.0f} minutes; the clinic requires "
+        problems.append(f"observed for {plural(int(watched.total_seconds() // 60), 'minute')}; the clinic requires "
                         f"{policy.minimum_observation_minutes}")
     if not observations:
         problems.append("no observation recorded after the procedure")
@@ -106,7 +107,7 @@ def discharge_problems(procedure_ended_at: datetime | None, observations: list[O
             problems.append("the latest observation shows bleeding or expanding swelling")
         if latest.last_symptoms:
             problems.append("the latest observation shows symptoms of local anaesthetic toxicity")
-    missing = [c.value for c in Criterion if not criteria.get(c, False)]
+    missing = [spoken(c.value) for c in Criterion if not criteria.get(c, False)]
     if missing:
         problems.append("discharge criteria not met: " + ", ".join(missing))
     return problems

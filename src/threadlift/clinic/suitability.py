@@ -134,7 +134,8 @@ def sel_06_blood_thinners(patient: Patient, c: Consultation, policy: ClinicPolic
                            "patient to stop a prescribed anticoagulant or antiplatelet.")
     if optional:
         yield Finding(rule="SEL-06", level=Level.ADVICE, source="[PERFECTF][LAFLEUR][RESTOR]",
-                      text=f"{', '.join(optional)} thin the blood: if not medically needed, stop "
+                      text=f"{', '.join(optional)} {'thins' if len(optional) == 1 else 'thin'} the blood: if not "
+                           "medically needed, stop "
                            f"{policy.blood_thinner_stop_days} days before the procedure.")
 
 

@@ -96,7 +96,8 @@ class Services:
 
 def require(actor: User, permission: Permission) -> None:
     if not allowed(actor.role, permission):
-        raise PermissionDenied(f"a {actor.role.value} may not do this ({permission.value})")
+        article = "an" if actor.role.value[0] in "aeiou" else "a"  # "an admin", not "a admin"
+        raise PermissionDenied(f"{article} {actor.role.value} may not do this ({permission.value})")
 
 
 def record(uow: UnitOfWork, svc: Services, actor: User | None, action: str, entity_type: str,

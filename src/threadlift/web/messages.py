@@ -76,6 +76,11 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def minutes(count: int) -> str:
-    """"1 minute", "5 minutes"."""
-    return f"{count} minute" if count == 1 else f"{count} minutes"
+# One format for a day on every page (and the same in the clinic's time zone: see Page.local).
+DATE_FORMAT = "%d %b %Y"
+
+
+def minutes(count: float) -> str:
+    """"1 minute", "5 minutes" (whole minutes, rounded down)."""
+    whole = int(count)
+    return f"{whole} minute" if whole == 1 else f"{whole} minutes"

@@ -210,7 +210,7 @@ def test_no_discharge_before_the_observation_criteria_are_met():
     episode.observe(ObservationRecord(at=later(85), by="nurse-ade", pulse_bpm=72))
     with pytest.raises(DischargeNotReady, match="observed for 20 minutes"):
         episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(80), "nurse-ade", on=TODAY)
-    with pytest.raises(DischargeNotReady, match="facial_nerve_screen"):
+    with pytest.raises(DischargeNotReady, match="facial nerve screen"):
         episode.discharge_patient(POLICY, {**ALL_CRITERIA, Criterion.FACIAL_NERVE_SCREEN: False}, "2026.1",
                                   later(100), "nurse-ade", on=TODAY)
     episode.discharge_patient(POLICY, ALL_CRITERIA, "2026.1", later(100), "nurse-ade", on=TODAY)
@@ -362,3 +362,11 @@ def test_an_adverse_event_is_updated_to_resolved_with_its_outcome():
     assert (done.outcome, done.resolved_on, done.treatment) == (Outcome.RESOLVED, TODAY + timedelta(9),
                                                                 "cold compresses")
     assert episode.adverse_events[0].id == done.id and done.recorded_by == "n"
+
+
+def test_discharge_refusals_read_as_words():
+    """Issue 14: "1 minutes" and raw codes ("facial_nerve_screen_symmetric") in what a clinician reads."""
+    from threadlift.clinic.discharge import discharge_problems
+
+    problems = discharge_problems(NOON, [], {}, NOON + timedelta(minutes=1, seconds=20), POLICY)
+    assert problems[0].startswith("observed for 1 minute;") and "facial nerve screen symmetric" in problems[-1]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from threadlift.services.people import staff_names
 from threadlift.services.types import DomainError, Permission, User, allowed
 from threadlift.web.csrf import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, csrf_valid, same_origin
 from threadlift.web.deps import get_services, request_user
-from threadlift.web.messages import plain_error, sentence
+from threadlift.web.messages import DATE_FORMAT, minutes, plain_error, sentence
 
 COOKIE = SESSION_COOKIE
 
@@ -43,6 +43,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["words"] = lambda value: str(value).replace("_", " ")
     env.filters["mm"] = lambda value: "" if value is None else f"{value:.1f} mm"
+    env.filters["minutes"] = minutes
     return env
 
 
@@ -77,8 +78,16 @@ class Page:
         """For pages that show a form before any service is called: refuse it to roles that could not use it."""
         require(self.user, Permission(permission))
 
-    def local(self, moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    def local(self, moment: datetime | None, fmt: str = DATE_FORMAT + " %H:%M") -> str:
         return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
+
+    def day(self, value: date | datetime | None) -> str:
+        """A day in the one format of every page; a moment as the clinic's day."""
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return self.local(value, DATE_FORMAT)
+        return value.strftime(DATE_FORMAT)
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.update(page=self, user=self.user, csrf=self.csrf, now=self.services.clock(),
