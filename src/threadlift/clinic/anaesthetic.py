@@ -62,6 +62,8 @@ class InjectionEntry(BaseModel):
     site: str | None = Field(default=None, max_length=80)
     override_reason: OverrideReason | None = Field(
         default=None, description="why the maximum dose may be passed (PRO-04); a second clinician confirms it")
+    given_at: datetime | None = Field(default=None, description="when it was given, if recorded afterwards "
+                                      "(not later than now, not before the procedure began); default: now")
 
 
 class Injection(InjectionEntry):
@@ -70,6 +72,11 @@ class Injection(InjectionEntry):
     at: datetime
     given_by: str
     override_confirmed_by: str | None = None  # the second clinician, for a dose over the maximum
+
+    @property
+    def happened_at(self) -> datetime:
+        """When it was given (``at`` is when it was entered)."""
+        return self.given_at or self.at
 
     @property
     def mg(self) -> float:

@@ -23,11 +23,13 @@ class ObservationEntry(BaseModel):
     expanding_swelling: bool = False
     last_symptoms: bool = False  # perioral numbness, tinnitus, metallic taste, agitation (§4.2 LAST)
     note: str | None = Field(default=None, max_length=1000)
+    observed_at: datetime | None = Field(default=None, description="when it was observed, if recorded afterwards "
+                                         "(not later than now, not before the procedure began); default: now")
 
     @property
     def is_empty(self) -> bool:
         """Nothing measured, found or noted: a form sent blank."""
-        entered = self.model_dump(include=set(ObservationEntry.model_fields))
+        entered = self.model_dump(include=set(ObservationEntry.model_fields) - {"observed_at"})
         return not any(value not in (None, False, "") for value in entered.values())
 
 

@@ -58,6 +58,7 @@ from threadlift.clinic.procedure import (
 from threadlift.clinic.ratings import AssessmentEntry
 from threadlift.clinic.suitability import Override, SuitabilityResult
 from threadlift.clinic.threads import ThreadLot
+from threadlift.clinic.when import check_moment
 
 
 class State(StrEnum):
@@ -287,6 +288,8 @@ class Episode(BaseModel):
 
     def inject(self, patient: Patient, policy: ClinicPolicy, injection: Injection) -> DoseStatus:
         record = self._open_procedure()
+        check_moment(injection.given_at, what="the time it was given", entered=injection.at,
+                     not_before=record.started_at)
         missing = record.missing(REQUIRED_BEFORE_INJECTION)
         if missing:
             raise InvalidInput("confirm the lipid-emulsion (LAST) kit is in the room before injecting (PRO-05 "
@@ -392,6 +395,9 @@ class Episode(BaseModel):
 
     def observe(self, observation: ObservationRecord) -> None:
         self._require(State.OBSERVATION, action="record an observation")
+        assert self.procedure is not None
+        check_moment(observation.observed_at, what="the time it was observed", entered=observation.at,
+                     not_before=self.procedure.started_at)
         if observation.is_empty:
             raise InvalidInput("nothing was filled in: record at least one observation (pulse, blood pressure, pain, "
                                "a finding or a note)", rule="observation")

@@ -370,3 +370,15 @@ def test_discharge_refusals_read_as_words():
 
     problems = discharge_problems(NOON, [], {}, NOON + timedelta(minutes=1, seconds=20), POLICY)
     assert problems[0].startswith("observed for 1 minute;") and "facial nerve screen symmetric" in problems[-1]
+
+
+def test_an_injection_recorded_afterwards_keeps_when_it_was_given_beside_when_it_was_entered():
+    episode = in_procedure()  # started at later(10)
+    given = dict(concentration_percent=1, volume_ml=2, with_adrenaline=True, given_by="dr-hale", at=later(45))
+    with pytest.raises(InvalidInput, match="later than now"):
+        episode.inject(PATIENT, POLICY, Injection(**given, given_at=later(46)))
+    with pytest.raises(InvalidInput, match="before the procedure began"):
+        episode.inject(PATIENT, POLICY, Injection(**given, given_at=later(5)))
+    episode.inject(PATIENT, POLICY, Injection(**given, given_at=later(30)))
+    [recorded] = episode.procedure.injections
+    assert (recorded.happened_at, recorded.at) == (later(30), later(45))

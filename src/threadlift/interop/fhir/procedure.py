@@ -202,7 +202,7 @@ def _anaesthetic(ctx: Context, episode: Episode, record: ProcedureRecord, refs: 
         administration: Resource = {
             "resourceType": "MedicationAdministration", "id": rid("MedicationAdministration", episode.id, i), **common,
             "medication": {"concept": concept("local-anaesthetic", injection.agent.value, name)},
-            "occurenceDateTime": instant(injection.at), "recorded": instant(injection.at),
+            "occurenceDateTime": instant(injection.happened_at), "recorded": instant(injection.at),
             "performer": [{"actor": {"reference": ctx.practitioner_ref(injection.given_by)}}] + (
                 [{"function": text_concept("second clinician confirming the dose over the maximum (PRO-04)"),
                   "actor": {"reference": ctx.practitioner_ref(injection.override_confirmed_by)}}]

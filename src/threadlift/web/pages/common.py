@@ -81,6 +81,17 @@ class Page:
     def local(self, moment: datetime | None, fmt: str = DATE_FORMAT + " %H:%M") -> str:
         return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
 
+    def clinic_time(self, text: str | None) -> str | None:
+        """A time typed in a form (``datetime-local``: the clinic's wall clock, no zone) as an ISO instant with
+        the clinic's zone; a value that is not a time is passed on, for the form's own error."""
+        if not text:
+            return None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        return (moment if moment.tzinfo else moment.replace(tzinfo=self.zone)).isoformat()
+
     def day(self, value: date | datetime | None) -> str:
         """A day in the one format of every page; a moment as the clinic's day."""
         if value is None:

@@ -47,6 +47,7 @@ def observe(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
     try:
         entry = ObservationEntry.model_validate({**filled(values, OBSERVATION_FIELDS),
+                                                 "observed_at": page.clinic_time(values.get("observed_at")),
                                                  **{flag: ticked(values, flag) for flag in OBSERVATION_FLAGS}})
         aftercare.observe(page.services, page.user, RecordObservation(episode_id=episode_id, observation=entry))
     except ValidationError as error:

@@ -43,7 +43,7 @@ from threadlift.web.pages.routing import page_router
 
 router = page_router()
 USUAL_PROCEDURE_MINUTES = 60  # "about an hour" (thread-lift-clinical.md §4.1)
-INJECTION_FIELDS = ("concentration_percent", "volume_ml", "site", "override_reason")
+INJECTION_FIELDS = ("concentration_percent", "volume_ml", "site", "override_reason", "given_at")
 PLACEMENT_FIELDS = ("lot_id", "area", "side", "vector", "entry_to_exit_mm")
 ANCHORED = {"yes": True, "no": False}
 
@@ -98,7 +98,8 @@ def tick(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
 def inject(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
     try:
-        entry = InjectionEntry.model_validate({**filled(values, INJECTION_FIELDS),
+        fields = filled(values, INJECTION_FIELDS)
+        entry = InjectionEntry.model_validate({**fields, "given_at": page.clinic_time(fields["given_at"]),
                                                "with_adrenaline": ticked(values, "with_adrenaline")})
         procedure.inject(page.services, page.user, RecordInjection(episode_id=episode_id, injection=entry))
     except ValidationError as error:
