@@ -176,6 +176,11 @@ ROUTES: dict[str, Permission | Open] = {
     "POST /api/episodes/{episode_id}/procedure/injections/held/{pending_id}/confirm": P.OVERRIDE,
     "DELETE /api/episodes/{episode_id}/procedure/injections/held/{pending_id}": P.PROCEDURE_ASSIST,
     "POST /episodes/{episode_id}/procedure/injections/held/{pending_id}/{action}": P.PROCEDURE_ASSIST,
+    # issue 14: corrections (the use case checks the kind's own permission: adverse events need adverse:write)
+    "POST /api/episodes/{episode_id}/entered-in-error": P.PROCEDURE_ASSIST,
+    "POST /episodes/{episode_id}/entered-in-error": P.PROCEDURE_ASSIST,
+    "POST /api/episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,
+    "POST /episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,
     "GET /dashboard/portal": P.EPISODE_STATUS_READ,
     "GET /patients/{patient_id}/portal": P.DEMOGRAPHICS_READ,
     "POST /patients/{patient_id}/portal/invite": P.DEMOGRAPHICS_WRITE,
