@@ -111,7 +111,7 @@ def update_adverse_event(svc: Services, actor: User, command: UpdateAdverseEvent
         if command.progress.resolved_on is not None:
             check_day(command.progress.resolved_on, what="the day it resolved", today=today)
         event = episode.update_adverse_event(command.index, command.progress)
-        return view_of_event(event, episode, svc.policy, today)
+        return view_of_event(svc, event, episode)
 
     return change_episode(svc, actor, command.episode_id, Permission.ADVERSE_WRITE, "adverse_event_update", change,
                           index=command.index, outcome=command.progress.outcome.value)

@@ -332,12 +332,14 @@ def test_an_entry_entered_in_error_stays_on_the_record_and_no_longer_counts():
 
     episode = in_procedure()
     thread_lot = lot()
-    episode.place_thread(thread_lot, placement(thread_lot, planned_thread="L-jawline-1"), later(50), "dr-hale")
+    episode.place_thread(thread_lot, placement(thread_lot, planned_thread="L-jawline-1"), later(50), "dr-hale",
+                         on=TODAY)
     wrong = ErrorEntry(kind=EntryKind.THREAD, index=0, reason="Recorded on the wrong patient's chart")
     episode.mark_entered_in_error(wrong, "dr-hale", later(52))
     assert len(episode.procedure.threads) == 1 and episode.placed_threads() == []
     # the planned thread may now be recorded as it was placed
-    episode.place_thread(thread_lot, placement(thread_lot, planned_thread="L-jawline-1"), later(53), "dr-hale")
+    episode.place_thread(thread_lot, placement(thread_lot, planned_thread="L-jawline-1"), later(53), "dr-hale",
+                         on=TODAY)
     with pytest.raises(InvalidInput, match="already marked"):
         episode.mark_entered_in_error(wrong, "dr-osei", later(54))
     with pytest.raises(ValidationError, match="at least 10 characters"):
