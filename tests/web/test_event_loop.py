@@ -85,7 +85,9 @@ def test_a_photo_being_analysed_does_not_hold_up_another_clients_page(site: tupl
     print(f"upload {upload_s * 1000:.0f} ms; page usually {statistics.median(usual) * 1000:.0f} ms, during the "
           f"upload {statistics.median(overlapping) * 1000:.0f} ms (worst {max(overlapping) * 1000:.0f} ms, "
           f"{len(overlapping)} loads)")
-    assert max(overlapping) < 0.6 * upload_s, (max(overlapping), upload_s)
+    # All loads but the slowest: one load may meet a stall of the machine's own (seen once in a suite run on
+    # 2 cores: 374 ms of a 569 ms upload); a blocked loop would hold up every load made during the analysis.
+    assert sorted(overlapping)[-2] < 0.6 * upload_s, (sorted(overlapping), upload_s)
     assert statistics.median(overlapping) < 3 * statistics.median(usual) + 0.05, (
         f"page {statistics.median(overlapping) * 1000:.0f} ms during the upload against "
         f"{statistics.median(usual) * 1000:.0f} ms usually")
