@@ -22,10 +22,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from threadlift.services import idempotency
 from threadlift.services.base import Services
+from threadlift.services.photos import MAX_UPLOAD_BYTES
 from threadlift.web.pages.common import COOKIE
 
 FORM_FIELD = "form_token"
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+# A body larger than any request the routes accept is not held in memory: it streams on to the route,
+# which refuses it, and is not an idempotent request.
+_MOST_BODY_BYTES = MAX_UPLOAD_BYTES + 2**20
 _MULTIPART_FIELD = re.compile(rb'name="' + FORM_FIELD.encode() + rb'"\r\n\r\n([A-Za-z0-9_.:-]{8,128})\r\n')
 _NEVER = ("/login", "/logout", "/api/auth/", "/portal/")
 
@@ -40,10 +44,13 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        body = await _body(receive)
-        key, session = _key_of(scope["path"], headers, body)
+        if scope["path"].startswith("/api/") and "idempotency-key" not in headers:
+            await self.app(scope, receive, send)
+            return
+        body, whole = await _body(receive)
+        key, session = _key_of(scope["path"], headers, body) if whole else (None, None)
         if key is None or session is None:
-            await self.app(scope, _replay_body(body, receive), send)
+            await self.app(scope, _replay_body(body, receive, more=not whole), send)
             return
         if not _KEY.match(key):
             await JSONResponse({"detail": "an Idempotency-Key is 8 to 128 letters, digits or . _ : -"},
@@ -105,17 +112,22 @@ def _key_of(path: str, headers: dict[str, str], body: bytes) -> tuple[str | None
     return None, None
 
 
-async def _body(receive: Receive) -> bytes:
-    chunks = []
+async def _body(receive: Receive) -> tuple[bytes, bool]:
+    """The request's body, and whether it is whole (reading stops past ``_MOST_BODY_BYTES``)."""
+    chunks, size = [], 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
         if not message.get("more_body"):
-            return b"".join(chunks)
+            return b"".join(chunks), True
+        if size > _MOST_BODY_BYTES:
+            return b"".join(chunks), False
 
 
-def _replay_body(body: bytes, receive: Receive) -> Receive:
-    """The body read already, then the connection's own messages (a disconnect)."""
+def _replay_body(body: bytes, receive: Receive, more: bool = False) -> Receive:
+    """The body read already (``more``: only its start), then the connection's own messages."""
     sent = False
 
     async def replay() -> Message:
@@ -123,6 +135,6 @@ def _replay_body(body: bytes, receive: Receive) -> Receive:
         if sent:
             return await receive()
         sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": more}
 
     return replay
