@@ -39,7 +39,9 @@ def scoped_key(session: str, key: str) -> str:
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+    digest = hashlib.sha256(f"{method} {path}\n".encode())
+    digest.update(body)  # not concatenated: a photo form's body is not copied to be hashed
+    return digest.hexdigest()
 
 
 def begin(svc: Services, key: str, print_: str) -> Answer | None:
