@@ -107,7 +107,7 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
             episode = seed.episode_at(stage, rng, person, lots, clinician=clinician.id, nurse=nurse.id, start=start,
                                       policy=svc.policy, marking_map=marking_map, timezone=svc.settings.timezone)
             if stage in (State.FOLLOW_UP, State.DISCHARGED) and index % 3 == 0:
-                _adverse_event(episode, rng, serious=stage is State.FOLLOW_UP and index == 0)
+                _adverse_event(svc, episode, rng, serious=stage is State.FOLLOW_UP and index == 0)
             with svc.uow() as uow:
                 uow.patients.add(person)
                 uow.episodes.add(episode)
@@ -140,10 +140,10 @@ def _lots(rng: random.Random, today: date) -> list[ThreadLot]:
     return lots
 
 
-def _adverse_event(episode: Episode, rng: random.Random, *, serious: bool) -> None:
+def _adverse_event(svc: Services, episode: Episode, rng: random.Random, *, serious: bool) -> None:
     assert episode.procedure is not None
     used = episode.procedure.threads
-    started = episode.procedure.started_at.date()
+    started = svc.date_of(episode.procedure.started_at)  # the clinic's date, not UTC's
     if serious:
         event = AdverseEvent(type=EventType.INFECTION, area=used[0].area, side=used[0].side.value,
                              onset_on=started + timedelta(days=9), severity=2, serious=True,

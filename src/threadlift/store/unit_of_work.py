@@ -61,7 +61,6 @@ def conflict(error: IntegrityError) -> Conflict | RecordLocked:
         what = f"{table} ({', '.join(columns)})" if table else "a stored record"
         words = f"this clashes with {what} already stored; reload and try again"
     return Conflict(words)
-  # re-entrant: a nested unit in one thread times out instead of hanging
 
 
 class SqlUnitOfWork:

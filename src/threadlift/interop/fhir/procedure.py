@@ -109,8 +109,8 @@ def _lot(ctx: Context, use: ThreadUse) -> ThreadLot:
         return known
     # A lot missing from stock (never in practice: lots are not deleted): its details as copied at use.
     return ThreadLot(id=use.lot_id, product=use.product, material=use.material, design=use.design, gauge=use.gauge,
-                     length_mm=use.length_mm, lot=use.lot, expiry=use.at.date(), quantity_received=1,
-                     received_on=use.at.date())
+                     length_mm=use.length_mm, lot=use.lot, expiry=ctx.local_date(use.at), quantity_received=1,
+                     received_on=ctx.local_date(use.at))
 
 
 def procedure_resources(ctx: Context, episode: Episode, refs: dict[str, dict[str, str]]) -> None:
