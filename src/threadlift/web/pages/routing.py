@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from threadlift.services.types import DomainError, NotFound, PermissionDenied, PhotoError
 from threadlift.web.access import CrossSiteRefused, LoginRequired
 from threadlift.web.errors import audit_refusal
+from threadlift.web.messages import plain_error, sentence
 from threadlift.web.pages.common import CsrfRejected, domain_message, templates
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,29 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
     return templates.TemplateResponse(request, "error.html", {"title": title, "message": message, "user": None,
                                                               "csrf": None, "page": None},
                                       status_code=status, headers={"Cache-Control": "no-store"})
+
+
+ErrorPage = Callable[[Request, int, str, str], Response]
+
+
+def _plain(errors: Sequence[Any]) -> str:
+    return "; ".join(sentence(plain_error(e)) for e in errors)
+
+
+def refusal_page(request: Request, error: Exception, page: ErrorPage) -> Response | None:
+    """The answer, drawn by ``page``, to a refusal every family of pages (staff, portal) shares; None for
+    an exception that is not one."""
+    if isinstance(error, NotFound):
+        return page(request, 404, "Not found", domain_message(error))
+    if isinstance(error, DomainError):
+        return page(request, 409, "Not possible now", domain_message(error))
+    if isinstance(error, ValidationError):
+        return page(request, 422, "Check the form", _plain(error.errors()))
+    if isinstance(error, RequestValidationError):
+        if any(e["loc"] and e["loc"][0] == "path" for e in error.errors()):
+            return page(request, 404, "Not found", "There is no such page; check the address.")
+        return page(request, 422, "Check the request", _plain(error.errors()))
+    return None
 
 
 class PageRoute(APIRoute):
@@ -45,18 +69,12 @@ class PageRoute(APIRoute):
             except PermissionDenied as error:
                 await audit_refusal(request, error)
                 return error_page(request, 403, "Not allowed", domain_message(error))
-            except NotFound as error:
-                return error_page(request, 404, "Not found", domain_message(error))
-            except DomainError as error:
-                return error_page(request, 409, "Not possible now", domain_message(error))
             except PhotoError as error:
                 return error_page(request, 422, "Photo not usable", f"{error.message} [{error.code}]")
-            except ValidationError as error:
-                return error_page(request, 422, "Check the form", "; ".join(e["msg"] for e in error.errors()))
-            except RequestValidationError as error:
-                if any(e["loc"] and e["loc"][0] == "path" for e in error.errors()):
-                    return error_page(request, 404, "Not found", "There is no such page; check the address.")
-                return error_page(request, 422, "Check the request", "; ".join(e["msg"] for e in error.errors()))
+            except (DomainError, ValidationError, RequestValidationError) as error:
+                answer = refusal_page(request, error, error_page)
+                assert answer is not None
+                return answer
 
         return route
 

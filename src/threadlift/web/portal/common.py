@@ -23,10 +23,11 @@ from pydantic import ValidationError
 from threadlift.services import portal
 from threadlift.services.base import Services
 from threadlift.services.portal import PortalPatient
-from threadlift.services.types import DomainError, NotFound
+from threadlift.services.types import DomainError
 from threadlift.web import csrf
 from threadlift.web.deps import get_services, local_read
-from threadlift.web.pages.common import domain_message, templates
+from threadlift.web.pages.common import templates
+from threadlift.web.pages.routing import refusal_page
 
 COOKIE = "threadlift_portal"
 PATH = "/portal"
@@ -130,16 +131,10 @@ class PortalRoute(APIRoute):
             except PortalCsrfRejected:
                 return error_page(request, 403, "Request refused", "This form was sent without its security token "
                                   "or from another site. Reload the page and try again.")
-            except NotFound as error:
-                return error_page(request, 404, "Not found", domain_message(error))
-            except DomainError as error:
-                return error_page(request, 409, "Not possible now", domain_message(error))
-            except ValidationError as error:
-                return error_page(request, 422, "Check the form", "; ".join(e["msg"] for e in error.errors()))
-            except RequestValidationError as error:
-                if any(e["loc"] and e["loc"][0] == "path" for e in error.errors()):
-                    return error_page(request, 404, "Not found", "There is no such page; check the address.")
-                return error_page(request, 422, "Check the request", "; ".join(e["msg"] for e in error.errors()))
+            except (DomainError, ValidationError, RequestValidationError) as error:
+                answer = refusal_page(request, error, error_page)
+                assert answer is not None
+                return answer
 
         return route
 
