@@ -16,6 +16,7 @@ from typing import Any, Self
 from uuid import UUID
 
 from tests.helpers.records import Clock
+from threadlift.clinic.appointments import Appointment, AppointmentStatus
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.errors import NotFound, RecordLocked
@@ -64,6 +65,7 @@ class Database:
     sessions: dict[str, tuple[str, datetime, datetime]] = field(default_factory=dict)  # token -> user, seen, ends
     audit: list[AuditEntry] = field(default_factory=list)
     lifts: dict[tuple[str, str, str], AreaLift] = field(default_factory=dict)  # (after photo, area, side)
+    appointments: dict[UUID, Appointment] = field(default_factory=dict)
 
 
 def _digest(password: str) -> str:
@@ -134,6 +136,39 @@ class FakeEpisodes:
                                rule="concurrent_change")
         self.db.episodes[episode.id] = (episode.model_copy(deep=True), version + 1)
         self.read[episode.id] = version + 1
+
+
+class FakeAppointments:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def lock_diary(self) -> None:
+        pass  # one unit at a time
+
+    def add(self, appointment: Appointment) -> None:
+        self.db.appointments[appointment.id] = appointment.model_copy(deep=True)
+
+    save = add
+
+    def get(self, appointment_id: UUID | str) -> Appointment:
+        found = self.db.appointments.get(UUID(str(appointment_id)))
+        if found is None:
+            raise NotFound(f"no appointment {appointment_id}")
+        return found.model_copy(deep=True)
+
+    def _sorted(self, keep: Any) -> list[Appointment]:
+        return sorted((a.model_copy(deep=True) for a in self.db.appointments.values() if keep(a)),
+                      key=lambda a: a.starts_at)
+
+    def between(self, start: datetime, end: datetime, *, booked_only: bool = False) -> list[Appointment]:
+        return self._sorted(lambda a: a.starts_at < end and a.ends_at > start
+                            and (not booked_only or a.status is AppointmentStatus.BOOKED))
+
+    def for_episode(self, episode_id: UUID | str) -> list[Appointment]:
+        return self._sorted(lambda a: a.episode_id == UUID(str(episode_id)))
+
+    def for_patient(self, patient_id: UUID | str) -> list[Appointment]:
+        return self._sorted(lambda a: a.patient_id == UUID(str(patient_id)))
 
 
 class FakeLots:
@@ -427,6 +462,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self.working)
         self.registers = FakeRegisters(self.working)
         self.audit = FakeAudit(self.working)
+        self.appointments = FakeAppointments(self.working)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

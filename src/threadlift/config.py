@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +78,9 @@ SETTINGS = (
     SettingInfo("THREADLIFT_CHECKIN_HOURS", "hours after the procedure when patients are asked to check in "
                 "(comma-separated, 1-2160)"),
     SettingInfo("THREADLIFT_CHECKIN_WINDOW_HOURS", "hours a check-in stays open before answers count as late (1-168)"),
+    SettingInfo("THREADLIFT_ROOMS", "the rooms follow-up appointments are booked in (comma-separated)"),
+    SettingInfo("THREADLIFT_CLINIC_HOURS", "when appointments may be booked, each day, on the clinic's "
+                "clock (HH:MM-HH:MM)"),
     SettingInfo("THREADLIFT_DURABILITY_THRESHOLD_MM", "outcome statistics: a lift lasts while it measures at least "
                 "this many mm (0.1-20, default 1.0)"),
     SettingInfo("THREADLIFT_OUTCOME_MIN_PATIENTS", "outcome statistics: figures on fewer patients are withheld "
@@ -125,6 +130,8 @@ class Settings:
     on_call_email: str | None = None  # the clinician on call (red-flag check-ins)
     check_in_hours: tuple[int, ...] = (48, 168)  # issue 17 §4: 48 hours and 7 days after the procedure
     check_in_window_hours: int = 24
+    rooms: tuple[str, ...] = ("Room 1", "Room 2")  # where follow-up appointments are booked
+    clinic_hours: tuple[time, time] = (time(8, 0), time(20, 0))  # when they may be booked, on the clinic's clock
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -163,7 +170,7 @@ class Settings:
                    clinic_name=env.get("THREADLIFT_CLINIC_NAME", "").strip() or cls.clinic_name,
                    clinic_phone=env.get("THREADLIFT_CLINIC_PHONE", "").strip() or None,
                    fhir_base_url=env.get("THREADLIFT_FHIR_BASE_URL", "").strip() or cls.fhir_base_url,
-                   policy_overrides=_outcome_settings(env), **_mail_settings(env))
+                   policy_overrides=_outcome_settings(env), **_mail_settings(env), **_diary_settings(env))
 
     @property
     def policy(self) -> ClinicPolicy:
@@ -210,6 +217,31 @@ def _mail_settings(env: dict[str, str]) -> dict[str, Any]:
         values["mail_from"] = env["THREADLIFT_MAIL_FROM"].strip()
     if hours:
         values["check_in_hours"] = hours
+    return values
+
+
+def _diary_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The rooms and hours follow-up appointments are booked in, when set."""
+    values: dict[str, Any] = {}
+    rooms_text = env.get("THREADLIFT_ROOMS", "").strip()
+    if rooms_text:
+        rooms = tuple(dict.fromkeys(part.strip() for part in rooms_text.split(",") if part.strip()))
+        if not rooms or any(len(room) > 40 for room in rooms):
+            raise ConfigurationError("THREADLIFT_ROOMS must name the rooms, separated by commas, each at most 40 "
+                                     f"characters, e.g. Room 1,Room 2 (it is {rooms_text!r})")
+        values["rooms"] = rooms
+    hours_text = env.get("THREADLIFT_CLINIC_HOURS", "").strip()
+    if hours_text:
+        found = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", hours_text)
+        try:
+            opens, closes = (time(int(found[1]), int(found[2])), time(int(found[3]), int(found[4]))) if found \
+                else (time(1), time(0))
+        except ValueError:
+            opens, closes = time(1), time(0)
+        if opens >= closes:
+            raise ConfigurationError("THREADLIFT_CLINIC_HOURS must be the opening and closing times on the clinic's "
+                                     f"clock, e.g. 08:00-20:00 (it is {hours_text!r})")
+        values["clinic_hours"] = (opens, closes)
     return values
 
 
@@ -359,6 +391,8 @@ def describe_settings(settings: Settings) -> list[SettingRow]:
         "THREADLIFT_ONCALL_EMAIL": settings.on_call_email or "(none: red flags show on the dashboard only)",
         "THREADLIFT_CHECKIN_HOURS": ",".join(map(str, settings.check_in_hours)),
         "THREADLIFT_CHECKIN_WINDOW_HOURS": str(settings.check_in_window_hours),
+        "THREADLIFT_ROOMS": ",".join(settings.rooms),
+        "THREADLIFT_CLINIC_HOURS": "-".join(t.strftime("%H:%M") for t in settings.clinic_hours),
         "THREADLIFT_DURABILITY_THRESHOLD_MM": f"{settings.policy.durability_threshold_mm:g}",
         "THREADLIFT_OUTCOME_MIN_PATIENTS": str(settings.policy.outcome_min_patients),
     }

@@ -49,7 +49,8 @@ def test_every_route_answers_every_role_as_the_table_says(clinic: Clinic):
            "after_id": str(after), "consent_id": consent, "user_id": clinic.user("admin").id,  # own: not deactivated
            "lot_number": "PDO-2026-A1", "index": "0", "kind": "aftercare", "version": "v1", "picture": "after",
            "action": "withdraw", "which": "gais", "fmt": "png",
-           **{name: str(uuid4()) for name in ("pending_id", "draft_id", "message_id", "check_in_id", "token")}}
+           **{name: str(uuid4()) for name in ("pending_id", "draft_id", "message_id", "check_in_id", "token",
+                                              "appointment_id")}}
     browser = TestClient(clinic.client.app, follow_redirects=False)  # no cookie jar: each request says who
     routes = sorted({key for key, _ in app_routes(browser.app)})  # type: ignore[arg-type]
     assert routes == sorted(ROUTES), "every route has one entry in web/access.py ROUTES, and only routes do"

@@ -35,3 +35,13 @@ def latest_date_anywhere(moment: datetime | None = None) -> date:
     """The latest calendar date on Earth at ``moment`` (default: now): a date after it is in the future
     for every clinic, whatever its zone. For a check that has no clinic (a schema's bound)."""
     return ((moment or datetime.now(UTC)).astimezone(UTC) + LATEST_UTC_OFFSET).date()
+
+
+def clinic_moment(day: date, at: time, timezone: str) -> datetime:
+    """The instant of the clinic's wall-clock time ``at`` on ``day`` (a booked appointment's start). A time
+    the clocks skip (the hour lost when summer time begins) is refused: no appointment can start then."""
+    moment = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone(timezone))
+    if moment.astimezone(UTC).astimezone(zone(timezone)).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise ValueError(f"{at.strftime('%H:%M')} does not exist on {day.isoformat()} in the clinic's time zone "
+                         "(the clocks go forward then); choose another time")
+    return moment

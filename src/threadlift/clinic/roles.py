@@ -29,6 +29,8 @@ class Permission(StrEnum):
     PHOTO_WRITE = "photo:write"
     FOLLOW_UP_SCHEDULE_READ = "follow_up_schedule:read"
     FOLLOW_UP_WRITE = "follow_up:write"
+    APPOINTMENTS_BOOK = "appointments:book"  # book, reschedule, cancel a follow-up appointment; record a no-show
+    DIARY_READ = "diary:read"  # the appointment diary: patient, time, clinician, room; no clinical content
     ADVERSE_WRITE = "adverse:write"
     REGISTER_READ = "register:read"  # complications register, lot recall
     OUTCOMES_READ = "outcomes:read"  # the clinic's outcome statistics, per thread, area and clinician (issue 18)
@@ -56,6 +58,7 @@ _DOCUMENTS = {
     Permission.MEDICAL_READ, Permission.MEASUREMENTS_WRITE, Permission.PHOTO_READ, Permission.PHOTO_WRITE,
     Permission.PROCEDURE_ASSIST, Permission.FOLLOW_UP_SCHEDULE_READ, Permission.FOLLOW_UP_WRITE,
     Permission.ADVERSE_WRITE, Permission.REGISTER_READ, Permission.LOTS_READ, Permission.LOTS_WRITE,
+    Permission.APPOINTMENTS_BOOK, Permission.DIARY_READ,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -65,7 +68,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                             Permission.RECORD_EXPORT, Permission.OUTCOMES_READ}),
     Role.NURSE: frozenset(_DOCUMENTS),
     Role.RECEPTION: frozenset({Permission.DEMOGRAPHICS_READ, Permission.DEMOGRAPHICS_WRITE,
-                               Permission.EPISODE_STATUS_READ, Permission.FOLLOW_UP_SCHEDULE_READ}),
+                               Permission.EPISODE_STATUS_READ, Permission.FOLLOW_UP_SCHEDULE_READ,
+                               Permission.APPOINTMENTS_BOOK, Permission.DIARY_READ}),
     Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.DEMOGRAPHICS_READ,
                            Permission.EPISODE_STATUS_READ, Permission.LOTS_READ, Permission.RECORD_EXPORT,
                            Permission.SUBJECT_ACCESS, Permission.OUTCOMES_READ}),
@@ -92,6 +96,10 @@ REASONS: dict[Permission, str] = {
     Permission.PHOTO_WRITE: "taking standard photos: the clinical team",
     Permission.FOLLOW_UP_SCHEDULE_READ: "who is due when: reception books, the clinical team sees them",
     Permission.FOLLOW_UP_WRITE: "a follow-up visit documented by whoever sees the patient",
+    Permission.APPOINTMENTS_BOOK: "booking, moving and cancelling follow-up appointments (with a reason), and "
+                                  "no-shows: reception and the clinical team",
+    Permission.DIARY_READ: "the day's and week's appointments (patient, time, clinician, room), no clinical "
+                           "content: reception and the clinical team",
     Permission.ADVERSE_WRITE: "any clinical member of staff reports a complication",
     Permission.REGISTER_READ: "complications and lot recipients with names: the clinical team, not the "
                               "administrator",

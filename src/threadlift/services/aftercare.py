@@ -17,6 +17,7 @@ from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.clinic.when import check_day
+from threadlift.services.appointments import follow_up_recorded
 from threadlift.services.base import Services, record, require
 from threadlift.services.commands import (
     AssessFollowUp,
@@ -74,9 +75,14 @@ def _discharge(svc: Services, actor: User, episode: Episode, decision: Discharge
 def complete_follow_up(svc: Services, actor: User, command: CompleteFollowUp) -> FollowUp:
     """Record how a follow-up went; with GAIS and the patient's report of the effect when it took place."""
     outcome = command.outcome
-    return change_episode(svc, actor, command.episode_id, Permission.FOLLOW_UP_WRITE, "follow_up",
-                          lambda uow, e: e.complete_follow_up(command.index, outcome.status, svc.clock(), actor.id,
-                                                              outcome.note, outcome.assessment),
+
+    def change(uow: UnitOfWork, episode: Episode) -> FollowUp:
+        done = episode.complete_follow_up(command.index, outcome.status, svc.clock(), actor.id, outcome.note,
+                                          outcome.assessment)
+        follow_up_recorded(uow, svc, actor, episode.id, command.index, outcome.status)  # its booked appointment
+        return done
+
+    return change_episode(svc, actor, command.episode_id, Permission.FOLLOW_UP_WRITE, "follow_up", change,
                           index=command.index, rated=outcome.assessment is not None)
 
 

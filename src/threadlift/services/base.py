@@ -7,10 +7,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from threadlift.clinic.dates import clinic_date, start_of_day
+from threadlift.clinic.dates import clinic_date, clinic_moment, start_of_day, zone
 from threadlift.clinic.errors import DomainError
 from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
@@ -88,6 +88,14 @@ class Services:
     def start_of(self, day: date) -> datetime:
         """The instant the clinic's ``day`` begins."""
         return start_of_day(day, self.settings.timezone)
+
+    def moment(self, day: date, at: time) -> datetime:
+        """The instant of the clinic's wall-clock time ``at`` on its ``day`` (ValueError: a time the clocks skip)."""
+        return clinic_moment(day, at, self.settings.timezone)
+
+    def wall_clock(self, moment: datetime) -> datetime:
+        """``moment`` on the clinic's clock (its time zone)."""
+        return moment.astimezone(zone(self.settings.timezone))
 
     def uow(self, *, read_only: bool = False, logs_reads: bool = False) -> UnitOfWork:
         """A unit of work. ``logs_reads``: it changes nothing but the audit trail (a read being logged)."""

@@ -21,6 +21,7 @@ from pydantic.dataclasses import dataclass
 
 from threadlift.clinic.adverse import AdverseEventReport, EventProgress
 from threadlift.clinic.anaesthetic import InjectionEntry
+from threadlift.clinic.appointments import Booking, Cancelling, Rescheduling
 from threadlift.clinic.consent import ConsentDocument, ConsentSignature, PhotoConsentGrant, PhotoConsentWithdrawal
 from threadlift.clinic.consultation import ConsultationEntry
 from threadlift.clinic.corrections import ErrorEntry
@@ -218,6 +219,35 @@ class CloseEpisode:
 class MarkEnteredInError:
     episode_id: UUID
     entry: ErrorEntry
+
+
+# -- follow-up appointments ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookAppointment:
+    """A follow-up window of ``episode_id`` booked; ``patient_id`` must be the episode's patient."""
+
+    episode_id: UUID
+    patient_id: UUID
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class RescheduleAppointment:
+    appointment_id: UUID
+    rescheduling: Rescheduling
+
+
+@dataclass(frozen=True)
+class CancelAppointment:
+    appointment_id: UUID
+    cancelling: Cancelling
+
+
+@dataclass(frozen=True)
+class RecordNoShow:
+    appointment_id: UUID
 
 
 # -- stock and photos -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+from threadlift.clinic.appointments import Appointment
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
@@ -60,6 +61,25 @@ class EpisodeRepository(Protocol):
     def save(self, episode: Episode, *, expected_version: int | None = None) -> None:
         """Write the aggregate back; raises RecordLocked if it changed since it was read."""
         ...
+
+
+class AppointmentRepository(Protocol):
+    """Booked follow-up appointments; never deleted (a cancellation is a status)."""
+
+    def lock_diary(self) -> None:
+        """Held until the unit ends: bookings check the diary and write one at a time."""
+        ...
+
+    def add(self, appointment: Appointment) -> None: ...
+    def save(self, appointment: Appointment) -> None: ...
+    def get(self, appointment_id: UUID | str) -> Appointment: ...
+
+    def between(self, start: datetime, end: datetime, *, booked_only: bool = False) -> list[Appointment]:
+        """Appointments taking time between ``start`` and ``end``, by their start."""
+        ...
+
+    def for_episode(self, episode_id: UUID | str) -> list[Appointment]: ...
+    def for_patient(self, patient_id: UUID | str) -> list[Appointment]: ...
 
 
 class LotRepository(Protocol):
@@ -215,6 +235,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def idempotency(self) -> Idempotency: ...
+    @property
+    def appointments(self) -> AppointmentRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from threadlift.clinic.adverse import AdverseEvent, AdverseEventReport, EventProgress, EventType, Intervention
 from threadlift.clinic.adverse import Outcome as EventOutcome
 from threadlift.clinic.anaesthetic import Agent, DoseStatus, InjectionEntry, allowance_text
+from threadlift.clinic.appointments import AppointmentStatus, Booking, Cancelling, Rescheduling
 from threadlift.clinic.consent import (
     ConsentDocument,
     ConsentSignature,
@@ -81,10 +82,13 @@ __all__ = [
     "AftercareSheet",
     "Agent",
     "AllergyKind",
+    "AppointmentStatus",
     "AssessmentEntry",
     "AuditEntry",
     "AuditProblem",
+    "Booking",
     "Cancellation",
+    "Cancelling",
     "CheckedPlan",
     "ChecklistItem",
     "ChecklistTick",
@@ -153,6 +157,7 @@ __all__ = [
     "Recipient",
     "RegisterFilter",
     "RemoveThread",
+    "Rescheduling",
     "Risk",
     "Role",
     "SetThread",

@@ -256,6 +256,25 @@ class FollowUpLiftRow(Base):
     measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class AppointmentRow(Base):
+    """A follow-up booked at a time, with a clinician and a room (clinic/appointments.py); its history of
+    reschedules and cancellations, with their reasons, in ``history``. Never deleted."""
+
+    __tablename__ = "appointments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
+    follow_up: Mapped[int] = mapped_column(Integer)  # the follow-up's position in the episode's schedule
+    follow_up_name: Mapped[str] = mapped_column(String(80))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    clinician_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    room: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # booked, attended, no_show, cancelled
+    history: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+
 class AdverseEventRow(Base):
     __tablename__ = "adverse_events"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

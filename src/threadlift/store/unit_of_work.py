@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from threadlift.clinic.errors import Conflict, RecordLocked
 from threadlift.store import audit
+from threadlift.store.appointments import SqlAppointmentRepository
 from threadlift.store.idempotency import SqlIdempotency
 from threadlift.store.portal import SqlOutbox, SqlPortalRepository
 from threadlift.store.registers import SqlRegisters
@@ -104,6 +105,7 @@ class SqlUnitOfWork:
         self.portal = SqlPortalRepository(self.session)
         self.outbox = SqlOutbox(self.session)
         self.idempotency = SqlIdempotency(self.session)
+        self.appointments = SqlAppointmentRepository(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

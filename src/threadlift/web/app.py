@@ -21,6 +21,7 @@ from threadlift.web.headers import SecurityHeaders
 from threadlift.web.idempotency import Idempotency
 from threadlift.web.routes import (
     admin,
+    appointments,
     auth,
     episodes,
     exports,
@@ -53,7 +54,8 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for router in (auth.router, patients.router, episodes.router, plans.router, photos.router, procedure.router,
-                   followups.router, admin.router, exports.router, portal_api.router, outcomes.router):
+                   followups.router, appointments.router, admin.router, exports.router, portal_api.router,
+                   outcomes.router):
         app.include_router(router)
     site.install(app)
 

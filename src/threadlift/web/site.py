@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from threadlift.web.pages import (
     account,
     admin,
+    appointments,
     auth,
     consent,
     consultation,
@@ -35,7 +36,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False)
     for module in (auth, home, patients, episode, consultation, photos, plan, consent, procedure, discharge, followup,
-                   registers, outcomes, admin, account, exports, portal_staff, corrections):
+                   registers, outcomes, admin, account, exports, portal_staff, corrections,
+                   appointments):
         router.include_router(module.router)
     app.include_router(router)
     app.include_router(portal.router_public)  # the patient portal: its own sessions (web/portal/)
