@@ -64,7 +64,8 @@ class Database:
     users: dict[str, tuple[User, str]] = field(default_factory=dict)  # id -> (user, password digest)
     sessions: dict[str, tuple[str, datetime, datetime]] = field(default_factory=dict)  # token -> user, seen, ends
     audit: list[AuditEntry] = field(default_factory=list)
-    lifts: dict[tuple[str, str, str], AreaLift] = field(default_factory=dict)  # (after photo, area, side)
+    # (after photo, area, side, engine version), in the order measured
+    lifts: dict[tuple[str, str, str, str], AreaLift] = field(default_factory=dict)
     appointments: dict[UUID, Appointment] = field(default_factory=dict)
 
 
@@ -383,10 +384,14 @@ class FakeRegisters:
         return sum(1 for e, _ in self.db.episodes.values() if in_scope(e))
 
     def record_lifts(self, lifts: list[AreaLift], measured_at: datetime) -> None:
-        for photo in {x.after_photo_id for x in lifts}:
-            for key in [k for k in self.db.lifts if k[0] == photo]:
+        for photo, engine in {(x.after_photo_id, x.engine_version) for x in lifts}:
+            for key in [k for k in self.db.lifts if k[0] == photo and k[3] == engine]:
                 del self.db.lifts[key]
-        self.db.lifts.update({(x.after_photo_id, x.area, x.side): x for x in lifts})
+        self.db.lifts.update({(x.after_photo_id, x.area, x.side, x.engine_version): x for x in lifts})
+
+    def lifted_pairs(self, engine_version: str) -> set[tuple[str, str]]:
+        return {(x.before_photo_id, x.after_photo_id) for x in self.db.lifts.values()
+                if x.engine_version == engine_version}
 
     def outcome_records(self) -> OutcomeRecords:
         """The same records as the store's, from the episodes themselves."""
@@ -414,8 +419,10 @@ class FakeRegisters:
                                                   report.noticeable, lost))
         by_episode = {str(e.id): e for e in episodes}
         sides: dict[tuple[str, str], list[AreaLift]] = {}
+        latest = {lift.after_photo_id: lift.engine_version for lift in self.db.lifts.values()}  # last measured
         for lift in self.db.lifts.values():
-            sides.setdefault((lift.after_photo_id, lift.area), []).append(lift)
+            if latest[lift.after_photo_id] == lift.engine_version:
+                sides.setdefault((lift.after_photo_id, lift.area), []).append(lift)
         readings = []
         for (_, area), rows in sides.items():
             episode = by_episode[rows[0].episode_id]

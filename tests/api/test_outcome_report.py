@@ -4,29 +4,13 @@ lift of 2.5 mm at the midface, measured by the real comparison and laid out as a
 from __future__ import annotations
 
 import io
-from functools import lru_cache
-from importlib import resources
 
-import numpy as np
-from PIL import Image
 from pypdf import PdfReader
 
 from tests.helpers.exports import store_patient
+from tests.helpers.photos import before_and_after
 from tests.helpers.records import Clinic
 from threadlift.clinic.episode import State
-from threadlift.face.analysis import default_analyzer
-from threadlift.face.load import load_photo
-from threadlift.face.simulate import simulate
-
-
-@lru_cache(maxsize=1)
-def before_and_after() -> tuple[bytes, bytes]:
-    sample = resources.files("threadlift.face.data").joinpath("sample_astronaut.png").read_bytes()
-    rgb = np.asarray(Image.open(io.BytesIO(sample)).convert("RGB"))
-    lifted = simulate(rgb, default_analyzer().analyze(load_photo(sample)), {"midface": 2.5}, label=False)
-    buffer = io.BytesIO()
-    Image.fromarray(lifted).save(buffer, format="PNG")
-    return sample, buffer.getvalue()
 
 
 def test_outcome_report_measures_the_lift_from_the_photos(clinic: Clinic):

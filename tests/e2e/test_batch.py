@@ -1,7 +1,8 @@
 """`threadlift batch analyze` on Ray itself (a short local run: 2 CPUs, a handful of real photos): one Parquet
 row per photo with its measurements and uncertainties, failures as rows with their error codes, a re-run that
 skips what is done, the vault's analyses kept in the database beside the first ones (SQLite and PostgreSQL),
-a summary and exit 1 when anything failed, and a clear message naming the extra when Ray is missing."""
+a summary and exit 1 when anything failed, and a clear message naming the extra when Ray is missing. `batch
+compare` on the same Ray (started once for the module: the command line's run, which stops it, comes last)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers.exports import store_patient
-from tests.helpers.photos import faces_dir
+from tests.helpers.photos import before_and_after, faces_dir
 from tests.helpers.records import Clinic
 from threadlift.cli import app
 from threadlift.clinic.episode import State
 from threadlift.clinic.photos import PhotoRecord
-from threadlift.services import batch, batch_ray
+from threadlift.services import batch, batch_compare, batch_ray
 from threadlift.store.vault import PhotoVault
 
 PASSES = 1  # the refinement passes do not matter here: one keeps the run short
@@ -53,7 +54,7 @@ def test_a_folder_run_on_two_actors_resumes_and_reports_failures(ray_here, tmp_p
     items.append(batch.Item(key=str(gone), path=str(gone)))
     out = tmp_path / "results"
     summary = batch.run(items, out, passes=PASSES, runner=batch_ray.actor_runner(2), checkpoint=2)
-    assert (summary.analysed, summary.skipped, summary.failed) == (3, 0, {"not_an_image": 1, "unreadable_file": 1})
+    assert (summary.done, summary.skipped, summary.failed) == (3, 0, {"not_an_image": 1, "unreadable_file": 1})
     assert len(list(out.glob("part-*.parquet"))) == 3  # a part file every 2 rows: a stopped run keeps them
     found = {Path(str(r["key"])).name: r for r in rows(out)}
     assert set(found) == {"obama2.jpg", "takeo.png", "obama3.jpg", "notes.txt", "removed.jpg"}
@@ -71,10 +72,10 @@ def test_a_folder_run_on_two_actors_resumes_and_reports_failures(ray_here, tmp_p
     assert tilted["path"] == str(photos / "visit-2" / "obama3.jpg")
     assert found["notes.txt"]["error_code"] == "not_an_image" and found["notes.txt"]["error_message"]
     again = batch.run(batch.folder_items(photos), out, passes=PASSES, runner=batch_ray.actor_runner(2))
-    assert (again.analysed, again.skipped, again.failed) == (0, 3, {"not_an_image": 1})
+    assert (again.done, again.skipped, again.failed) == (0, 3, {"not_an_image": 1})
     takeo = [item for item in batch.folder_items(photos) if item.key.endswith("takeo.png")]
     other = batch.run(takeo, out, passes=PASSES + 1, runner=batch_ray.actor_runner(1))
-    assert (other.analysed, other.skipped) == (1, 0)  # another engine version is not "done"
+    assert (other.done, other.skipped) == (1, 0)  # another engine version is not "done"
 
 
 def test_the_vault_run_keeps_new_analysis_versions_beside_the_first(ray_here, clinic: Clinic, tmp_path):
@@ -93,7 +94,7 @@ def test_the_vault_run_keeps_new_analysis_versions_beside_the_first(ray_here, cl
         uow.commit()
     out = tmp_path / "vault-results"
     summary = batch.run(batch.vault_items(svc), out, passes=PASSES, runner=batch_ray.actor_runner(2), svc=svc)
-    assert (summary.analysed, summary.failed) == (2, {"vault_unreadable": 1})
+    assert (summary.done, summary.failed) == (2, {"vault_unreadable": 1})
     engine = batch.engine_version(PASSES)
     with svc.uow(read_only=True) as uow:
         for photo in first:
@@ -105,7 +106,35 @@ def test_the_vault_run_keeps_new_analysis_versions_beside_the_first(ray_here, cl
     assert {table[str(p.id)]["error_code"] for p in first} == {None} and all(r["path"] is None for r in table.values())
     shutil.rmtree(out)  # the database alone says what is done
     again = batch.run(batch.vault_items(svc), out, passes=PASSES, runner=batch_ray.actor_runner(2), svc=svc)
-    assert (again.analysed, again.skipped, again.failed) == (0, 2, {"vault_unreadable": 1})
+    assert (again.done, again.skipped, again.failed) == (0, 2, {"vault_unreadable": 1})
+
+
+def test_follow_up_pairs_compared_on_two_actors(ray_here, tmp_path):
+    """batch compare on the same actor pool: a measured pair with its lift per area and ±, a pair of two views
+    refused with its reasons' codes, a missing photo; each a row, none a crash."""
+    before, after = before_and_after()
+    (tmp_path / "visit-0").mkdir()
+    (tmp_path / "visit-0" / "sample.png").write_bytes(before)
+    (tmp_path / "sample-3m.png").write_bytes(after)
+    for name in ("obama2.jpg", "takeo.png"):
+        shutil.copy(faces_dir() / name, tmp_path / name)
+    manifest = tmp_path / "pairs.csv"
+    manifest.write_text("baseline,follow_up,days_after_procedure\nvisit-0/sample.png,sample-3m.png,91\n"
+                        "takeo.png,obama2.jpg,\nvisit-0/sample.png,gone.png,30\n")
+    out = tmp_path / "pairs"
+    job = batch_compare.CompareJob(passes=PASSES)
+    summary = batch.run(batch_compare.manifest_pairs(manifest), out, job=job, runner=batch_ray.actor_runner(2))
+    assert (summary.done, summary.failed) == (1, {"not_comparable": 1, "unreadable_file": 1})
+    found = {Path(str(r["follow_up_path"])).name: r for r in rows(out)}
+    lifted = found["sample-3m.png"]
+    assert lifted["engine_version"] == job.engine() and lifted["days_after_procedure"] == 91
+    assert lifted["comparable"] and lifted["view"] == "frontal" and lifted["refusal_codes"] == []
+    assert 1.5 < float(lifted["midface__left_lift_mm"]) < 3.5 and lifted["midface__left_measurable"]
+    assert 0 < float(lifted["midface__left_uncertainty_mm"]) < 1.5 and lifted["neck__left_lift_mm"] is None
+    refused = found["obama2.jpg"]
+    assert refused["error_code"] == "not_comparable" and "different_views" in refused["refusal_codes"]
+    assert refused["midface__left_lift_mm"] is None and isinstance(refused["yaw_difference_deg"], float)
+    assert found["gone.png"]["failed_photo"] == "follow_up"
 
 
 def test_the_command_line_summarises_exits_1_on_failures_and_names_the_missing_extra(ray_here, tmp_path,

@@ -6,6 +6,8 @@ import io
 import os
 import struct
 import zlib
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import cv2
@@ -25,6 +27,22 @@ def faces_dir() -> Path:
         if (candidate / "README.md").is_file():
             return candidate
     raise RuntimeError("test photos not found: set THREADLIFT_FACES_DIR to the shared data/faces folder")
+
+
+@lru_cache(maxsize=1)
+def before_and_after() -> tuple[bytes, bytes]:
+    """The package's sample portrait (PNG) and the same face with a simulated lift of 2.5 mm at the midface:
+    a follow-up pair the comparison measures."""
+    from threadlift.face.analysis import default_analyzer
+    from threadlift.face.load import load_photo
+    from threadlift.face.simulate import simulate
+
+    sample = resources.files("threadlift.face.data").joinpath("sample_astronaut.png").read_bytes()
+    rgb = np.asarray(Image.open(io.BytesIO(sample)).convert("RGB"))
+    lifted = simulate(rgb, default_analyzer().analyze(load_photo(sample)), {"midface": 2.5}, label=False)
+    buffer = io.BytesIO()
+    Image.fromarray(lifted).save(buffer, format="PNG")
+    return sample, buffer.getvalue()
 
 
 def read_rgb(name: str) -> NDArray[np.uint8]:

@@ -6,6 +6,7 @@ The image itself lives encrypted in the vault; the record holds its analysis (a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +30,53 @@ class VaultPhoto:
     photo_id: str
     stored_name: str
     stored_sha256: str
+
+
+@dataclass(frozen=True)
+class ListedPhoto:
+    """A stored photo as a batch comparison lists it: where its file is, whose it is, what it shows, when it
+    was taken into the record, and when its episode's procedure began (None: no procedure yet)."""
+
+    stored: VaultPhoto
+    patient_id: str
+    episode_id: str
+    view: str
+    stage: str
+    uploaded_at: datetime
+    procedure_started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpPair:
+    """A follow-up photo and the baseline photo it is compared with."""
+
+    baseline: ListedPhoto
+    follow_up: ListedPhoto
+
+    @property
+    def days_after_procedure(self) -> int | None:
+        """Days from the procedure to the follow-up photo (None: the episode has no procedure)."""
+        started = self.follow_up.procedure_started_at
+        return None if started is None else max((self.follow_up.uploaded_at - started).days, 0)
+
+
+def follow_up_pairs(photos: Iterable[ListedPhoto]) -> list[FollowUpPair]:
+    """Every follow-up photo with its baseline: the last baseline photo (in upload order) of the same view,
+    the same episode and the same patient, as the outcome report pairs them ([DESIGN] OUT-02: lift is measured
+    against the episode's baseline, from the same angle). A follow-up with no baseline of its view has no
+    pair; check-in and procedure-day photos are not compared. In upload order of the follow-up photos."""
+    listed = sorted(photos, key=lambda p: p.uploaded_at)
+    baselines: dict[tuple[str, str, str], ListedPhoto] = {}
+    pairs = []
+    for photo in listed:
+        where = (photo.patient_id, photo.episode_id, photo.view)
+        if photo.stage == PhotoStage.BASELINE:
+            baselines[where] = photo
+    for photo in listed:
+        baseline = baselines.get((photo.patient_id, photo.episode_id, photo.view))
+        if photo.stage == PhotoStage.FOLLOW_UP and baseline is not None:
+            pairs.append(FollowUpPair(baseline, photo))
+    return pairs
 
 
 class PhotoRecord(BaseModel):

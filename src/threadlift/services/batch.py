@@ -1,10 +1,11 @@
-"""Batch analysis of many photos (issue 18 §3): a folder of photo files, or the clinic's photo vault.
+"""Batch runs over many photos (issue 18 §3): a folder of photo files, or the clinic's photo vault.
 
-This module is the driver's side and knows nothing of Ray: what the work items are, which are already done
-for this engine version (resumable), how one photo's analysis becomes one Parquet row (or a row with its
-error code), where the rows are written (a Parquet dataset folder, one part file per checkpoint) and, for the
-vault, each photo's new analysis kept in the database as a version beside the old one. The distributed
-running lives in :mod:`threadlift.services.batch_ray`.
+This module is the driver's side and knows nothing of Ray. It holds what every batch run shares (:func:`run`:
+skip what is done for this engine version, read each item on the driver, hand it to a runner, write one
+Parquet row per item, a part file per checkpoint, keep the vault's results in the database, count failures)
+and the first kind of run, :class:`PhotoJob` (``threadlift batch analyze``: one photo's analysis per row).
+:mod:`threadlift.services.batch_compare` is the second (a follow-up pair's comparison per row). The
+distributed running lives in :mod:`threadlift.services.batch_ray`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from threadlift import __version__
 from threadlift.face.analysis import AnalysisSettings, Analyzer
@@ -92,23 +93,36 @@ def vault_done(svc: Services, engine: str) -> set[str]:
         return uow.photos.analysed_with(engine)
 
 
-def load(item: Item, svc: Services | None = None) -> bytes | Result:
+@dataclass(frozen=True)
+class Unread:
+    """Why a photo's bytes could not be read: its error code and a message saying what to do."""
+
+    code: str
+    message: str
+
+
+def read(item: Item, svc: Services | None = None) -> bytes | Unread:
     """The photo's bytes, read on the driver (a file, or decrypted from the vault and checked against its
-    recorded hash), or the failure row when they cannot be read."""
-    engine = "unread"
+    recorded hash), or why they cannot be read."""
     try:
         if item.path is not None:
             return Path(item.path).read_bytes()
         assert svc is not None and item.stored_name is not None
         data = svc.vault.get(item.stored_name)
     except OSError as error:
-        return failure(item, engine, "unreadable_file", f"cannot read the file ({error.strerror or error}); check "
-                                                        "its permissions")
+        return Unread("unreadable_file", f"cannot read the file ({error.strerror or error}); check that it exists "
+                                         "and its permissions")
     except VaultError as error:
-        return failure(item, engine, "vault_unreadable", f"{error}; is this the clinic's photo key?")
+        return Unread("vault_unreadable", f"{error}; is this the clinic's photo key?")
     if item.stored_sha256 and hashlib.sha256(data).hexdigest() != item.stored_sha256:
-        return failure(item, engine, "vault_altered", "the stored photo does not match its recorded hash")
+        return Unread("vault_altered", "the stored photo does not match its recorded hash")
     return data
+
+
+def load(item: Item, svc: Services | None = None) -> bytes | Result:
+    """The photo's bytes, or its failure row when they cannot be read."""
+    data = read(item, svc)
+    return failure(item, "unread", data.code, data.message) if isinstance(data, Unread) else data
 
 
 def failure(item: Item, engine: str, code: str, message: str) -> Result:
@@ -163,7 +177,8 @@ def measurement_columns() -> list[tuple[str, tuple[str, ...]]]:
 
 
 def schema() -> Any:
-    """One Parquet schema for every row, failed or not, so every part file of a run reads as one table."""
+    """One Parquet schema for every photo's row, failed or not, so every part file of a run reads as one
+    table."""
     import pyarrow as pa
 
     text, number = pa.string(), pa.float64()
@@ -185,6 +200,7 @@ class ParquetWriter:
 
     folder: Path
     every: int = 200
+    schema: Any = None  # a pyarrow schema; None: the photo rows' schema
     pending: list[dict[str, Any]] = field(default_factory=list)
     parts: int = 0
 
@@ -203,7 +219,7 @@ class ParquetWriter:
 
         if not self.pending:
             return
-        table = pa.Table.from_pylist(self.pending, schema=schema())
+        table = pa.Table.from_pylist(self.pending, schema=self.schema or schema())
         target = self.folder / f"{PART_PREFIX}{self.parts:05d}.parquet"
         pq.write_table(table, target.with_suffix(".tmp"))
         target.with_suffix(".tmp").replace(target)  # a part is whole or absent
@@ -221,69 +237,140 @@ def keep_version(svc: Services, result: Result, engine: str) -> None:
         uow.commit()
 
 
+class Job(Protocol):
+    """One kind of batch run. It is sent to every worker (so it holds settings only, and pickles small):
+    ``start`` and ``work`` run on the workers, the rest on the driver."""
+
+    @property
+    def noun(self) -> str:
+        """What one item is, for messages: "photo", "pair"."""
+        ...
+
+    def engine(self) -> str:
+        """What the results depend on: a re-run skips the items done for the same engine version."""
+        ...
+
+    def schema(self) -> Any:
+        """The Parquet schema of every row, failed or not."""
+        ...
+
+    def start(self) -> Any:
+        """On a worker, once: the engine with its models loaded."""
+        ...
+
+    def work(self, engine: Any, item: Any, payload: Any) -> Result:
+        """On a worker: one item's row (or its error code); never raises for bad input."""
+        ...
+
+    def load(self, item: Any, svc: Services | None) -> Any:
+        """On the driver: what the worker needs (the photos' bytes), or the item's failure :class:`Result`."""
+        ...
+
+    def done(self, svc: Services) -> set[str]:
+        """The keys the database already holds results of for this engine version (vault runs)."""
+        ...
+
+    def keep(self, svc: Services, result: Result) -> None:
+        """A vault item's result into the database, as a new version beside the old."""
+        ...
+
+
+@dataclass(frozen=True)
+class PhotoJob:
+    """``threadlift batch analyze``: each photo analysed (pose, calibration, measurements, quality)."""
+
+    passes: int = 2
+    noun: str = "photo"
+
+    def engine(self) -> str:
+        return engine_version(self.passes)
+
+    def schema(self) -> Any:
+        return schema()
+
+    def start(self) -> Analyzer:
+        analyzer = local_analyser(self.passes)
+        analyzer.models  # noqa: B018  (load the models now, not inside the first photo's time)
+        return analyzer
+
+    def work(self, engine: Analyzer, item: Item, payload: bytes) -> Result:
+        return analyse_one(engine, item, payload, self.engine())
+
+    def load(self, item: Item, svc: Services | None) -> bytes | Result:
+        return load(item, svc)
+
+    def done(self, svc: Services) -> set[str]:
+        return vault_done(svc, self.engine())
+
+    def keep(self, svc: Services, result: Result) -> None:
+        keep_version(svc, result, self.engine())
+
+
 @dataclass
 class Summary:
-    analysed: int = 0
+    done: int = 0  # analysed, or compared
     skipped: int = 0
-    failed: dict[str, int] = field(default_factory=dict)  # error code -> photos
+    failed: dict[str, int] = field(default_factory=dict)  # error code -> items
 
     def count(self, result: Result) -> None:
         if result.failed:
             code = result.row["error_code"]
             self.failed[code] = self.failed.get(code, 0) + 1
         else:
-            self.analysed += 1
+            self.done += 1
 
     @property
     def failures(self) -> int:
         return sum(self.failed.values())
 
 
-Runner = Callable[[Iterable[tuple[Item, bytes]], int], Iterator[Result]]
+Runner = Callable[[Iterable[tuple[Any, Any]], Job], Iterator[Result]]
 
 
 def local_analyser(passes: int) -> Analyzer:
     return Analyzer(AnalysisSettings(passes=passes))
 
 
-def run(items: list[Item], out: Path, *, passes: int, runner: Runner, svc: Services | None = None,
-        progress: Callable[[Result], None] = lambda result: None, checkpoint: int = 200) -> Summary:
-    """Analyse ``items`` not yet done for this engine version with ``runner`` (Ray's actor pool, or the
-    serial one), writing each row to the Parquet folder ``out`` and, for vault photos, each analysis to the
-    database. Unreadable photos become rows with their error code on the driver, never a crashed run."""
-    engine = engine_version(passes)
-    done = done_keys(out, engine) | (vault_done(svc, engine) if svc is not None else set())
+def run(items: list[Any], out: Path, *, runner: Runner, job: Job | None = None, passes: int = 2,
+        svc: Services | None = None, progress: Callable[[Result], None] = lambda result: None,
+        checkpoint: int = 200) -> Summary:
+    """Run ``job`` (default: analyse each photo with ``passes``) on the ``items`` not yet done for its engine
+    version with ``runner`` (Ray's actor pool, or the serial one), writing each row to the Parquet folder
+    ``out`` and, for vault items, each result to the database. Items that cannot be read become rows with
+    their error code on the driver, never a crashed run."""
+    kind: Job = job or PhotoJob(passes)
+    engine = kind.engine()
+    done = done_keys(out, engine) | (kind.done(svc) if svc is not None else set())
     summary = Summary(skipped=sum(1 for item in items if item.key in done))
-    writer = ParquetWriter(out, every=checkpoint)
+    writer = ParquetWriter(out, every=checkpoint, schema=kind.schema())
 
-    def readable() -> Iterator[tuple[Item, bytes]]:
+    def readable() -> Iterator[tuple[Any, Any]]:
         for item in items:
             if item.key in done:
                 continue
-            data = load(item, svc)
-            if isinstance(data, Result):
-                finish(data)
+            payload = kind.load(item, svc)
+            if isinstance(payload, Result):
+                finish(payload)
                 continue
-            yield item, data
+            yield item, payload
 
     def finish(result: Result) -> None:
         writer.add(result.row)
         summary.count(result)
         if svc is not None and not result.failed:
-            keep_version(svc, result, engine)
+            kind.keep(svc, result)
         progress(result)
 
     try:
-        for result in runner(readable(), passes):
+        for result in runner(readable(), kind):
             finish(result)
     finally:
         writer.flush()
     return summary
 
 
-def serial_runner(items: Iterable[tuple[Item, bytes]], passes: int) -> Iterator[Result]:
-    """The same work in this process, one photo after another (the baseline the Ray run is measured against)."""
-    analyzer = local_analyser(passes)
-    engine = engine_version(passes)
-    for item, data in items:
-        yield analyse_one(analyzer, item, data, engine)
+def serial_runner(items: Iterable[tuple[Any, Any]], job: Job) -> Iterator[Result]:
+    """The same work in this process, one item after another (the baseline the Ray run is measured against)."""
+    engine = job.start()
+    for item, payload in items:
+        yield job.work(engine, item, payload)

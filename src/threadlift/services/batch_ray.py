@@ -1,5 +1,6 @@
 """The batch run on Ray (the optional extra ``threadlift[cluster]``): a pool of actors, each holding one
-photo engine whose models load once, fed the photos' bytes as actors free up.
+photo engine whose models load once, fed the photos' bytes as actors free up (one photo for
+``batch analyze``, a pair for ``batch compare``: the job decides).
 
 ``ray.init()`` starts Ray on this machine's cores unless an ``address`` names an existing cluster. The
 driver reads the photos (files, or the vault it alone holds the key of) and puts each in Ray's object store;
@@ -13,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from threadlift.services.batch import Item, Result, analyse_one, engine_version, local_analyser
+from threadlift.services.batch import Job, Result
 
 EXTRA_MISSING = ("Ray is not installed: batch runs need the cluster extra. Install it with "
                  "pip install 'threadlift[cluster]' (it brings Ray and PyArrow), then run the command again.")
@@ -32,17 +33,15 @@ def require_ray() -> Any:
     return ray
 
 
-class PhotoAnalyst:
-    """One actor: a photo engine whose models load once, when the actor starts."""
+class Worker:
+    """One actor: the job's photo engine, whose models load once, when the actor starts."""
 
-    def __init__(self, passes: int) -> None:
-        self.passes = passes
-        self.engine = engine_version(passes)
-        self.analyzer = local_analyser(passes)
-        self.analyzer.models  # noqa: B018  (load the models now, not inside the first photo's time)
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.engine = job.start()
 
-    def analyse(self, item: Item, data: bytes) -> Result:
-        return analyse_one(self.analyzer, item, data, self.engine)
+    def work(self, item: Any, payload: Any) -> Result:
+        return self.job.work(self.engine, item, payload)
 
     def ping(self) -> int:
         return os.getpid()
@@ -64,23 +63,23 @@ def start(address: str | None, workers: int) -> Any:
 def actor_runner(workers: int, address: str | None = None, in_flight_per_actor: int = 2) -> Any:
     """A runner for :func:`threadlift.services.batch.run` on a pool of ``workers`` actors.
 
-    Each actor has at most ``in_flight_per_actor`` photos sent to it (one analysed, the next waiting beside
+    Each actor has at most ``in_flight_per_actor`` items sent to it (one at work, the next waiting beside
     it), so the driver reads photos only as fast as the pool takes them: memory stays flat for any archive
     (Ray's own ``ActorPool.map_unordered`` would read every photo first)."""
 
-    def runner(items: Iterable[tuple[Item, bytes]], passes: int) -> Iterator[Result]:
+    def runner(items: Iterable[tuple[Any, Any]], job: Job) -> Iterator[Result]:
         ray = start(address, workers)
-        remote = ray.remote(num_cpus=1)(PhotoAnalyst)
-        actors = [remote.remote(passes) for _ in range(workers)]
+        remote = ray.remote(num_cpus=1)(Worker)
+        actors = [remote.remote(job) for _ in range(workers)]
         ray.get([a.ping.remote() for a in actors])  # every actor up, its models loaded
         free = deque(actor for _ in range(in_flight_per_actor) for actor in actors)
         pending: dict[Any, Any] = {}
         try:
-            for item, data in items:
+            for item, payload in items:
                 if not free:
                     yield next_done(ray, pending, free)
                 actor = free.popleft()
-                pending[actor.analyse.remote(item, data)] = actor
+                pending[actor.work.remote(item, payload)] = actor
             while pending:
                 yield next_done(ray, pending, free)
         finally:
@@ -91,7 +90,7 @@ def actor_runner(workers: int, address: str | None = None, in_flight_per_actor: 
 
 
 def next_done(ray: Any, pending: dict[Any, Any], free: deque[Any]) -> Result:
-    """The first of the photos in flight to finish; its actor takes another."""
+    """The first of the items in flight to finish; its actor takes another."""
     (ref,), _ = ray.wait(list(pending), num_returns=1)
     free.append(pending.pop(ref))
     result: Result = ray.get(ref)

@@ -89,15 +89,28 @@ def report_pdf(svc: Services, actor: User | None) -> bytes:
 
 
 def keep_lifts(uow: UnitOfWork, svc: Services, comparison: Comparison, *, before_photo_id: str, after_photo_id: str,
-               episode_id: str, patient_id: str, day: int) -> int:
+               episode_id: str, patient_id: str, day: int, engine_version: str = ENGINE_VERSION) -> int:
     """Inside a use case's unit of work: keep each area's measured lift of a follow-up photo against the
-    baseline (replacing an earlier measurement of the same photo). Returns how many were kept."""
+    baseline (replacing an earlier measurement of the same photo by the same engine version). Returns how
+    many were kept."""
     if not comparison.measured or not comparison.comparable:
         return 0
-    lifts = [AreaLift(after_photo_id, before_photo_id, episode_id, patient_id, TREATMENT_AREA.get(area.value,
-                                                                                                   area.value),
-                      side.value, day, change.lift_mm, change.uncertainty_mm, ENGINE_VERSION)
-             for area, sides in comparison.areas.items() for side, change in sides.items() if change is not None]
-    if lifts:
-        uow.registers.record_lifts(lifts, svc.clock())
-    return len(lifts)
+    return keep_measured(uow, svc, measured_lifts(comparison), before_photo_id=before_photo_id,
+                         after_photo_id=after_photo_id, episode_id=episode_id, patient_id=patient_id, day=day,
+                         engine_version=engine_version)
+
+
+def measured_lifts(comparison: Comparison) -> list[tuple[str, str, float, float]]:
+    """(engine's area name, side, lift in mm, its ± in mm) of every area and side the comparison measured."""
+    return [(area.value, side.value, change.lift_mm, change.uncertainty_mm)
+            for area, sides in comparison.areas.items() for side, change in sides.items() if change is not None]
+
+
+def keep_measured(uow: UnitOfWork, svc: Services, lifts: list[tuple[str, str, float, float]], *, before_photo_id: str,
+                  after_photo_id: str, episode_id: str, patient_id: str, day: int, engine_version: str) -> int:
+    """Keep lifts as :func:`measured_lifts` lists them, each area under the procedure record's name."""
+    kept = [AreaLift(after_photo_id, before_photo_id, episode_id, patient_id, TREATMENT_AREA.get(area, area), side,
+                     day, lift_mm, uncertainty_mm, engine_version) for area, side, lift_mm, uncertainty_mm in lifts]
+    if kept:
+        uow.registers.record_lifts(kept, svc.clock())
+    return len(kept)

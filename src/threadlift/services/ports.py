@@ -17,7 +17,7 @@ from threadlift.clinic.appointments import Appointment
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import PhotoRecord, VaultPhoto
+from threadlift.clinic.photos import ListedPhoto, PhotoRecord, VaultPhoto
 from threadlift.clinic.registers import (
     FollowUpDue,
     LotStock,
@@ -118,6 +118,11 @@ class PhotoRepository(Protocol):
         """Ids of the photos that have an analysis version by ``engine_version``."""
         ...
 
+    def pairing_listing(self) -> list[ListedPhoto]:
+        """Every baseline and follow-up photo, with whose it is, its view, and its episode's procedure start
+        (no analysis documents: light), for pairing follow-ups with their baselines."""
+        ...
+
     def add_analysis_version(self, photo_id: str, engine_version: str, document: dict[str, Any],
                              at: datetime) -> None:
         """A later analysis of a photo, beside the one made at upload (never overwriting it)."""
@@ -173,7 +178,12 @@ class Registers(Protocol):
         ...
 
     def record_lifts(self, lifts: list[AreaLift], measured_at: datetime) -> None:
-        """Keep the lifts a comparison measured at a follow-up photo, replacing earlier ones of that photo."""
+        """Keep the lifts a comparison measured at a follow-up photo, replacing earlier ones of that photo
+        by the same engine version (another engine version's are kept beside them)."""
+        ...
+
+    def lifted_pairs(self, engine_version: str) -> set[tuple[str, str]]:
+        """(baseline photo id, follow-up photo id) of the pairs with lifts kept by ``engine_version``."""
         ...
 
     def outcome_records(self) -> OutcomeRecords:

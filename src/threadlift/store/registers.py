@@ -115,14 +115,22 @@ class SqlRegisters:
         return int(self.session.execute(_procedures_in(scope)).scalar_one())
 
     def record_lifts(self, lifts: list[AreaLift], measured_at: datetime) -> None:
-        """Keep what a comparison measured, replacing an earlier measurement of the same follow-up photo."""
-        for photo in {lift.after_photo_id for lift in lifts}:
-            self.session.execute(delete(FollowUpLiftRow).where(FollowUpLiftRow.after_photo_id == photo))
+        """Keep what a comparison measured, replacing an earlier measurement of the same follow-up photo by the
+        same engine version; another engine version's measurement of it stays beside (``batch compare``)."""
+        for photo, engine in {(lift.after_photo_id, lift.engine_version) for lift in lifts}:
+            self.session.execute(delete(FollowUpLiftRow).where(FollowUpLiftRow.after_photo_id == photo,
+                                                               FollowUpLiftRow.engine_version == engine))
         self.session.add_all([FollowUpLiftRow(
             after_photo_id=x.after_photo_id, area=x.area, side=x.side, before_photo_id=x.before_photo_id,
             episode_id=x.episode_id, patient_id=x.patient_id, days_after_procedure=x.day, lift_mm=x.lift_mm,
             uncertainty_mm=x.uncertainty_mm, engine_version=x.engine_version, measured_at=measured_at) for x in lifts])
         self.session.flush()
+
+    def lifted_pairs(self, engine_version: str) -> set[tuple[str, str]]:
+        """(baseline, follow-up) photo ids of the pairs whose lifts ``engine_version`` measured."""
+        return {(before, after) for before, after in self.session.execute(
+            select(FollowUpLiftRow.before_photo_id, FollowUpLiftRow.after_photo_id).distinct()
+            .where(FollowUpLiftRow.engine_version == engine_version))}
 
     def outcome_records(self) -> OutcomeRecords:
         """What the outcome statistics read (issue 18), from the index tables in six queries: threads placed
@@ -168,10 +176,14 @@ class SqlRegisters:
         return OutcomeRecords(self._lifts(threads), procedures, complications, gais, effects)
 
     def _lifts(self, threads: dict[str, list[ThreadPlaced]]) -> tuple[LiftReading, ...]:
-        """Each area's lift at each follow-up photo: the mean of the sides measured, the larger ±."""
+        """Each area's lift at each follow-up photo, by the engine version that measured that photo last (a
+        photo measured by several is counted once): the mean of the sides measured, the larger ±."""
+        rows = list(self.session.execute(select(FollowUpLiftRow).order_by(FollowUpLiftRow.measured_at)).scalars())
+        latest = {row.after_photo_id: row.engine_version for row in rows}  # the last measured wins
         sides: dict[tuple[str, str], list[FollowUpLiftRow]] = defaultdict(list)
-        for row in self.session.execute(select(FollowUpLiftRow)).scalars():
-            sides[(row.after_photo_id, row.area)].append(row)
+        for row in rows:
+            if latest[row.after_photo_id] == row.engine_version:
+                sides[(row.after_photo_id, row.area)].append(row)
         readings = []
         for (_, area), rows in sides.items():
             first = rows[0]

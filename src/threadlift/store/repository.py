@@ -18,7 +18,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import STORED, Patient
-from threadlift.clinic.photos import PhotoRecord, VaultPhoto
+from threadlift.clinic.photos import ListedPhoto, PhotoRecord, VaultPhoto
 from threadlift.clinic.registers import LotStock
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store.tables import (
@@ -391,6 +391,18 @@ class SqlPhotoRepository:
         """Photos that have an analysis version by ``engine_version``."""
         return set(self.session.execute(select(PhotoAnalysisRow.photo_id)
                                         .where(PhotoAnalysisRow.engine_version == engine_version)).scalars())
+
+    def pairing_listing(self) -> list[ListedPhoto]:
+        """Every baseline and follow-up photo with its episode's procedure start: one query, no documents."""
+        started = EpisodeRow.document["procedure"]["started_at"].as_string()
+        rows = self.session.execute(
+            select(PhotoRow.id, PhotoRow.stored_name, PhotoRow.stored_sha256, PhotoRow.patient_id, PhotoRow.episode_id,
+                   PhotoRow.view, PhotoRow.stage, PhotoRow.uploaded_at, started)
+            .join(EpisodeRow, EpisodeRow.id == PhotoRow.episode_id)
+            .where(PhotoRow.stage.in_(("baseline", "follow_up"))).order_by(PhotoRow.uploaded_at))
+        return [ListedPhoto(VaultPhoto(i, name, digest), patient, episode, view, stage, _utc(at),
+                            _utc(datetime.fromisoformat(began)) if began else None)
+                for i, name, digest, patient, episode, view, stage, at, began in rows]
 
     def add_analysis_version(self, photo_id: str, engine_version: str, document: dict[str, Any],
                              at: datetime) -> None:

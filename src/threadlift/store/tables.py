@@ -240,19 +240,21 @@ class GaisRatingRow(Base):
 class FollowUpLiftRow(Base):
     """The lift of one area on one side at a follow-up photo, measured against the episode's baseline photo
     (OUT-02): written whenever that pair is compared (the outcome page, the API, ``threadlift batch
-    compare``), read by the durability figures (issue 18). A later comparison of the same photo replaces it."""
+    compare``), read by the durability figures (issue 18). A later comparison of the same photo by the same
+    engine version replaces it; another engine version's is kept beside it (the figures read the photo's
+    latest measurement)."""
 
     __tablename__ = "follow_up_lifts"
     after_photo_id: Mapped[str] = mapped_column(ForeignKey("photos.id"), primary_key=True)
     area: Mapped[str] = mapped_column(String(40), primary_key=True)
     side: Mapped[str] = mapped_column(String(10), primary_key=True)
+    engine_version: Mapped[str] = mapped_column(String(120), primary_key=True)
     before_photo_id: Mapped[str] = mapped_column(ForeignKey("photos.id"))
     episode_id: Mapped[str] = mapped_column(ForeignKey("episodes.id"), index=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     days_after_procedure: Mapped[int] = mapped_column(Integer)
     lift_mm: Mapped[float] = mapped_column(Float)
     uncertainty_mm: Mapped[float] = mapped_column(Float)
-    engine_version: Mapped[str] = mapped_column(String(40))
     measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

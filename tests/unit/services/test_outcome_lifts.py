@@ -1,6 +1,7 @@
 """A comparison of a follow-up photo with the baseline keeps each area's lift for the durability figures:
 areas under the engine's names mapped to the procedure record's, unmeasured sides left out, refused pairs
-keep nothing, and a later comparison of the same photo replaces the earlier one."""
+keep nothing, a later comparison of the same photo by the same engine version replaces the earlier one, and
+another engine version's is kept beside it."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def test_a_comparison_keeps_each_measured_area_and_side_and_a_later_one_replaces
         ("midface", "left"): (2.5, 91, ENGINE_VERSION), ("marionette", "left"): (1.25, 91, ENGINE_VERSION),
         ("marionette", "right"): (0.2, 91, ENGINE_VERSION)}
     assert keep_lifts(uow, svc, comparison(0.8), **ids) == 3
-    assert db.lifts[("a", "midface", "left")].lift_mm == 0.8 and len(db.lifts) == 3
+    assert db.lifts[("a", "midface", "left", ENGINE_VERSION)].lift_mm == 0.8 and len(db.lifts) == 3
     assert keep_lifts(uow, svc, comparison(5.0, refused=True), **{**ids, "after_photo_id": "c"}) == 0
     assert len(db.lifts) == 3
+    assert keep_lifts(uow, svc, comparison(1.5), **ids, engine_version="threadlift batch") == 3  # another engine
+    assert db.lifts[("a", "midface", "left", ENGINE_VERSION)].lift_mm == 0.8 and len(db.lifts) == 6  # kept beside
