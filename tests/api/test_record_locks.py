@@ -85,3 +85,30 @@ def test_a_consent_form_version_is_never_rewritten(stored):
         session.commit()
         with pytest.raises(IntegrityError, match="record_locked"):
             session.execute(text("UPDATE consent_documents SET text = 'another text'"))
+
+
+def test_corrections_are_appended_after_signing_and_never_rewritten(stored):
+    """Issue 14: an amendment and an entry marked in error are added to a signed, discharged episode (outside its
+    locked parts); migration 0013's triggers then refuse any UPDATE that changes or removes one."""
+    from threadlift.clinic.corrections import AmendedField, AmendmentEntry, EntryKind, ErrorEntry
+
+    factory, done, _ = stored
+    with UnitOfWork(factory) as uow:
+        episode, version = uow.episodes.get_with_version(done)
+        at = episode.history[-1].at
+        episode.amend(AmendmentEntry(field=AmendedField.EXPECTATIONS, value="A fresher jawline, for about a year",
+                                     reason="Patient clarified her expectation at review"), "dr-hale", at)
+        episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.THREAD, index=0, reason="Lot scanned for another "
+                                                 "patient"), "dr-hale", at)
+        uow.episodes.save(episode, expected_version=version)
+        uow.commit()
+    before = documents(factory)
+    assert before[str(done)]["amendments"][0]["original"] == "A natural, modest lift; understands it fades over months."
+    for change in (lambda d: d["amendments"][0].update(value="rewritten"), lambda d: d.update(amendments=[]),
+                   lambda d: d["entered_in_error"][0].update(reason="another reason")):
+        edited = copy.deepcopy(before[str(done)])
+        change(edited)
+        with factory() as session, pytest.raises(IntegrityError, match="record_locked"):
+            session.execute(update(EpisodeRow).where(EpisodeRow.id == str(done)).values(document=edited))
+            session.commit()
+    assert documents(factory) == before

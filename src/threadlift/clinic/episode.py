@@ -19,7 +19,15 @@ from threadlift.clinic.adverse import AdverseEvent, EventProgress
 from threadlift.clinic.anaesthetic import DoseStatus, Injection, PendingInjection
 from threadlift.clinic.consent import ConsentDocument, SignedConsent, check_signer, ensure_unchanged, sign
 from threadlift.clinic.consultation import AllergyKind, Consultation, TreatmentArea
-from threadlift.clinic.corrections import EnteredInError, EntryKind, ErrorEntry
+from threadlift.clinic.corrections import (
+    FIELD_NAMES,
+    AmendedField,
+    Amendment,
+    AmendmentEntry,
+    EnteredInError,
+    EntryKind,
+    ErrorEntry,
+)
 from threadlift.clinic.discharge import (
     AFTERCARE_SHEETS,
     Criterion,
@@ -141,6 +149,7 @@ class Episode(BaseModel):
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     cancel_reason: str | None = None
     entered_in_error: list[EnteredInError] = Field(default_factory=list)  # corrections, appended
+    amendments: list[Amendment] = Field(default_factory=list)  # signed amendments, appended (never in a locked part)
 
     # -- corrections -----------------------------------------------------------------------------
 
@@ -176,6 +185,65 @@ class Episode(BaseModel):
         marked = EnteredInError(**entry.model_dump(), by=by, at=at)
         self.entered_in_error.append(marked)
         return marked
+
+    # -- amendments ------------------------------------------------------------------------------
+
+    def _amendable(self, field: AmendedField) -> tuple[list[str], EntryKind | None, str | None]:
+        """(the entries' texts as recorded, the kind that may be marked in error, why none may be amended yet)."""
+        f, c = AmendedField, self.consultation
+        open_consultation = "the consultation can still be edited: change it on its page" \
+            if self.state is State.CONSULTATION else None
+        open_plan = "the plan can still be changed: change it on its page" \
+            if self.state in (State.CONSENTED, State.PLANNED) else None
+        found: dict[AmendedField, tuple[list[str], EntryKind | None, str | None]] = {
+            f.EXPECTATIONS: ([c.expectations] if c else [], None, open_consultation),
+            f.CONDITIONS: ([", ".join(c.history.conditions)] if c else [], None, open_consultation),
+            f.EXAMINATION_NOTE: ([a.note or "" for a in c.areas_of_concern] if c else [], None, open_consultation),
+            f.OVERRIDE_REASON: ([o.reason for o in self.overrides], None,
+                                "suitability may still be decided again before consent, which clears its overrides"
+                                if self.state in (State.CONSULTATION, State.ASSESSED) else None),
+            f.PLAN_NOTE: ([self.plan.note] if self.plan else [], None, open_plan),
+            f.PROCEDURE_NOTE: ([e.note or "" for e in self.procedure.events] if self.procedure else [], None, None),
+            f.OBSERVATION_NOTE: ([o.note or "" for o in self.observations], EntryKind.OBSERVATION, None),
+            f.ADVERSE_EVENT_DESCRIPTION: ([e.description or "" for e in self.adverse_events],
+                                          EntryKind.ADVERSE_EVENT, None),
+            f.FOLLOW_UP_NOTE: ([u.note or "" for u in self.follow_ups], None, None)}
+        return found[field]
+
+    def amendments_of(self, field: AmendedField | str, index: int = 0) -> list[Amendment]:
+        """The amendments of one entry, oldest first."""
+        return [a for a in self.amendments if a.field == field and a.index == index]
+
+    def current_text(self, field: AmendedField | str, index: int = 0) -> str | None:
+        """What the record says now: the latest amendment's text, or the entry's own (None: no such entry)."""
+        made = self.amendments_of(field, index)
+        if made:
+            return made[-1].value
+        texts = self._amendable(AmendedField(field))[0]
+        return texts[index] if index < len(texts) else None
+
+    def amend(self, entry: AmendmentEntry, by: str, at: datetime) -> Amendment:
+        """Append a signed amendment to one entry, in any state (also after signing and closing); the original
+        is kept. Refused while the entry can still be edited, for an entry recorded in error, or unchanged."""
+        texts, kind, still_open = self._amendable(entry.field)
+        what = FIELD_NAMES[entry.field]
+        if entry.index >= len(texts):
+            raise NotFound(f"there is no entry number {entry.index + 1} for {what} in this episode")
+        a_follow_up = entry.field is AmendedField.FOLLOW_UP_NOTE
+        if a_follow_up and self.follow_ups[entry.index].status is FollowUpStatus.SCHEDULED:
+            still_open = "the follow-up is not recorded yet: write its note when you record it"
+        if still_open:
+            raise InvalidInput(f"{what} is not amended: {still_open}", rule="amendment")
+        if kind is not None and entry.index in self.in_error(kind):
+            raise InvalidInput(f"{what} belongs to an entry marked as entered in error; record a new entry instead",
+                               rule="amendment")
+        current = self.current_text(entry.field, entry.index) or ""
+        if entry.value == current:
+            raise InvalidInput(f"the amendment is the same as {what} as it stands: write the corrected text",
+                               rule="amendment")
+        made = Amendment(**entry.model_dump(), original=current, by=by, at=at)
+        self.amendments.append(made)
+        return made
 
     # -- state machine -----------------------------------------------------------------------
 

@@ -28,13 +28,13 @@ def aftercare_pdf(letterhead: Letterhead, record: PatientRecord, episode: Episod
                          f"{record.staff_name(procedure.performer_id)}"), s.body),
         Paragraph("What was done", s.heading)]
     by_area: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for thread in procedure.threads:
+    for thread in episode.placed_threads():  # an entry recorded in error is not what was done
         by_area[(thread.area, thread.side.value)].append(f"{thread.product} (lot {thread.lot})")
     rows: list[list[object]] = [["Area", "Side", "Threads", "Products (lot)"]]
     for (area, side), products in sorted(by_area.items()):
         rows.append([area, side, len(products), "; ".join(sorted(set(products)))])
     story.append(table(rows, [30 * mm, 20 * mm, 18 * mm, 100 * mm]))
-    anaesthetic = sum(i.mg for i in procedure.injections)
+    anaesthetic = sum(i.mg for i in episode.given_injections())
     if anaesthetic:
         story.append(Paragraph(escape(f"Local anaesthetic: lidocaine, {anaesthetic:g} mg in all."), s.small))
     story.append(Paragraph("What to do, what to avoid, and for how long", s.heading))

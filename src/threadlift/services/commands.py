@@ -24,7 +24,7 @@ from threadlift.clinic.anaesthetic import InjectionEntry
 from threadlift.clinic.appointments import Booking, Cancelling, Rescheduling
 from threadlift.clinic.consent import ConsentDocument, ConsentSignature, PhotoConsentGrant, PhotoConsentWithdrawal
 from threadlift.clinic.consultation import ConsultationEntry
-from threadlift.clinic.corrections import ErrorEntry
+from threadlift.clinic.corrections import AmendmentEntry, ErrorEntry
 from threadlift.clinic.discharge import DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure
 from threadlift.clinic.followup import FollowUpOutcome
@@ -219,6 +219,12 @@ class CloseEpisode:
 class MarkEnteredInError:
     episode_id: UUID
     entry: ErrorEntry
+
+
+@dataclass(frozen=True)
+class AmendEntry:
+    episode_id: UUID
+    amendment: AmendmentEntry
 
 
 # -- follow-up appointments ----------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Patient documents as PDF: the signed consent, the aftercare sheet, the outcome report and the referral
-letter. Each is made from the record as it may leave the clinic, and its download is audited."""
+"""Patient documents as PDF: the signed consent, the aftercare sheet, the outcome report, the referral
+letter and the corrections to the record. Each is made from the record as it may leave the clinic, and its
+download is audited."""
 
 from __future__ import annotations
 
 import io
 import tempfile
 from pathlib import Path
+from typing import Literal, get_args
 from uuid import UUID
 
 from threadlift.clinic.episode import Episode
@@ -21,13 +23,15 @@ from threadlift.face.compare_report import comparison_to_dict
 from threadlift.interop.fhir.photos import measured_values
 from threadlift.reports.aftercare_pdf import aftercare_pdf
 from threadlift.reports.consent_pdf import consent_pdf
+from threadlift.reports.corrections_pdf import corrections_pdf, has_corrections
 from threadlift.reports.outcome_pdf import OutcomePair, outcome_pdf
 from threadlift.reports.pdf import Letterhead
 from threadlift.reports.referral_pdf import needs_referral, referral_pdf
 from threadlift.services.base import Services, record, require
 from threadlift.services.exports import load_record, photo_files
 
-KINDS = ("consent", "aftercare", "outcome", "referral")
+DocumentKind = Literal["consent", "aftercare", "outcome", "referral", "corrections"]
+KINDS: tuple[str, ...] = get_args(DocumentKind)
 
 
 def letterhead(svc: Services) -> Letterhead:
@@ -54,6 +58,8 @@ def available(svc: Services, episode: Episode, record_: PatientRecord | None = N
         kinds.append("outcome")
     if needs_referral(episode):
         kinds.append("referral")
+    if has_corrections(episode):
+        kinds.append("corrections")
     return kinds
 
 
@@ -80,6 +86,8 @@ def make(svc: Services, actor: User | None, record_: PatientRecord, episode: Epi
         return consent_pdf(head, record_, episode.consent, document_, episode.consultation)
     if kind == "aftercare":
         return aftercare_pdf(head, record_, episode)
+    if kind == "corrections":
+        return corrections_pdf(head, record_, episode)
     if kind == "referral":
         baseline = next((p for p in record_.photos_of(episode.id) if p.stage == "baseline"), None)
         return referral_pdf(head, record_, episode, written_at=svc.clock(), measurements=_in_words(baseline))

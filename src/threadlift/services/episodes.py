@@ -9,14 +9,14 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from threadlift.clinic.corrections import EnteredInError, EntryKind
+from threadlift.clinic.corrections import AmendedField, Amendment, EnteredInError, EntryKind
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
 from threadlift.services.base import Services, record, require
-from threadlift.services.commands import CancelEpisode, CloseEpisode, MarkEnteredInError, OpenEpisode
+from threadlift.services.commands import AmendEntry, CancelEpisode, CloseEpisode, MarkEnteredInError, OpenEpisode
 from threadlift.services.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -169,3 +169,21 @@ def mark_entered_in_error(svc: Services, actor: User, command: MarkEnteredInErro
     return change_episode(svc, actor, command.episode_id, CORRECTING[entry.kind], "entered_in_error",
                           lambda uow, episode: episode.mark_entered_in_error(entry, actor.id, svc.clock()),
                           kind=entry.kind.value, index=entry.index)
+
+
+# Who may amend what: the permission that records that entry (the clinician's assessment, the nurse's notes).
+AMENDING = {AmendedField.EXPECTATIONS: Permission.MEDICAL_WRITE, AmendedField.CONDITIONS: Permission.MEDICAL_WRITE,
+            AmendedField.EXAMINATION_NOTE: Permission.MEDICAL_WRITE, AmendedField.OVERRIDE_REASON: Permission.OVERRIDE,
+            AmendedField.PLAN_NOTE: Permission.MEDICAL_WRITE, AmendedField.PROCEDURE_NOTE: Permission.PROCEDURE_ASSIST,
+            AmendedField.OBSERVATION_NOTE: Permission.PROCEDURE_ASSIST,
+            AmendedField.ADVERSE_EVENT_DESCRIPTION: Permission.ADVERSE_WRITE,
+            AmendedField.FOLLOW_UP_NOTE: Permission.FOLLOW_UP_WRITE}
+
+
+def amend(svc: Services, actor: User, command: AmendEntry) -> Amendment:
+    """A signed amendment appended to one clinical entry (also after signing), the original kept; audited with
+    which entry, never its text."""
+    entry = command.amendment
+    return change_episode(svc, actor, command.episode_id, AMENDING[entry.field], "amend",
+                          lambda uow, episode: episode.amend(entry, actor.id, svc.clock()),
+                          field=entry.field.value, index=entry.index)

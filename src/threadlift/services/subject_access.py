@@ -72,7 +72,9 @@ def archive(svc: Services, actor: User | None, patient_id: UUID) -> tuple[bytes,
 DESCRIPTIONS = {"consent": "the consent you signed, with its text, your signature and its fingerprint (SHA-256)",
                 "aftercare": "the aftercare sheet for your procedure",
                 "outcome": "your outcome, measured from photos",
-                "referral": "the letter referring you for a surgical opinion"}
+                "referral": "the letter referring you for a surgical opinion",
+                "corrections": "corrections to your record: entries recorded in error and signed amendments, each "
+                               "beside what was first recorded, with who made it, when and why"}
 
 
 def _readme(svc: Services, name: str, when: str, contents: list[tuple[str, str, bytes]]) -> str:

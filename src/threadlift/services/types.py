@@ -30,7 +30,15 @@ from threadlift.clinic.consultation import (
     Risk,
     TreatmentArea,
 )
-from threadlift.clinic.corrections import EnteredInError, EntryKind, ErrorEntry
+from threadlift.clinic.corrections import (
+    FIELD_NAMES,
+    AmendedField,
+    Amendment,
+    AmendmentEntry,
+    EnteredInError,
+    EntryKind,
+    ErrorEntry,
+)
 from threadlift.clinic.discharge import AFTERCARE_SHEETS, AftercareSheet, Criterion, DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure, Episode, Plan, State
 from threadlift.clinic.errors import (
@@ -73,6 +81,7 @@ from threadlift.store.audit import AuditEntry, AuditProblem
 
 __all__ = [
     "AFTERCARE_SHEETS",
+    "FIELD_NAMES",
     "GAIS",
     "PERMISSIONS",
     "REASONS",
@@ -82,6 +91,9 @@ __all__ = [
     "AftercareSheet",
     "Agent",
     "AllergyKind",
+    "AmendedField",
+    "Amendment",
+    "AmendmentEntry",
     "AppointmentStatus",
     "AssessmentEntry",
     "AuditEntry",

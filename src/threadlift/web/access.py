@@ -179,6 +179,10 @@ ROUTES: dict[str, Permission | Open] = {
     # issue 14: corrections (the use case checks the kind's own permission: adverse events need adverse:write)
     "POST /api/episodes/{episode_id}/entered-in-error": P.PROCEDURE_ASSIST,
     "POST /episodes/{episode_id}/entered-in-error": P.PROCEDURE_ASSIST,
+    # issue 14: signed amendments (the use case checks the field's own permission: the consultation needs
+    # medical:write, an override's reason suitability:override, an adverse event adverse:write)
+    "POST /api/episodes/{episode_id}/amendments": P.PROCEDURE_ASSIST,
+    "POST /episodes/{episode_id}/amendments": P.PROCEDURE_ASSIST,
     "POST /api/episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,
     "POST /episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,
     "GET /dashboard/portal": P.EPISODE_STATUS_READ,

@@ -28,6 +28,7 @@ from threadlift.clinic.errors import (
     ExpiredLot,
     InvalidInput,
     InvalidTransition,
+    NotFound,
     OverrideRefused,
     PlanMismatch,
     RecordLocked,
@@ -384,3 +385,42 @@ def test_an_injection_recorded_afterwards_keeps_when_it_was_given_beside_when_it
     episode.inject(PATIENT, POLICY, Injection(**given, given_at=later(30)))
     [recorded] = episode.procedure.injections
     assert (recorded.happened_at, recorded.at) == (later(30), later(45))
+
+
+def test_a_signed_amendment_is_appended_beside_the_original_also_after_signing():
+    """Issue 14 item 3: amendments of clinical entries, the original kept, also once the record is locked."""
+    from threadlift.clinic.corrections import AmendedField, AmendmentEntry, EntryKind, ErrorEntry
+
+    def amendment(field: AmendedField, value: str, index: int = 0) -> AmendmentEntry:
+        return AmendmentEntry(field=field, index=index, value=value, reason="Dictated note corrected after review")
+
+    episode = Episode(patient_id=PATIENT.id, opened_at=NOON - timedelta(days=1))
+    episode.record_consultation(consultation(history={"conditions": ["asthma"]}))
+    with pytest.raises(InvalidInput, match="can still be edited"):  # while it may change, it is edited instead
+        episode.amend(amendment(AmendedField.CONDITIONS, "asthma, hypothyroidism"), "dr-hale", later(1))
+    episode = in_procedure(history={"conditions": ["asthma"]})
+    episode.record_event(ProcedureEventEntry(kind=EventKind.SHOCK_LIKE_PAIN, note="left jawlin"), later(45),
+                         "nurse-ade")
+    episode.end_procedure(later(60), "dr-hale")  # signed and locked
+    first = episode.amend(amendment(AmendedField.CONDITIONS, "asthma, hypothyroidism"), "dr-hale", later(61))
+    assert (first.original, first.value, first.by) == ("asthma", "asthma, hypothyroidism", "dr-hale")
+    episode.amend(amendment(AmendedField.CONDITIONS, "asthma, hypothyroidism (on levothyroxine)"), "dr-osei",
+                  later(62))
+    assert [a.original for a in episode.amendments_of("conditions")] == ["asthma", "asthma, hypothyroidism"]
+    assert episode.current_text("conditions") == "asthma, hypothyroidism (on levothyroxine)"
+    assert episode.consultation.history.conditions == ["asthma"]  # the original entry itself is never rewritten
+    note = episode.amend(amendment(AmendedField.PROCEDURE_NOTE, "left jawline, second pass"), "dr-hale", later(63))
+    assert note.original == "left jawlin" and episode.procedure.events[0].note == "left jawlin"
+    with pytest.raises(InvalidInput, match="same as"):
+        episode.amend(amendment(AmendedField.PROCEDURE_NOTE, "left jawline, second pass"), "dr-hale", later(64))
+    with pytest.raises(NotFound, match="no entry number 2"):
+        episode.amend(amendment(AmendedField.PROCEDURE_NOTE, "another", index=1), "dr-hale", later(64))
+    episode.observe(ObservationRecord(at=later(70), by="nurse-ade", pulse_bpm=72, note="calm"))
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.OBSERVATION, index=0, reason="Another patient's pulse"),
+                                  "nurse-ade", later(71))
+    with pytest.raises(InvalidInput, match="entered in error"):
+        episode.amend(amendment(AmendedField.OBSERVATION_NOTE, "anxious"), "nurse-ade", later(72))
+    with pytest.raises(ValidationError, match="at least 10 characters"):
+        AmendmentEntry(field=AmendedField.EXPECTATIONS, value="x", reason="typo")
+    with pytest.raises(ValidationError):
+        AmendmentEntry(field=AmendedField.EXPECTATIONS, index=10_001, value="x", reason="Long enough reason")

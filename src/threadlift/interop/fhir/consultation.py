@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from threadlift.clinic.consultation import AllergyKind, Consultation, DiabetesControl, MedicineClass
+from threadlift.clinic.corrections import Amendment
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.suitability import Level, effective_decision
 from threadlift.interop.fhir import intake
 from threadlift.interop.fhir.base import (
+    AUTHOR_SIGNATURE,
+    SIGNATURE_TYPES,
     Context,
     Resource,
     concept,
@@ -22,6 +25,7 @@ from threadlift.interop.fhir.base import (
     text_concept,
     words,
 )
+from threadlift.interop.fhir.consents import agent_type
 
 # http://terminology.hl7.org/CodeSystem/v3-ActCode (Encounter.class, http://hl7.org/fhir/ValueSet/encounter-class)
 AMBULATORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB",
@@ -70,7 +74,34 @@ def episode_resources(ctx: Context, episode: Episode) -> dict[str, dict[str, str
         _consultation(ctx, episode, consultation, refs)
     if episode.suitability is not None:
         _suitability(ctx, episode, refs)
+    for number, amendment in enumerate(episode.amendments):
+        ctx.add(amendment_provenance(ctx, episode, amendment, number, refs["episode"]))
     return refs
+
+
+AMENDMENT = "https://threadlift.org/fhir/StructureDefinition/amendment"
+
+
+def amendment_provenance(ctx: Context, episode: Episode, amendment: Amendment, number: int,
+                         target: dict[str, str]) -> Resource:
+    """A signed amendment as a Provenance of the episode's record: who, when, why, which entry, the text it replaced
+    (kept) and the corrected text, in an extension (neither R5 nor R4B's Provenance has elements for them)."""
+    parts: list[dict[str, object]] = [{"url": "field", "valueCode": amendment.field.value},
+                                      {"url": "index", "valueInteger": amendment.index},
+                                      {"url": "amended", "valueString": amendment.value},
+                                      {"url": "reason", "valueString": amendment.reason}]
+    if amendment.original.strip():
+        parts.insert(2, {"url": "original", "valueString": amendment.original})
+    return {"resourceType": "Provenance", "id": rid("Provenance", episode.id, "amendment", number),
+            "extension": [{"url": AMENDMENT, "extension": parts}],
+            "target": [target], "occurredDateTime": instant(amendment.at), "recorded": instant(amendment.at),
+            "patient": ctx.patient_ref,
+            "activity": concept("provenance-activity", "record_amended",
+                                f"{amendment.what} amended, the original kept: {amendment.reason}"),
+            "agent": [{"type": agent_type("author"), "who": ctx.practitioner_ref(amendment.by)}],
+            "signature": [{"type": [{"system": SIGNATURE_TYPES, "code": AUTHOR_SIGNATURE[0],
+                                     "display": AUTHOR_SIGNATURE[1]}], "when": instant(amendment.at),
+                           "who": ctx.practitioner_ref(amendment.by)}]}
 
 
 def _consultation(ctx: Context, episode: Episode, c: Consultation, refs: dict[str, dict[str, str]]) -> None:

@@ -29,14 +29,19 @@ def choices() -> dict[str, Any]:
 
 @router.get("/episodes/{episode_id}/consultation")
 def consultation_page(episode_id: UUID, page: PageDep) -> Response:
+    return page_of(page, episode_id)
+
+
+def page_of(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
+    """The consultation page (with a message, for web/pages/corrections.py)."""
     found = episodes.clinical_record(page.services, page.user, episode_id, "consultation")
     episode = found.episode
     confirmed = None if episode.consultation else confirmed_history(page.services, page.user, episode_id)
     values = _values_of(episode.consultation) if episode.consultation else {
         **(history_values(confirmed) if confirmed else {}), "consulted_on": page.services.today().isoformat()}
-    return page.render("consultation.html", episode=episode, patient=found.patient, values=values, errors={},
-                       editable=episode.state.value == "consultation" and page.may("medical:write"),
-                       from_portal=confirmed is not None, **choices())
+    return page.render("consultation.html", status, episode=episode, patient=found.patient, values=values,
+                       errors={}, editable=episode.state.value == "consultation" and page.may("medical:write"),
+                       from_portal=confirmed is not None, **choices(), **extra)
 
 
 @router.post("/episodes/{episode_id}/consultation")
@@ -101,6 +106,9 @@ def _suitability(page: PageDep, episode_id: UUID, status: int = 200, **extra: An
                        result=view.result if view else None, effective=view.effective_decision if view else None,
                        problems=view.problems_before_procedure if view else [],
                        overrides={o.rule: o for o in episode.overrides}, **extra)
+
+
+suitability_of = _suitability  # the page with a message, for web/pages/corrections.py
 
 
 @router.post("/episodes/{episode_id}/suitability")

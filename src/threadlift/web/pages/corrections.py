@@ -1,5 +1,6 @@
 """Marking an entry as recorded in error, from the page that shows it (procedure day, observation and
-discharge, follow-up): the entry stays, struck through, with who marked it, when and why."""
+discharge, follow-up): the entry stays, struck through, with who marked it, when and why. Amending a
+clinical entry's text the same way: the original struck through, the signed amendment beside it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from threadlift.services import episodes
-from threadlift.services.commands import MarkEnteredInError
-from threadlift.services.types import DomainError, ErrorEntry
-from threadlift.web.pages import discharge, followup, procedure
+from threadlift.services.commands import AmendEntry, MarkEnteredInError
+from threadlift.services.types import AmendmentEntry, DomainError, ErrorEntry, NotFound, PermissionDenied
+from threadlift.web.pages import consultation, discharge, followup, procedure
 from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors
 from threadlift.web.pages.routing import page_router
 
@@ -36,4 +37,39 @@ def entered_in_error(episode_id: UUID, page: PageDep, form: FormDep) -> Response
         return shown(page, episode_id, 422, correction_error=f"Not marked as entered in error: {message}")
     except DomainError as error:
         return shown(page, episode_id, 409, correction_error=domain_message(error))
+    return page.redirect(f"/episodes/{episode_id}/{where}")
+
+
+# Where each amended entry is shown (the page to show a refusal on, and its section).
+AMENDED: dict[str, tuple[Callable[..., Response], str]] = {
+    "expectations": (consultation.page_of, "consultation#amendments"),
+    "conditions": (consultation.page_of, "consultation#amendments"),
+    "examination_note": (consultation.page_of, "consultation#amendments"),
+    "override_reason": (consultation.suitability_of, "suitability"),
+    "procedure_note": (procedure.page_of, "procedure#events"),
+    "observation_note": (discharge.page_of, "discharge"),
+    "adverse_event_description": (followup.page_of, "follow-up#adverse-events"),
+    "follow_up_note": (followup.page_of, "follow-up")}
+
+
+LABELS = {"field": "what to amend", "index": "which entry", "value": "the corrected text", "reason": "why"}
+
+
+@router.post("/episodes/{episode_id}/amendments")
+def amend(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
+    field = str(form.get("field", ""))
+    shown, where = AMENDED.get(field, AMENDED["expectations"])
+    try:
+        entry = AmendmentEntry.model_validate({"field": field, "index": str(form.get("index", "")),
+                                               "value": str(form.get("value", "")),
+                                               "reason": str(form.get("reason", ""))})
+        episodes.amend(page.services, page.user, AmendEntry(episode_id, entry))
+    except ValidationError as error:
+        message = "; ".join(f"{LABELS.get(name, name)}: {text}" for name, text in field_errors(error).items())
+        return shown(page, episode_id, 422, correction_error=f"Not amended: {message}")
+    except PermissionDenied:
+        raise  # another role's entry: refused as every page refuses (403)
+    except DomainError as error:
+        return shown(page, episode_id, 404 if isinstance(error, NotFound) else 409,
+                     correction_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/{where}")

@@ -6,7 +6,7 @@ analyses photos and draws PDFs for seconds)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Query
@@ -23,7 +23,7 @@ Filter = Annotated[str, Query(max_length=120)]
 
 
 @router.get("/episodes/{episode_id}/documents/{kind}.pdf")
-def document(episode_id: UUID, kind: Literal["consent", "aftercare", "outcome", "referral"],
+def document(episode_id: UUID, kind: documents.DocumentKind,
              page: PageDep) -> Response:
     pdf, name = documents.document(page.services, page.user, episode_id, kind)
     return attachment(pdf, "application/pdf", name)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from threadlift.services import consents, consultation, episodes
 from threadlift.services.commands import (
+    AmendEntry,
     CancelEpisode,
     CloseEpisode,
     DecideSuitability,
@@ -20,6 +21,8 @@ from threadlift.services.commands import (
 )
 from threadlift.services.consultation import SuitabilityView
 from threadlift.services.types import (
+    Amendment,
+    AmendmentEntry,
     Cancellation,
     Closure,
     ConsentSignature,
@@ -109,3 +112,11 @@ def entered_in_error(episode_id: UUID, body: ErrorEntry, services: ServicesDep, 
     """Mark an injection, thread, observation or adverse event as recorded in error, with the reason. The entry
     stays on the record (and in exports, with its status); it no longer counts (dose total, stock, registers)."""
     return episodes.mark_entered_in_error(services, user, MarkEnteredInError(episode_id=episode_id, entry=body))
+
+
+@router.post("/episodes/{episode_id}/amendments", status_code=201)
+def amend(episode_id: UUID, body: AmendmentEntry, services: ServicesDep, user: CurrentUser) -> Amendment:
+    """Append a signed amendment to a clinical entry's text (consultation, examination, override reason, plan note,
+    procedure or observation note, adverse event description, follow-up note), also after the record is signed
+    and locked: the original stays on the record beside it, with who amended it, when and why."""
+    return episodes.amend(services, user, AmendEntry(episode_id=episode_id, amendment=body))

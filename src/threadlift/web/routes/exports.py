@@ -30,7 +30,7 @@ def fhir_bundle(patient_id: UUID, services: ServicesDep, user: CurrentUser,
 
 @router.get("/episodes/{episode_id}/documents/{kind}", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def document(episode_id: UUID, kind: Literal["consent", "aftercare", "outcome", "referral"], services: ServicesDep,
+def document(episode_id: UUID, kind: documents.DocumentKind, services: ServicesDep,
              user: CurrentUser) -> Response:
     pdf, name = documents.document(services, user, episode_id, kind)
     return attachment(pdf, "application/pdf", name)

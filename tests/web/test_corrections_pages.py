@@ -1,0 +1,49 @@
+"""Issue 14 item 3, through the pages and the API: a signed amendment beside the original, after signing."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from tests.helpers.records import Clinic
+from tests.helpers.web import PageUser
+from tests.web.test_clinical_pages import consented
+
+
+def test_an_amendment_is_signed_shown_beside_the_struck_original_audited_and_exported(clinic: Clinic):
+    from threadlift.interop.fhir.check import validate
+    from threadlift.services import audit, exports
+
+    person, episode = consented(clinic)  # the consultation is recorded, suitability decided, consent signed
+    hale, nurse = PageUser(clinic, "dr-hale"), PageUser(clinic, "nurse-ade")
+    address = f"/episodes/{episode}/amendments"
+    original = clinic.call("dr-hale", "GET", f"/api/episodes/{episode}/consultation").json()["expectations"]
+    form = {"field": "expectations", "index": "0", "value": "A fresher jawline for about a year, no more",
+            "reason": "Patient corrected this at the consent visit"}
+    short = hale.post(address, {**form, "reason": "typo"})
+    assert short.status_code == 422 and "why: Write at least 10 characters" in short.text
+    assert hale.post(address, {**form, "index": "3"}).status_code == 404  # there is one expectations entry
+    assert hale.post(address, {**form, "index": "99999"}).status_code == 422  # bounded
+    assert hale.post(address, {**form, "field": "anything"}).status_code == 422
+    assert hale.post(f"/episodes/{uuid4()}/amendments", form).status_code == 404
+    assert nurse.post(address, form).status_code == 403  # the clinician's assessment: medical:write
+    assert hale.post(address, form).status_code == 303
+    again = clinic.call("dr-osei", "POST", f"/api/episodes/{episode}/amendments", json={
+        "field": "expectations", "value": "A fresher jawline for about a year", "reason": "Shortened with the patient"})
+    assert again.status_code == 201 and again.json()["original"] == form["value"]
+    page = hale.get(f"/episodes/{episode}/consultation").text
+    assert f"<del>{original}</del> <del>{form['value']}</del> <ins>A fresher jawline for about a year</ins>" in page
+    assert "amended by Dr Hale" in page and "amended by Dr Osei" in page and form["reason"] in page
+    trail = audit.audit_trail(clinic.services, clinic.user("admin"), limit=1000)
+    assert [e.detail for e in trail if e.action == "amend"] == [
+        {"state": "consented", "field": "expectations", "index": 0}] * 2  # which entry, never its text
+    bundle = exports.fhir_bundle(clinic.services, clinic.user("dr-hale"), person)
+    validate([bundle])
+    amended = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Provenance"
+               and e["resource"].get("extension")]
+    assert len(amended) == 2
+    parts = {p["url"]: next(v for k, v in p.items() if k.startswith("value")) for p in amended[0]["extension"][0][
+        "extension"]}
+    assert parts == {"field": "expectations", "index": 0, "original": original, "amended": form["value"],
+                     "reason": form["reason"]}
+    pdf = hale.get(f"/episodes/{episode}/documents/corrections.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
