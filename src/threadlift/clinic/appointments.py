@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from threadlift.clinic.corrections import CorrectionReason
 from threadlift.clinic.errors import Conflict, InvalidInput, RecordLocked
@@ -54,6 +54,13 @@ class Slot(BaseModel):
     duration_minutes: DurationMinutes = 30
     clinician_id: StaffId
     room: Room
+
+    @field_validator("at")
+    @classmethod
+    def _wall_clock(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("give the time on the clinic's clock (HH:MM), without a UTC offset")
+        return value
 
 
 class Booking(Slot):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
+from threadlift.clinic.appointments import Appointment, AppointmentStatus
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent, PhotoScope
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
@@ -37,6 +38,7 @@ class PatientRecord:
     consent_documents: Mapping[tuple[str, str], ConsentDocument] = field(default_factory=dict)
     lots: Mapping[UUID, ThreadLot] = field(default_factory=dict)
     staff: Mapping[str, StaffMember] = field(default_factory=dict)
+    appointments: tuple[Appointment, ...] = ()  # follow-ups booked at a time (clinic/appointments.py)
 
     def photo_may_leave(self, photo: PhotoRecord) -> bool:
         """Whether a consent to clinical photography given before ``photo`` was taken still stands."""
@@ -49,6 +51,13 @@ class PatientRecord:
 
     def photos_of(self, episode_id: UUID) -> list[PhotoRecord]:
         return [p for p in self.photos if p.episode_id == episode_id]
+
+    def booking_of(self, episode_id: UUID, follow_up: int) -> Appointment | None:
+        """The follow-up's appointment as it stands (booked, attended or a no-show), the latest if it was booked
+        more than once; None when it was never booked or every booking was cancelled."""
+        found = [a for a in self.appointments if a.episode_id == episode_id and a.follow_up == follow_up
+                 and a.status is not AppointmentStatus.CANCELLED]
+        return max(found, key=lambda a: a.booked_at) if found else None
 
     def consent_document(self, procedure_type: str, version: str) -> ConsentDocument | None:
         return self.consent_documents.get((procedure_type, version))

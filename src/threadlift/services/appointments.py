@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from threadlift.clinic.appointments import (
@@ -87,8 +87,8 @@ class EpisodeAppointments:
     appointments: tuple[DiaryEntry, ...]
     clinicians: tuple[Clinician, ...]
     rooms: tuple[str, ...]
-    opens: time
-    closes: time
+    opens: str  # HH:MM on the clinic's clock
+    closes: str
 
 
 def _hours(svc: Services) -> ClinicHours:
@@ -268,6 +268,6 @@ def of_episode(svc: Services, actor: User, episode_id: UUID) -> EpisodeAppointme
     windows = tuple(FollowUpWindow(i, f.name, f.kind, f.due_on, booked.get(i))
                     for i, f in enumerate(episode.follow_ups) if f.status is FollowUpStatus.SCHEDULED) \
         if episode.state in BOOKABLE else ()
-    opens, closes = svc.settings.clinic_hours
+    opens, closes = (t.strftime("%H:%M") for t in svc.settings.clinic_hours)
     return EpisodeAppointments(episode.id, patient.id, patient.display_name, windows, tuple(appointments),
                                clinicians, svc.settings.rooms, opens, closes)

@@ -49,7 +49,7 @@ def load_record(uow: UnitOfWork, patient_id: UUID | str) -> PatientRecord:
     lots = {lot_id: uow.lots.get(lot_id) for lot_id in sorted(lot_ids, key=str)}
     staff = {u.id: StaffMember(u.id, u.display_name, u.role.value) for u in uow.users.all()}
     return PatientRecord(patient, episodes, photos, tuple(uow.consents.photo_consents(patient_id)), documents, lots,
-                         staff)
+                         staff, tuple(uow.appointments.for_patient(patient_id)))
 
 
 def clinic_info(svc: Services) -> ClinicInfo:

@@ -18,6 +18,7 @@ from string import Template
 from typing import Protocol
 from uuid import uuid4
 
+from threadlift.clinic.appointments import AppointmentStatus
 from threadlift.clinic.portal import MAX_ATTEMPTS, Attachment, OutboxMessage, retry_delay
 from threadlift.services.base import Services
 from threadlift.services.ports import UnitOfWork
@@ -67,8 +68,9 @@ def queue(uow: UnitOfWork, svc: Services, kind: str, to_address: str, *, patient
     return added
 
 
-def appointment_ics(svc: Services, *, uid: str, on: date, summary: str) -> Attachment:
-    """An iCalendar file (RFC 5545) for an appointment on ``on``, all day in the clinic's calendar."""
+def appointment_ics(svc: Services, *, uid: str, on: date | datetime, summary: str, minutes: int = 0) -> Attachment:
+    """An iCalendar file (RFC 5545) for an appointment: all day on ``on`` in the clinic's calendar, or at a
+    booked time (an aware instant) for ``minutes``."""
     from icalendar import Calendar, Event
 
     calendar = Calendar()
@@ -79,7 +81,7 @@ def appointment_ics(svc: Services, *, uid: str, on: date, summary: str) -> Attac
     event.add("uid", f"{uid}@threadlift")
     event.add("dtstamp", svc.clock())
     event.add("dtstart", on)
-    event.add("dtend", on + timedelta(days=1))
+    event.add("dtend", on + timedelta(minutes=minutes) if isinstance(on, datetime) else on + timedelta(days=1))
     event.add("summary", summary)
     calendar.add_component(event)
     return Attachment("appointment.ics", "text/calendar", base64.b64encode(calendar.to_ical()).decode())
@@ -134,19 +136,37 @@ def send_due(svc: Services, transport: Transport, *, limit: int = BATCH) -> Send
 
 
 def follow_up_reminders(svc: Services, *, days_ahead: int = 2) -> int:
-    """Queue a reminder, with its .ics, for each visit due in the next ``days_ahead`` days of the clinic's
-    calendar (once per follow-up: the dedupe key), to patients with an address on record."""
+    """Queue a reminder, with its .ics, for each visit in the next ``days_ahead`` days of the clinic's calendar,
+    to patients with an address on record: at its booked time where it is booked (once per time: a moved
+    appointment is reminded again), else on the day it is due (once per follow-up: the dedupe keys)."""
     today = svc.today()
     queued = 0
+    summary = f"Appointment at {svc.settings.clinic_name}"
+    now = svc.clock()
     with svc.uow() as uow:
+        for booked in uow.appointments.between(now, svc.start_of(today + timedelta(days=days_ahead + 1)),
+                                               booked_only=True):
+            if booked.starts_at <= now:
+                continue
+            patient = uow.patients.get(booked.patient_id)
+            if not patient.email:
+                continue
+            ics = appointment_ics(svc, uid=str(booked.id), on=booked.starts_at, summary=summary,
+                                  minutes=booked.duration_minutes)
+            when = svc.wall_clock(booked.starts_at).strftime("%A %d %B %Y at %H:%M")
+            queued += queue(uow, svc, "follow_up_reminder", patient.email, patient_id=str(patient.id),
+                            dedupe_key=f"reminder:{booked.id}:{booked.starts_at.isoformat(timespec='minutes')}",
+                            attachments=(ics,), when=when)
         for due in uow.registers.follow_ups_due(today, today + timedelta(days=days_ahead)):
             if due.due_on < today or due.kind != "visit":
                 continue
+            if any(a.follow_up == due.position and a.status is AppointmentStatus.BOOKED
+                   for a in uow.appointments.for_episode(due.episode_id)):
+                continue  # reminded at its booked time instead
             patient = uow.patients.get(due.patient_id)
             if not patient.email:
                 continue
-            ics = appointment_ics(svc, uid=f"{due.episode_id}-{due.position}", on=due.due_on,
-                                  summary=f"Appointment at {svc.settings.clinic_name}")
+            ics = appointment_ics(svc, uid=f"{due.episode_id}-{due.position}", on=due.due_on, summary=summary)
             when = datetime.combine(due.due_on, time()).strftime("%A %d %B %Y")
             queued += queue(uow, svc, "follow_up_reminder", patient.email, patient_id=str(patient.id),
                             dedupe_key=f"reminder:{due.episode_id}:{due.position}", attachments=(ics,), when=when)

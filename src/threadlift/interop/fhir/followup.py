@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from threadlift.clinic.adverse import AdverseEvent, Outcome
+from threadlift.clinic.appointments import AppointmentStatus
 from threadlift.clinic.discharge import AFTERCARE_SHEETS
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.followup import FollowUp, FollowUpStatus
@@ -35,6 +36,9 @@ VIRTUAL = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCo
 # http://hl7.org/fhir/ValueSet/appointmentstatus: a follow-up is due on a day, not yet booked at a time.
 APPOINTMENT_STATUS = {FollowUpStatus.SCHEDULED: "proposed", FollowUpStatus.DONE: "fulfilled",
                       FollowUpStatus.MISSED: "noshow", FollowUpStatus.CANCELLED: "cancelled"}
+# A follow-up booked at a time (clinic/appointments.py): the booking's own status while the follow-up is due.
+BOOKING_STATUS = {AppointmentStatus.BOOKED: "booked", AppointmentStatus.ATTENDED: "fulfilled",
+                  AppointmentStatus.NO_SHOW: "noshow", AppointmentStatus.CANCELLED: "cancelled"}
 # http://terminology.hl7.org/CodeSystem/adverse-event-outcome and -seriousness
 OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
 OUTCOME_CODES = {Outcome.ONGOING: "ongoing", Outcome.RECOVERING: "recovering", Outcome.RESOLVED: "resolved",
@@ -90,11 +94,21 @@ def _appointment(ctx: Context, episode: Episode, index: int, follow_up: FollowUp
         start = datetime.combine(follow_up.due_on, time(0, 0), ctx.zone)
         appointment["start"] = instant(start)
         appointment["end"] = instant(start + timedelta(days=1) - timedelta(minutes=1))
+    booking = ctx.record.booking_of(episode.id, index)
+    if booking is not None:  # booked at a time: the booking's times, clinician and room
+        if follow_up.status is FollowUpStatus.SCHEDULED:
+            appointment["status"] = BOOKING_STATUS[booking.status]
+        appointment.update({"start": instant(booking.starts_at), "end": instant(booking.ends_at),
+                            "minutesDuration": booking.duration_minutes, "created": instant(booking.booked_at)})
+        if booking.clinician_id != follow_up.completed_by:
+            appointment["participant"].append({"actor": ctx.practitioner_ref(booking.clinician_id),
+                                               "status": "accepted"})
     if follow_up.completed_by:
         appointment["participant"].append({"actor": ctx.practitioner_ref(follow_up.completed_by),
                                            "status": "accepted"})
     notes = [f"recorded {follow_up.status.value} by {ctx.record.staff_name(follow_up.completed_by)}"
-             if follow_up.completed_by else "", follow_up.note or ""]
+             if follow_up.completed_by else "", follow_up.note or "",
+             f"booked in {booking.room}" if booking is not None else ""]
     if any(notes):
         appointment["note"] = [{"text": n} for n in notes if n]
     return ref_to(ctx.add(appointment))

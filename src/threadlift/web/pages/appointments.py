@@ -53,7 +53,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     suggested = max(first.due_on, page.services.today() + timedelta(days=1)) if first else None
     values = extra.pop("values", {"follow_up": str(first.position) if first else "",
                                   "on": suggested.isoformat() if suggested else "",
-                                  "at": found.opens.strftime("%H:%M"), "duration_minutes": "30"})
+                                  "at": found.opens, "duration_minutes": "30"})
     return page.render("appointments.html", status, found=found, values=values, errors=extra.pop("errors", {}),
                        **extra)
 
