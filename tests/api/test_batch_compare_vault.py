@@ -33,6 +33,7 @@ def test_the_vault_run_keeps_each_pairs_lift_as_a_new_version_and_feeds_the_dura
                            "threadlift 0.9")  # measured on the outcome page by an older engine
         uow.registers.record_lifts([earlier], clinic.clock())
         uow.commit()
+    clinic.clock.advance(days=30)  # the batch runs later
     [pair] = batch_compare.vault_pairs(svc)
     assert pair.key == f"{before} -> {after}" and pair.episode_id == str(episode.id)
     assert episode.procedure is not None

@@ -177,8 +177,10 @@ class SqlRegisters:
 
     def _lifts(self, threads: dict[str, list[ThreadPlaced]]) -> tuple[LiftReading, ...]:
         """Each area's lift at each follow-up photo, by the engine version that measured that photo last (a
-        photo measured by several is counted once): the mean of the sides measured, the larger ±."""
-        rows = list(self.session.execute(select(FollowUpLiftRow).order_by(FollowUpLiftRow.measured_at)).scalars())
+        photo measured by several is counted once; of two at the same instant, the later version in text order, as
+        migration 0012's downgrade keeps them): the mean of the sides measured, the larger ±."""
+        rows = list(self.session.execute(select(FollowUpLiftRow).order_by(FollowUpLiftRow.measured_at,
+                                                                           FollowUpLiftRow.engine_version)).scalars())
         latest = {row.after_photo_id: row.engine_version for row in rows}  # the last measured wins
         sides: dict[tuple[str, str], list[FollowUpLiftRow]] = defaultdict(list)
         for row in rows:
