@@ -14,6 +14,7 @@ import os
 import random
 import secrets
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -25,8 +26,10 @@ from PIL import Image
 
 from threadlift import seed
 from threadlift.clinic.adverse import AdverseEvent, EventType, Intervention, Outcome
+from threadlift.clinic.appointments import Booking
 from threadlift.clinic.consent import PhotoConsentGrant, PhotoScope
 from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.errors import DomainError
 from threadlift.clinic.roles import Role
 from threadlift.clinic.staff import StaffAccount, User
 from threadlift.clinic.threads import Design, Material, ThreadLot
@@ -34,9 +37,15 @@ from threadlift.face.analysis import default_analyzer
 from threadlift.face.load import load_photo
 from threadlift.face.simulate import simulate
 from threadlift.plan.suggest import PlanInput, suggest
-from threadlift.services import consents, people, photos
+from threadlift.services import appointments, consents, people, photos
 from threadlift.services.base import Services
-from threadlift.services.commands import AddConsentDocument, CreateUser, GivePhotoConsent, PhotoUpload
+from threadlift.services.commands import (
+    AddConsentDocument,
+    BookAppointment,
+    CreateUser,
+    GivePhotoConsent,
+    PhotoUpload,
+)
 
 ACCOUNTS_FILE = "demo-accounts.json"
 STAFF = (("admin", "Alex Admin", Role.ADMIN), ("dr.hale", "Dr Alice Hale", Role.CLINICIAN),
@@ -99,6 +108,7 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
         return dict(json.loads(plan.model_dump_json(exclude_none=True)))
 
     clinician, nurse = users["dr.hale"], users["nurse.silva"]
+    booked: list[Episode] = []
     for stage, count in STAGES:
         progress(f"patients: {stage.value.replace('_', ' ')}")
         for index in range(count):
@@ -112,10 +122,32 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
                 uow.patients.add(person)
                 uow.episodes.add(episode)
                 uow.commit()
+            if stage in (State.DISCHARGED, State.FOLLOW_UP):
+                booked.append(episode)
             if stage in WITH_PHOTOS:
                 _photos(svc, clinician, episode, sample, follow_up_photo if stage is State.FOLLOW_UP else None,
                         start, with_follow_up=index < 3)
+    progress("follow-up appointments")
+    _book(svc, users, booked)
     return accounts
+
+
+def _book(svc: Services, users: dict[str, User], episodes: list[Episode]) -> None:
+    """Reception books each treated patient's next follow-up over the coming days, for the diary."""
+    clinicians = [users["dr.hale"], users["dr.novak"]]
+    opens = svc.settings.clinic_hours[0]
+    for n, episode in enumerate(episodes):
+        position = next((i for i, f in enumerate(episode.follow_ups)
+                         if f.status.value == "scheduled" and f.kind == "visit"), None)
+        if position is None:
+            continue
+        day = svc.today() + timedelta(days=1 + n % 5)
+        at = (datetime.combine(day, opens) + timedelta(minutes=60 + 30 * (n // 5))).time()
+        with suppress(DomainError):  # a clinic whose hours leave no room for it: left to book by hand
+            appointments.book_appointment(svc, users["reception.byrne"], BookAppointment(
+                episode_id=episode.id, patient_id=episode.patient_id, booking=Booking(
+                    follow_up=position, on=day, at=at, clinician_id=clinicians[n % 2].id,
+                    room=svc.settings.rooms[n % len(svc.settings.rooms)])))
 
 
 def _start(stage: State, now: datetime, rng: random.Random) -> datetime:

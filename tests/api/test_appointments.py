@@ -6,6 +6,7 @@ start, reminders and the FHIR export use the booked time."""
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,9 +19,12 @@ from tests.helpers.exports import episode as built_episode
 from tests.helpers.records import Clinic, database_url, open_clinic
 from tests.helpers.web import PageUser
 from tests.web.test_pages import registered
+from threadlift.clinic.appointments import Booking
 from threadlift.clinic.episode import State
+from threadlift.clinic.errors import Conflict
 from threadlift.interop.fhir.check import validate
-from threadlift.services import outbox
+from threadlift.services import appointments, outbox
+from threadlift.services.commands import BookAppointment
 
 DIARY_FIELDS = {"id", "patient_id", "patient_name", "episode_id", "follow_up", "follow_up_name", "starts_at", "ends_at",
                 "duration_minutes", "clinician_id", "clinician_name", "room", "status", "history"}
@@ -109,6 +113,32 @@ def test_double_bookings_and_another_patients_episode_are_refused(clinic: Clinic
     assert late.status_code == 409 and "open from 08:00 to 20:00" in late.json()["detail"]
     nurse = book("15:00", clinician_id=clinic.user("nurse-ade").id)
     assert nurse.status_code == 409 and "choose one of the clinic's clinicians" in nurse.json()["detail"]
+
+
+def test_two_bookings_of_one_slot_at_once_book_one(clinic: Clinic):
+    """The diary is checked and written by one booking at a time (PostgreSQL: an advisory lock; SQLite: its
+    one writer), so two receptionists taking the same slot at the same moment cannot both have it."""
+    patient, episode = treated(clinic, 106)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def take(position: int) -> None:
+        command = BookAppointment(episode_id=episode.id, patient_id=patient.id, booking=Booking.model_validate(
+            {k: v for k, v in booking(clinic, patient.id, follow_up=position, on="2026-11-09").items()
+             if k != "patient_id"}))
+        start.wait()
+        try:
+            appointments.book_appointment(clinic.services, clinic.user("reception-kim"), command)
+            outcomes.append("booked")
+        except Conflict:
+            outcomes.append("refused")
+
+    workers = [threading.Thread(target=take, args=(position,)) for position in (2, 3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert sorted(outcomes) == ["booked", "refused"]
 
 
 def test_moves_cancellations_no_shows_and_attendance_keep_the_history(clinic: Clinic):
