@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import uuid4
 
 from tests.helpers.records import Clinic
@@ -47,3 +48,43 @@ def test_an_amendment_is_signed_shown_beside_the_struck_original_audited_and_exp
                      "reason": form["reason"]}
     pdf = hale.get(f"/episodes/{episode}/documents/corrections.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_thread_recorded_afterwards_shows_when_it_was_placed_and_each_lot_names_every_area_it_was_used_in(
+        clinic: Clinic):
+    """Issue 14 item 3 (when it happened, for threads) and the adverse-event form's lot checkboxes, which named
+    only one of the areas a lot was used in."""
+    from zoneinfo import ZoneInfo
+
+    from tests.helpers.clinic import lot_entry
+    from tests.helpers.web import error_for
+    from tests.web.test_safety_pages import planned
+    from threadlift.services import stock
+    from threadlift.services.commands import ReceiveLot
+
+    _, episode = planned(clinic)
+    thread_lot = stock.receive_lot(clinic.services, clinic.user("nurse-ade"), ReceiveLot(lot=lot_entry()))
+    hale, nurse = PageUser(clinic, "dr-hale"), PageUser(clinic, "nurse-ade")
+    assert hale.post(f"/episodes/{episode}/procedure/start").status_code == 303
+    started = clinic.clock.now
+    clinic.wait(minutes=20)
+    zone = ZoneInfo(clinic.services.settings.timezone)
+
+    def wall(moment) -> str:  # type: ignore[no-untyped-def]
+        return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+    thread = {"lot_id": str(thread_lot.id), "area": "jawline", "side": "left", "vector": "gonion to jowl",
+              "anchored": "no"}
+    early = nurse.post(f"/episodes/{episode}/procedure/threads", {**thread, "placed_at": wall(started.replace(
+        minute=0) - timedelta(hours=1))})
+    assert early.status_code == 409 and "before the procedure began" in (error_for(early.text, "placed_at") or "")
+    assert nurse.post(f"/episodes/{episode}/procedure/threads", {**thread, "placed_at": "soon"}).status_code == 422
+    at = started + timedelta(minutes=5)
+    assert nurse.post(f"/episodes/{episode}/procedure/threads", {**thread, "placed_at": wall(at)}).status_code == 303
+    for area, side in (("jawline", "right"), ("midface", "left")):
+        nurse.post(f"/episodes/{episode}/procedure/threads", {**thread, "area": area, "side": side})
+    page = nurse.get(f"/episodes/{episode}/procedure").text
+    assert f"<td>{at.astimezone(zone):%H:%M} <span class=\"small muted\">(entered " \
+           f"{clinic.clock.now.astimezone(zone):%H:%M})</span></td><td>jawline, left</td>" in page
+    form = nurse.get(f"/episodes/{episode}/follow-up").text
+    assert f"{thread_lot.lot} (jawline left, jawline right, midface left)" in form

@@ -407,6 +407,7 @@ class Episode(BaseModel):
         """Record a thread placed from ``lot``, as the clinician recorded it (never filled in from the plan);
         ``on``: the clinic's date, against which the lot's expiry is checked."""
         record = self._open_procedure()
+        check_moment(placement.placed_at, what="the time it was placed", entered=at, not_before=record.started_at)
         if placement.lot_id != lot.id:
             raise InvalidInput("the placement names another lot than the one given")
         allergies = set()

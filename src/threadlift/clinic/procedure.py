@@ -86,6 +86,8 @@ class ThreadPlacement(BaseModel):
     confirm_differs_from_plan: bool = Field(
         default=False, description="the clinician confirms a thread whose design, gauge or length differs from the "
                                    "planned thread's (PRO-01)")
+    placed_at: datetime | None = Field(default=None, description="when it was placed, if recorded afterwards (not "
+                                       "later than now, not before the procedure began); default: now")
 
 
 class ThreadUse(BaseModel):
@@ -107,8 +109,14 @@ class ThreadUse(BaseModel):
     entry_to_exit_mm: EntryToExitMm | None = None  # None: not measured (records from before it was asked)
     planned_thread: str | None = None
     plan_differences: list[str] = Field(default_factory=list)  # confirmed as placed, though unlike the plan
-    at: datetime
+    placed_at: datetime | None = None  # when it was placed, if recorded afterwards
+    at: datetime  # when it was entered
     by: str
+
+    @property
+    def happened_at(self) -> datetime:
+        """When it was placed (``at`` is when it was entered)."""
+        return self.placed_at or self.at
 
 
 def _gauge(text: str) -> str:

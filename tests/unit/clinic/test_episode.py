@@ -424,3 +424,17 @@ def test_a_signed_amendment_is_appended_beside_the_original_also_after_signing()
         AmendmentEntry(field=AmendedField.EXPECTATIONS, value="x", reason="typo")
     with pytest.raises(ValidationError):
         AmendmentEntry(field=AmendedField.EXPECTATIONS, index=10_001, value="x", reason="Long enough reason")
+
+
+def test_a_thread_recorded_afterwards_keeps_when_it_was_placed_beside_when_it_was_entered():
+    episode = in_procedure()  # started at later(10)
+    thread_lot = lot()
+    with pytest.raises(InvalidInput, match="later than now"):
+        episode.place_thread(thread_lot, placement(thread_lot, placed_at=later(51)), later(50), "dr-hale", on=TODAY)
+    with pytest.raises(InvalidInput, match="before the procedure began"):
+        episode.place_thread(thread_lot, placement(thread_lot, placed_at=later(9)), later(50), "dr-hale", on=TODAY)
+    assert episode.procedure.threads == []
+    placed = episode.place_thread(thread_lot, placement(thread_lot, placed_at=later(30)), later(50), "dr-hale",
+                                  on=TODAY)
+    now = episode.place_thread(thread_lot, placement(thread_lot, Side.RIGHT), later(52), "dr-hale", on=TODAY)
+    assert (placed.happened_at, placed.at, now.happened_at) == (later(30), later(50), later(52))

@@ -148,7 +148,7 @@ def procedure_resources(ctx: Context, episode: Episode, refs: dict[str, dict[str
     notes = [{"text": f"{words(e.item.value)}" + (f" ({e.amount_g:g} g)" if e.amount_g else ""),
               "time": instant(e.at), "authorReference": ctx.practitioner_ref(e.by)} for e in record.checklist]
     notes += [{"text": f"thread {i + 1}: lot {t.lot}, {t.product}, patient's {t.side.value} {t.area}, vector "
-                       f"{t.vector}" + (", anchored" if t.anchored else ""), "time": instant(t.at)}
+                       f"{t.vector}" + (", anchored" if t.anchored else ""), "time": instant(t.happened_at)}
               for i, t in enumerate(record.threads)]
     notes += [{"text": f"{words(e.kind.value)}" + (f": {e.note}" if e.note else ""), "time": instant(e.at)}
               for e in record.events]
@@ -166,7 +166,7 @@ def procedure_resources(ctx: Context, episode: Episode, refs: dict[str, dict[str
         usage: Resource = {
             "resourceType": "DeviceUsage", "id": rid("DeviceUsage", episode.id, i), "status": "active",
             "patient": ctx.patient_ref, "derivedFrom": [refs["procedure"]], "context": refs["procedure_day"],
-            "timingDateTime": instant(use.at), "dateAsserted": instant(use.at),
+            "timingDateTime": instant(use.happened_at), "dateAsserted": instant(use.at),
             "informationSource": ctx.practitioner_ref(use.by),
             "device": {"reference": ref("Device", use.lot_id)},
             "bodySite": {"reference": body_structure(ctx, use.area, use.side.value)},

@@ -130,6 +130,7 @@ def place_thread(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
     values = form_values(form)
     fields: dict[str, Any] = {**filled(values, PLACEMENT_FIELDS), "anchored": ANCHORED.get(values.get("anchored", "")),
                               "planned_thread": values.get("planned") or None,
+                              "placed_at": page.clinic_time(values.get("placed_at") or None),
                               "confirm_differs_from_plan": ticked(values, "confirm_differs_from_plan")}
     try:
         placement = ThreadPlacement.model_validate(fields)
@@ -141,7 +142,7 @@ def place_thread(episode_id: UUID, page: PageDep, form: FormDep) -> Response:
         return _page(page, episode_id, 409, errors={"lot_id": domain_message(error)}, values=values, form="thread",
                      differs_from_plan=True)
     except DomainError as error:
-        field = "entry_to_exit_mm" if error.rule == "PRO-02" else "lot_id"
+        field = {"PRO-02": "entry_to_exit_mm", "when": "placed_at"}.get(error.rule or "", "lot_id")
         return _page(page, episode_id, 409, errors={field: domain_message(error)}, values=values, form="thread")
     return page.redirect(f"/episodes/{episode_id}/procedure#threads")
 
