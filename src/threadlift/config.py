@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from threadlift.clinic.dates import DATE_FORMATS, DEFAULT_DATE_FORMAT, date_pattern
 from threadlift.clinic.policy import ClinicPolicy, Jurisdiction
 from threadlift.clinic.signin import SignInPolicy
 from threadlift.store.keys import (
@@ -57,6 +58,8 @@ SETTINGS = (
     SettingInfo("THREADLIFT_KEY_FILE", "file holding the photo key(s), readable by the service alone"),
     SettingInfo("THREADLIFT_JURISDICTION", "UK or US: anaesthetic dose caps and consent rules"),
     SettingInfo("THREADLIFT_TIMEZONE", "the clinic's time zone, for its dates and clocks"),
+    SettingInfo("THREADLIFT_DATE_FORMAT", "how days are written on pages and documents: DD Mon YYYY (default), "
+                "YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY"),
     SettingInfo("THREADLIFT_SESSION_IDLE_MINUTES", "sign-out after this many idle minutes (5-480)"),
     SettingInfo("THREADLIFT_SESSION_MAX_HOURS", "sign-out after this many hours at most (1-24)"),
     SettingInfo("THREADLIFT_LOGIN_MAX_FAILURES", "wrong passwords in a row before an account is locked (3-20)"),
@@ -115,6 +118,7 @@ class Settings:
     session_idle_minutes: int = 30  # automatic logoff (records-standards.md d1)
     session_max_hours: int = 12
     timezone: str = "Europe/London"  # the clinic's clock, for the times shown on pages
+    date_format: str = DEFAULT_DATE_FORMAT  # how days are written (clinic.dates.DATE_FORMATS)
     clinic_name: str = "ThreadLift clinic"  # on patient documents and as the FHIR Organization
     clinic_phone: str | None = None  # printed on aftercare sheets and letters (the 24/7 contact, DIS-01)
     fhir_base_url: str = "https://threadlift.invalid/fhir"  # the Bundle entries' fullUrl base (.invalid: none set)
@@ -151,6 +155,12 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(f"THREADLIFT_TIMEZONE {zone!r} is not a time zone name (e.g. Europe/London, "
                                      "America/New_York)") from None
+        written = env.get("THREADLIFT_DATE_FORMAT", "").strip() or DEFAULT_DATE_FORMAT
+        try:
+            date_pattern(written)
+        except ValueError as error:
+            raise ConfigurationError(f"THREADLIFT_DATE_FORMAT: {error}") from None
+        written = next(name for name in DATE_FORMATS if name.lower() == written.lower())
         level = env.get("THREADLIFT_LOG_LEVEL", "warning").lower()
         if level not in LOG_LEVELS:
             raise ConfigurationError(f"THREADLIFT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
@@ -163,7 +173,8 @@ class Settings:
                                           1440))
         key_file = Path(env["THREADLIFT_KEY_FILE"]).expanduser().resolve() if env.get("THREADLIFT_KEY_FILE") else None
         return cls(data_dir=data_dir, database_url=normalise_database_url(url), jurisdiction=jurisdiction,
-                   timezone=zone, session_idle_minutes=_bounded(env, "THREADLIFT_SESSION_IDLE_MINUTES", 30, 5, 480),
+                   timezone=zone, date_format=written,
+                   session_idle_minutes=_bounded(env, "THREADLIFT_SESSION_IDLE_MINUTES", 30, 5, 480),
                    session_max_hours=_bounded(env, "THREADLIFT_SESSION_MAX_HOURS", 12, 1, 24), key_file=key_file,
                    key_text=env.get("THREADLIFT_KEY") or None, pg_dump=env.get("THREADLIFT_PG_DUMP") or None,
                    log_level=level, sources=sources, sign_in=sign_in,
@@ -373,6 +384,7 @@ def describe_settings(settings: Settings) -> list[SettingRow]:
         "THREADLIFT_KEY_FILE": ("(not used: THREADLIFT_KEY is set)" if settings.key_text else f"{key_path} ({held})"),
         "THREADLIFT_JURISDICTION": settings.jurisdiction.value,
         "THREADLIFT_TIMEZONE": settings.timezone,
+        "THREADLIFT_DATE_FORMAT": settings.date_format,
         "THREADLIFT_SESSION_IDLE_MINUTES": str(settings.session_idle_minutes),
         "THREADLIFT_SESSION_MAX_HOURS": str(settings.session_max_hours),
         "THREADLIFT_LOGIN_MAX_FAILURES": str(settings.sign_in.account_failures),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import uuid4
 
@@ -88,3 +89,6 @@ def test_a_thread_recorded_afterwards_shows_when_it_was_placed_and_each_lot_name
            f"{clinic.clock.now.astimezone(zone):%H:%M})</span></td><td>jawline, left</td>" in page
     form = nurse.get(f"/episodes/{episode}/follow-up").text
     assert f"{thread_lot.lot} (jawline left, jawline right, midface left)" in form
+    # Issue 14 item 6: every page writes a day in the clinic's one format (THREADLIFT_DATE_FORMAT).
+    clinic.services.settings = replace(clinic.services.settings, date_format="DD/MM/YYYY")
+    assert f"episode of {clinic.services.today():%d/%m/%Y}</a>" in nurse.get(f"/episodes/{episode}/follow-up").text

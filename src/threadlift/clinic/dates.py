@@ -37,6 +37,27 @@ def latest_date_anywhere(moment: datetime | None = None) -> date:
     return ((moment or datetime.now(UTC)).astimezone(UTC) + LATEST_UTC_OFFSET).date()
 
 
+# How a day is written on every page and document: the clinic chooses one (THREADLIFT_DATE_FORMAT).
+DATE_FORMATS = {"DD Mon YYYY": "%d %b %Y", "YYYY-MM-DD": "%Y-%m-%d", "DD/MM/YYYY": "%d/%m/%Y", "MM/DD/YYYY": "%m/%d/%Y"}
+DEFAULT_DATE_FORMAT = "DD Mon YYYY"
+
+
+def date_pattern(name: str) -> str:
+    """The strftime pattern of one of :data:`DATE_FORMATS` (its name in any case)."""
+    found = next((pattern for known, pattern in DATE_FORMATS.items() if known.lower() == name.strip().lower()), None)
+    if found is None:
+        raise ValueError(f"{name!r} is not a date format; choose one of " + ", ".join(DATE_FORMATS))
+    return found
+
+
+def day_text(value: date | datetime, pattern: str, timezone: str) -> str:
+    """The one formatter of a day: ``value`` written with ``pattern`` (see :func:`date_pattern`); an instant is
+    written as the clinic's day."""
+    if isinstance(value, datetime):
+        value = clinic_date(value, timezone)
+    return value.strftime(pattern)
+
+
 def clinic_moment(day: date, at: time, timezone: str) -> datetime:
     """The instant of the clinic's wall-clock time ``at`` on ``day`` (a booked appointment's start). A time
     the clocks skip (the hour lost when summer time begins) is refused: no appointment can start then."""

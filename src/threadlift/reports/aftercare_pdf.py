@@ -24,7 +24,7 @@ def aftercare_pdf(letterhead: Letterhead, record: PatientRecord, episode: Episod
     sheet = AFTERCARE_SHEETS[version]
     story: list[Flowable] = [
         Paragraph("Your aftercare", s.title),
-        Paragraph(escape(f"Thread lift on {letterhead.local(procedure.started_at, '%d %B %Y')} by "
+        Paragraph(escape(f"Thread lift on {letterhead.day(procedure.started_at)} by "
                          f"{record.staff_name(procedure.performer_id)}"), s.body),
         Paragraph("What was done", s.heading)]
     by_area: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -42,7 +42,8 @@ def aftercare_pdf(letterhead: Letterhead, record: PatientRecord, episode: Episod
     story.append(Paragraph("Your follow-ups", s.heading))
     if episode.follow_ups:
         story.append(table([["When", "What", "Status"]] + [
-            [f.due_on.strftime("%a %d %B %Y"), f"{f.name} ({f.kind})", f.status.value] for f in episode.follow_ups],
+            [f"{f.due_on:%a} {letterhead.day(f.due_on)}", f"{f.name} ({f.kind})", f.status.value]
+            for f in episode.follow_ups],
             [45 * mm, 80 * mm, 40 * mm]))
     else:
         story.append(Paragraph("Your follow-ups are booked when you leave the clinic.", s.body))

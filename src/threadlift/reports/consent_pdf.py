@@ -46,7 +46,7 @@ def consent_pdf(letterhead: Letterhead, record: PatientRecord, consent: SignedCo
         table([["Signed by (typed name)", consent.typed_name + (
                    f" ({consent.representative_relationship} of the patient, signing for them)"
                    if consent.representative_relationship else "")],
-               ["Signed at", letterhead.local(consent.signed_at, "%d %B %Y, %H:%M %Z")],
+               ["Signed at", letterhead.local(consent.signed_at) + letterhead.local(consent.signed_at, " %Z")],
                ["Consent taken by", record.staff_name(consent.taken_by) + " (the practitioner who performs the "
                                                                           "procedure)"],
                ["Document version", consent.document_version]], [55 * mm, 110 * mm], header=False)))

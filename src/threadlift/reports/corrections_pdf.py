@@ -22,7 +22,7 @@ def corrections_pdf(letterhead: Letterhead, record: PatientRecord, episode: Epis
     s = styles()
     story: list[Flowable] = [
         Paragraph("Corrections to the record", s.title),
-        Paragraph(escape(f"Episode opened {letterhead.local(episode.opened_at, '%d %B %Y')}. The "
+        Paragraph(escape(f"Episode opened {letterhead.day(episode.opened_at)}. The "
                          "record is never rewritten: each correction is added beside what was first recorded."),
                   s.body)]
     if episode.entered_in_error:

@@ -50,9 +50,9 @@ def outcome_pdf(letterhead: Letterhead, record: PatientRecord, episode: Episode,
     done = episode.procedure.started_at if episode.procedure else None
     story: list[Flowable] = [
         Paragraph("Your outcome, measured from photos", s.title),
-        Paragraph(escape((f"Thread lift on {letterhead.local(done, '%d %B %Y')}. " if done else "")
+        Paragraph(escape((f"Thread lift on {letterhead.day(done)}. " if done else "")
                          + f"{len(pairs)} follow-up photo{'s' if len(pairs) != 1 else ''} compared with the "
-                         f"baseline photo of {letterhead.local(pairs[0].before.uploaded_at, '%d %B %Y')}."), s.body),
+                         f"baseline photo of {letterhead.day(pairs[0].before.uploaded_at)}."), s.body),
         Paragraph(escape(METHOD), s.small)]
     latest = pairs[-1]
     story.append(Paragraph(escape(f"Before and after ({_when(latest)})"), s.heading))

@@ -12,7 +12,7 @@ import importlib.util
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
+from threadlift.clinic.dates import day_text
 from threadlift.clinic.patient import Patient
 
 MARGIN_MM = 18.0
@@ -43,13 +44,21 @@ class Letterhead:
     jurisdiction: str = "UK"
     timezone: str = "Europe/London"
     phone: str | None = None
+    date_pattern: str = "%d %b %Y"  # the clinic's one format for a day (THREADLIFT_DATE_FORMAT, clinic.dates)
 
     @property
     def paper(self) -> tuple[float, float]:
         return PAPER.get(self.jurisdiction, A4)
 
-    def local(self, moment: datetime, fmt: str = "%d %B %Y, %H:%M") -> str:
+    def local(self, moment: datetime, fmt: str | None = None) -> str:
+        """A time on the clinic's clock; by default its day (in the clinic's format) and hour."""
+        if fmt is None:
+            return f"{self.day(moment)}, {moment.astimezone(ZoneInfo(self.timezone)):%H:%M}"
         return moment.astimezone(ZoneInfo(self.timezone)).strftime(fmt)
+
+    def day(self, value: date | datetime) -> str:
+        """A day as every document writes it: the clinic's format (an instant as the clinic's day)."""
+        return day_text(value, self.date_pattern, self.timezone)
 
 
 @lru_cache(maxsize=1)
@@ -117,7 +126,7 @@ def build(letterhead: Letterhead, patient: Patient, title: str, story: list[Flow
                                  topMargin=(MARGIN_MM + 8) * mm, bottomMargin=(MARGIN_MM + 4) * mm, title=title,
                                  author=letterhead.clinic_name, subject=subject, creator="ThreadLift")
     regular, bold = fonts()
-    who = f"{patient.display_name}, born {patient.date_of_birth:%d %B %Y}"
+    who = f"{patient.display_name}, born {letterhead.day(patient.date_of_birth)}"
 
     class NumberedCanvas(Canvas):
         """Draws "page N of M" once every page is known."""

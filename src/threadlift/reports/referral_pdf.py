@@ -35,13 +35,13 @@ def referral_pdf(letterhead: Letterhead, record: PatientRecord, episode: Episode
     author = record.staff_name(consultation.clinician_id)
     finding = result.finding(REFERRAL_RULE)
     story: list[Flowable] = [
-        Paragraph(escape(letterhead.local(written_at, "%d %B %Y")), s.body), Spacer(1, 4 * mm),
+        Paragraph(escape(letterhead.day(written_at)), s.body), Spacer(1, 4 * mm),
         Paragraph("Referral for a surgical opinion", s.title),
-        Paragraph(escape(f"Re: {patient.display_name}, born {patient.date_of_birth:%d %B %Y}"
+        Paragraph(escape(f"Re: {patient.display_name}, born {letterhead.day(patient.date_of_birth)}"
                          + (f", {patient.phone}" if patient.phone else "")), s.body), Spacer(1, 3 * mm),
         Paragraph("Dear colleague,", s.body),
-        Paragraph(escape(f"I saw {patient.given_name} on {consultation.consulted_on:%d %B %Y} to consider a facial "
-                         "thread lift. " + (finding.text if finding else "The assessment suggests a surgical "
+        Paragraph(escape(f"I saw {patient.given_name} on {letterhead.day(consultation.consulted_on)} to consider a "
+                         "facial thread lift. " + (finding.text if finding else "The assessment suggests a surgical "
                                             "opinion.") + " I would be grateful for your opinion on surgical "
                          "options."), s.body),
         Paragraph("Examination", s.heading)]

@@ -151,7 +151,7 @@ def book_appointment(svc: Services, actor: User, command: BookAppointment) -> Di
         already = [a for a in uow.appointments.for_episode(episode.id)
                    if a.follow_up == booking.follow_up and a.status is AppointmentStatus.BOOKED]
         if already:
-            when = svc.wall_clock(already[0].starts_at).strftime("%d %b %Y %H:%M")
+            when = f"{svc.day_text(already[0].starts_at)} {svc.wall_clock(already[0].starts_at):%H:%M}"
             raise Conflict(f"'{follow_up}' is already booked for {when}: reschedule that appointment instead",
                            rule="double_booking")
         _check(uow, svc, booking, starts_at)

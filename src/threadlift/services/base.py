@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from threadlift.clinic.dates import clinic_date, clinic_moment, start_of_day, zone
+from threadlift.clinic.dates import clinic_date, clinic_moment, date_pattern, day_text, start_of_day, zone
 from threadlift.clinic.errors import DomainError
 from threadlift.clinic.policy import ClinicPolicy
 from threadlift.clinic.roles import Permission, allowed
@@ -92,6 +92,11 @@ class Services:
     def moment(self, day: date, at: time) -> datetime:
         """The instant of the clinic's wall-clock time ``at`` on its ``day`` (ValueError: a time the clocks skip)."""
         return clinic_moment(day, at, self.settings.timezone)
+
+    def day_text(self, value: date | datetime) -> str:
+        """A day as every page and document writes it (the clinic's THREADLIFT_DATE_FORMAT); an instant as the
+        clinic's day."""
+        return day_text(value, date_pattern(self.settings.date_format), self.settings.timezone)
 
     def wall_clock(self, moment: datetime) -> datetime:
         """``moment`` on the clinic's clock (its time zone)."""

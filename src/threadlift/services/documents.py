@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from uuid import UUID
 
+from threadlift.clinic.dates import date_pattern
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
 from threadlift.clinic.photos import PhotoRecord
@@ -37,7 +38,7 @@ KINDS: tuple[str, ...] = get_args(DocumentKind)
 def letterhead(svc: Services) -> Letterhead:
     s = svc.settings
     return Letterhead(clinic_name=s.clinic_name, jurisdiction=str(s.jurisdiction), timezone=s.timezone,
-                      phone=s.clinic_phone)
+                      phone=s.clinic_phone, date_pattern=date_pattern(s.date_format))
 
 
 def _load(svc: Services, episode_id: UUID) -> tuple[PatientRecord, Episode]:

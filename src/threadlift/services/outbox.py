@@ -12,7 +12,7 @@ import base64
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from string import Template
 from typing import Protocol
@@ -153,7 +153,8 @@ def follow_up_reminders(svc: Services, *, days_ahead: int = 2) -> int:
                 continue
             ics = appointment_ics(svc, uid=str(booked.id), on=booked.starts_at, summary=summary,
                                   minutes=booked.duration_minutes)
-            when = svc.wall_clock(booked.starts_at).strftime("%A %d %B %Y at %H:%M")
+            local = svc.wall_clock(booked.starts_at)
+            when = f"{local:%A} {svc.day_text(local)} at {local:%H:%M}"
             queued += queue(uow, svc, "follow_up_reminder", patient.email, patient_id=str(patient.id),
                             dedupe_key=f"reminder:{booked.id}:{booked.starts_at.isoformat(timespec='minutes')}",
                             attachments=(ics,), when=when)
@@ -167,7 +168,7 @@ def follow_up_reminders(svc: Services, *, days_ahead: int = 2) -> int:
             if not patient.email:
                 continue
             ics = appointment_ics(svc, uid=f"{due.episode_id}-{due.position}", on=due.due_on, summary=summary)
-            when = datetime.combine(due.due_on, time()).strftime("%A %d %B %Y")
+            when = f"{due.due_on:%A} {svc.day_text(due.due_on)}"
             queued += queue(uow, svc, "follow_up_reminder", patient.email, patient_id=str(patient.id),
                             dedupe_key=f"reminder:{due.episode_id}:{due.position}", attachments=(ics,), when=when)
         uow.commit()

@@ -55,7 +55,7 @@ def archive(svc: Services, actor: User | None, patient_id: UUID) -> tuple[bytes,
         withdrawn = "" if whole.photo_may_leave(photo) else " (your consent to its use was withdrawn; the clinic " \
                                                             "shares it with no one)"
         contents.append((name, f"{photo.view} photo, {photo.stage.replace('_', ' ')}{withdrawn}", files[photo.id]))
-    readme = _readme(svc, whole.patient.display_name, made_at.astimezone(zone).strftime("%d %B %Y %H:%M %Z"),
+    readme = _readme(svc, whole.patient.display_name, f"{svc.day_text(made_at)} {made_at.astimezone(zone):%H:%M %Z}",
                      contents)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:

@@ -76,10 +76,6 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-# One format for a day on every page (and the same in the clinic's time zone: see Page.local).
-DATE_FORMAT = "%d %b %Y"
-
-
 def minutes(count: float) -> str:
     """"1 minute", "5 minutes" (whole minutes, rounded down)."""
     whole = int(count)

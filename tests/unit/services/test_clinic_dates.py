@@ -137,3 +137,30 @@ def test_the_pathway_at_half_past_eleven_at_night_keeps_the_clinics_dates(offset
     clock.now = at(due_on, 23, 30, zone)
     due = [f for f in aftercare.follow_ups_due(svc, reception, within_days=0) if f.episode_id == first]
     assert [f.due_on for f in due] == [due_on]
+
+
+def test_a_day_is_written_in_the_clinics_one_format_on_pages_and_documents(tmp_path):
+    """Issue 14 item 6: dates in one format from the clinic's settings (THREADLIFT_DATE_FORMAT)."""
+    from dataclasses import replace as with_changes
+
+    from tests.helpers.exports import record_at
+    from tests.unit.reports.test_patient_documents import UK, text_of
+    from threadlift.clinic.episode import State
+    from threadlift.config import ConfigurationError, Settings
+    from threadlift.reports.aftercare_pdf import aftercare_pdf
+
+    base = {"THREADLIFT_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base).date_format == "DD Mon YYYY"
+    assert Settings.from_env({**base, "THREADLIFT_DATE_FORMAT": "yyyy-mm-dd"}).date_format == "YYYY-MM-DD"
+    with pytest.raises(ConfigurationError, match="DD/MM/YYYY, MM/DD/YYYY"):
+        Settings.from_env({**base, "THREADLIFT_DATE_FORMAT": "dd.mm.yy"})
+    evening = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)  # 23:30 on 2 December in Los Angeles
+    written = {name: fake_services(timezone="America/Los_Angeles", date_format=name)[0].day_text(evening)
+               for name in ("DD Mon YYYY", "YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY")}
+    assert written == {"DD Mon YYYY": "02 Dec 2026", "YYYY-MM-DD": "2026-12-02", "DD/MM/YYYY": "02/12/2026",
+                       "MM/DD/YYYY": "12/02/2026"}
+    record = record_at(State.FOLLOW_UP)
+    episode = record.episodes[0]
+    text, _ = text_of(aftercare_pdf(with_changes(UK, date_pattern="%m/%d/%Y"), record, episode))
+    assert all(f.due_on.strftime("%m/%d/%Y") in text for f in episode.follow_ups)
+    assert f"born {record.patient.date_of_birth:%m/%d/%Y}" in text

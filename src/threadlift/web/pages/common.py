@@ -29,7 +29,7 @@ from threadlift.services.people import staff_names
 from threadlift.services.types import DomainError, Permission, User, allowed
 from threadlift.web.csrf import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, csrf_valid, same_origin
 from threadlift.web.deps import get_services, request_user
-from threadlift.web.messages import DATE_FORMAT, minutes, plain_error, sentence
+from threadlift.web.messages import minutes, plain_error, sentence
 
 COOKIE = SESSION_COOKIE
 
@@ -78,8 +78,13 @@ class Page:
         """For pages that show a form before any service is called: refuse it to roles that could not use it."""
         require(self.user, Permission(permission))
 
-    def local(self, moment: datetime | None, fmt: str = DATE_FORMAT + " %H:%M") -> str:
-        return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
+    def local(self, moment: datetime | None, fmt: str | None = None) -> str:
+        """A time on the clinic's clock; by default its day (in the clinic's format) and hour."""
+        if moment is None:
+            return ""
+        if fmt is None:
+            return f"{self.services.day_text(moment)} {moment.astimezone(self.zone):%H:%M}"
+        return moment.astimezone(self.zone).strftime(fmt)
 
     def clinic_time(self, text: str | None) -> str | None:
         """A time typed in a form (``datetime-local``: the clinic's wall clock, no zone) as an ISO instant with
@@ -94,11 +99,7 @@ class Page:
 
     def day(self, value: date | datetime | None) -> str:
         """A day in the one format of every page; a moment as the clinic's day."""
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            return self.local(value, DATE_FORMAT)
-        return value.strftime(DATE_FORMAT)
+        return "" if value is None else self.services.day_text(value)
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.update(page=self, user=self.user, csrf=self.csrf, now=self.services.clock(),

@@ -9,7 +9,7 @@ header), under a key of its own, and an Origin, when sent, of this site.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -66,8 +66,17 @@ class PortalPage:
         self.csrf = csrf_for(services, token)
         self.zone = ZoneInfo(services.settings.timezone)
 
-    def local(self, moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-        return "" if moment is None else moment.astimezone(self.zone).strftime(fmt)
+    def local(self, moment: datetime | None, fmt: str | None = None) -> str:
+        """A time on the clinic's clock; by default its day (in the clinic's format) and hour."""
+        if moment is None:
+            return ""
+        if fmt is None:
+            return f"{self.services.day_text(moment)} {moment.astimezone(self.zone):%H:%M}"
+        return moment.astimezone(self.zone).strftime(fmt)
+
+    def day(self, value: date | datetime | None) -> str:
+        """A day in the clinic's one format (THREADLIFT_DATE_FORMAT)."""
+        return "" if value is None else self.services.day_text(value)
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return render(self.request, template, status_code, page=self, who=self.who, csrf=self.csrf, **context)
