@@ -92,3 +92,41 @@ def test_a_thread_recorded_afterwards_shows_when_it_was_placed_and_each_lot_name
     # Issue 14 item 6: every page writes a day in the clinic's one format (THREADLIFT_DATE_FORMAT).
     clinic.services.settings = replace(clinic.services.settings, date_format="DD/MM/YYYY")
     assert f"episode of {clinic.services.today():%d/%m/%Y}</a>" in nurse.get(f"/episodes/{episode}/follow-up").text
+
+
+def test_a_consent_entered_in_error_stops_counting_as_consent_and_is_kept_and_exported_so(clinic: Clinic):
+    """Issue 14 item 3: "entered in error" for the procedure consent and a photo consent, with the reason."""
+    from tests.web.test_safety_pages import planned
+    from threadlift.interop.fhir.check import validate
+    from threadlift.services import exports
+
+    person, episode = planned(clinic)
+    other, _ = planned(clinic)
+    hale, kim = PageUser(clinic, "dr-hale"), PageUser(clinic, "reception-kim")
+    form = {"kind": "consent", "index": "0", "reason": "Signed under the name of another patient"}
+    short = hale.post(f"/episodes/{episode}/entered-in-error", {**form, "reason": "wrong"})
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+    assert hale.post(f"/episodes/{episode}/entered-in-error", {**form, "index": "1"}).status_code == 404
+    assert hale.post(f"/episodes/{episode}/entered-in-error", form).status_code == 303
+    page = hale.get(f"/episodes/{episode}/consent").text
+    assert f"entered in error: {form['reason']} (Dr Hale" in page and "<del>Signed and locked</del>" in page
+    refused = hale.post(f"/episodes/{episode}/procedure/start")
+    assert refused.status_code == 409 and "signed consent was marked as entered in error" in refused.text
+    consents = clinic.call("reception-kim", "GET", f"/api/patients/{person}/photo-consents").json()
+    theirs = clinic.call("reception-kim", "GET", f"/api/patients/{other}/photo-consents").json()[0]["id"]
+    address = f"/patients/{person}/photo-consents"
+    assert kim.post(f"{address}/{theirs}/entered-in-error", {"reason": "Ticked for the wrong patient"}
+                    ).status_code == 404  # another patient's consent under this patient's address
+    assert kim.post(f"{address}/{consents[0]['id']}/entered-in-error", {"reason": "no"}).status_code == 422
+    assert kim.post(f"{address}/{consents[0]['id']}/entered-in-error",
+                    {"reason": "Ticked for the wrong patient"}).status_code == 303
+    assert "<del>clinical record, given" in kim.get(f"/patients/{person}").text
+    upload = clinic.call("nurse-ade", "POST", f"/api/episodes/{episode}/photos", data={"view": "frontal"},
+                         files={"file": ("face.jpg", b"not even looked at", "image/jpeg")})
+    assert upload.status_code == 409 and "photo consent was marked as entered in error" in upload.json()["detail"]
+    bundle = exports.fhir_bundle(clinic.services, clinic.user("dr-hale"), person)
+    validate([bundle])
+    statuses = {e["resource"]["id"]: e["resource"]["status"] for e in bundle["entry"]
+                if e["resource"]["resourceType"] == "Consent"}
+    assert statuses[consents[0]["id"]] == "entered-in-error" and "entered-in-error" in statuses.values()
+    assert len(statuses) == 2 and set(statuses.values()) == {"entered-in-error"}

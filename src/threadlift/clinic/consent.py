@@ -162,9 +162,13 @@ class PhotoConsent(BaseModel):
     withdrawn_at: datetime | None = None
     withdrawn_by: str | None = None
     withdrawal_reason: WithdrawalReason | None = None
+    # Recorded in error (the wrong patient, never given): kept on file, it no longer counts as consent.
+    entered_in_error_at: datetime | None = None
+    entered_in_error_by: str | None = None
+    entered_in_error_reason: str | None = None
 
     def allows(self, scope: PhotoScope, at: datetime) -> bool:
-        if scope not in self.scopes:
+        if scope not in self.scopes or self.entered_in_error_at is not None:
             return False
         return self.withdrawn_at is None or at < self.withdrawn_at
 
@@ -173,3 +177,23 @@ class PhotoConsent(BaseModel):
         if self.withdrawn_at is not None:
             raise RecordLocked("this photo consent was already withdrawn")
         return self.model_copy(update={"withdrawn_at": at, "withdrawn_by": by, "withdrawal_reason": reason})
+
+    def mark_entered_in_error(self, *, at: datetime, by: str, reason: str) -> PhotoConsent:
+        """The same consent marked as recorded in error (reason: clinic.corrections.CorrectionReason); it stays on
+        file and no longer counts."""
+        if self.entered_in_error_at is not None:
+            raise InvalidInput("this photo consent is already marked as entered in error", rule="correction")
+        return self.model_copy(update={"entered_in_error_at": at, "entered_in_error_by": by,
+                                       "entered_in_error_reason": reason})
+
+
+def photo_consent_refusal(consents: list[PhotoConsent], scope: PhotoScope, at: datetime) -> str | None:
+    """Why the patient's photo consents do not allow ``scope`` at ``at`` (None: one does), in words that say what
+    to do; a consent marked as entered in error is named, so no one wonders where it went."""
+    if any(c.allows(scope, at) for c in consents):
+        return None
+    wrong = [c for c in consents if scope in c.scopes and c.entered_in_error_at is not None]
+    if wrong:
+        return (f"the patient's photo consent was marked as entered in error ({wrong[-1].entered_in_error_reason}) "
+                "and no longer counts; record the patient's consent to clinical photography again first")
+    return "the patient has no active consent to clinical photography; record it first"

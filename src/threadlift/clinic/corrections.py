@@ -22,6 +22,8 @@ class EntryKind(StrEnum):
     THREAD = "thread"
     OBSERVATION = "observation"
     ADVERSE_EVENT = "adverse_event"
+    CONSULTATION = "consultation"  # the whole consultation (index 0): suitability decided on it no longer counts
+    CONSENT = "consent"  # the signed procedure consent (index 0): it no longer counts as consent
 
 
 class ErrorEntry(BaseModel):
@@ -30,6 +32,13 @@ class ErrorEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: EntryKind
     index: int = Field(ge=0, le=10_000, description="the entry's position in its list, oldest first, from 0")
+    reason: CorrectionReason
+
+
+class Correction(BaseModel):
+    """Why a record that has no place in a list (a photo, a photo consent) was recorded in error."""
+
+    model_config = ConfigDict(frozen=True)
     reason: CorrectionReason
 
 

@@ -170,12 +170,28 @@ class Episode(BaseModel):
         wrong = self.in_error(EntryKind.ADVERSE_EVENT)
         return [e for n, e in enumerate(self.adverse_events) if n not in wrong]
 
+    def marked_in_error(self, kind: EntryKind, index: int = 0) -> EnteredInError | None:
+        return next((e for e in self.entered_in_error if e.kind == kind and e.index == index), None)
+
+    def _check_counts(self, action: str) -> None:
+        """A consultation or a consent entered in error no longer counts: nothing that needs it may go on."""
+        for kind, what in ((EntryKind.CONSULTATION, "consultation"), (EntryKind.CONSENT, "signed consent")):
+            marked = self.marked_in_error(kind)
+            if marked is not None:
+                raise ConsentMissing(f"cannot {action}: the {what} was marked as entered in error ({marked.reason}) "
+                                     f"and no longer counts. Cancel this episode and open a new one to record the "
+                                     f"{what} again", rule="entered_in_error")
+
     def mark_entered_in_error(self, entry: ErrorEntry, by: str, at: datetime) -> EnteredInError:
         """Mark one entry as recorded in error (in any state: a correction is appended, the entry kept)."""
         entries: dict[EntryKind, list[Any]] = {
             EntryKind.INJECTION: self.procedure.injections if self.procedure else [],
             EntryKind.THREAD: self.procedure.threads if self.procedure else [],
-            EntryKind.OBSERVATION: self.observations, EntryKind.ADVERSE_EVENT: self.adverse_events}
+            EntryKind.OBSERVATION: self.observations, EntryKind.ADVERSE_EVENT: self.adverse_events,
+            EntryKind.CONSULTATION: [self.consultation] if self.consultation else [],
+            EntryKind.CONSENT: [self.consent] if self.consent else []}
+        if entry.kind is EntryKind.CONSULTATION and self.state is State.CONSULTATION:
+            raise InvalidInput("the consultation can still be edited: correct it on its page", rule="correction")
         if entry.index >= len(entries[entry.kind]):
             raise NotFound(f"there is no {entry.kind.value.replace('_', ' ')} number {entry.index + 1} in this "
                            "episode")
@@ -267,6 +283,7 @@ class Episode(BaseModel):
     def assess(self, patient: Patient, policy: ClinicPolicy, today: date, at: datetime, by: str) -> SuitabilityResult:
         """Decide suitability and move to 'assessed' (only clinicians may call this: see roles)."""
         self._require(State.CONSULTATION, State.ASSESSED, action="decide suitability")
+        self._check_counts("decide suitability")
         if self.consultation is None:
             raise InvalidTransition("record the consultation before deciding suitability")
         self.suitability = suitability.assess(patient, self.consultation, policy, today)
@@ -291,6 +308,7 @@ class Episode(BaseModel):
         """Sign the procedure consent; given ``patient``, the typed name must be theirs, or a representative's
         who states their relationship (:func:`~threadlift.clinic.consent.check_signer`)."""
         self._require(State.ASSESSED, action="sign the procedure consent")
+        self._check_counts("sign the procedure consent")
         if patient is not None:
             check_signer(typed_name, patient.given_name, patient.family_name, representative_relationship)
         if self.consultation is None:
@@ -307,6 +325,7 @@ class Episode(BaseModel):
 
     def record_plan(self, plan: Plan) -> None:
         self._require(State.CONSENTED, State.PLANNED, action="record the plan")
+        self._check_counts("record the plan")
         self.plan = plan
         if self.state is State.CONSENTED:
             self._move(State.PLANNED, plan.planned_at, plan.planned_by)
@@ -319,6 +338,7 @@ class Episode(BaseModel):
         self._require(State.PLANNED, action="start the procedure")
         if self.consent is None:
             raise ConsentMissing("no signed consent: the procedure cannot start")
+        self._check_counts("start the procedure")
         ensure_unchanged(self.consent)
         if self.consent.taken_by != performer_id:
             raise ConsentMissing("consent must be taken by the practitioner who performs the procedure (SEL-15 [GMC]); "

@@ -43,7 +43,7 @@ class PatientRecord:
     def photo_may_leave(self, photo: PhotoRecord) -> bool:
         """Whether a consent to clinical photography given before ``photo`` was taken still stands."""
         return any(PhotoScope.CLINICAL_RECORD in c.scopes and c.given_at <= photo.uploaded_at
-                   and c.withdrawn_at is None for c in self.photo_consents)
+                   and c.withdrawn_at is None and c.entered_in_error_at is None for c in self.photo_consents)
 
     def without_withdrawn_photos(self) -> PatientRecord:
         """The record as it may leave the clinic for anyone but the patient."""

@@ -24,7 +24,7 @@ from threadlift.clinic.anaesthetic import InjectionEntry
 from threadlift.clinic.appointments import Booking, Cancelling, Rescheduling
 from threadlift.clinic.consent import ConsentDocument, ConsentSignature, PhotoConsentGrant, PhotoConsentWithdrawal
 from threadlift.clinic.consultation import ConsultationEntry
-from threadlift.clinic.corrections import AmendmentEntry, ErrorEntry
+from threadlift.clinic.corrections import AmendmentEntry, Correction, ErrorEntry
 from threadlift.clinic.discharge import DischargeDecision, ObservationEntry
 from threadlift.clinic.episode import Cancellation, Closure
 from threadlift.clinic.followup import FollowUpOutcome
@@ -70,6 +70,13 @@ class GivePhotoConsent:
 class WithdrawPhotoConsent:
     consent_id: UUID
     withdrawal: PhotoConsentWithdrawal
+    patient_id: UUID | None = None  # when given, the consent must be this patient's
+
+
+@dataclass(frozen=True)
+class MarkPhotoConsentInError:
+    consent_id: UUID
+    correction: Correction
     patient_id: UUID | None = None  # when given, the consent must be this patient's
 
 

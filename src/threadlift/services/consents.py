@@ -16,7 +16,13 @@ from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.services.base import PermissionDenied, Services, record, require
-from threadlift.services.commands import AddConsentDocument, GivePhotoConsent, SignConsent, WithdrawPhotoConsent
+from threadlift.services.commands import (
+    AddConsentDocument,
+    GivePhotoConsent,
+    MarkPhotoConsentInError,
+    SignConsent,
+    WithdrawPhotoConsent,
+)
 from threadlift.services.episodes import change_episode, clinical_episode
 from threadlift.services.portal import PortalPatient
 from threadlift.services.portal import log as portal_log
@@ -110,6 +116,21 @@ def _withdraw(svc: Services, command: WithdrawPhotoConsent, *, by: str,
         audit(uow)
         uow.commit()
         return withdrawn
+
+
+def mark_photo_consent_in_error(svc: Services, actor: User, command: MarkPhotoConsentInError) -> PhotoConsent:
+    """A photo consent recorded in error: kept on file, marked with the reason; it no longer counts (photos cannot
+    be taken on it, nor leave the clinic), audited."""
+    require(actor, Permission.DEMOGRAPHICS_WRITE)
+    with svc.uow() as uow:
+        patient_id, consent = uow.consents.photo_consent(command.consent_id)
+        if command.patient_id is not None and patient_id != str(command.patient_id):
+            raise NotFound(f"no photo consent {command.consent_id} for this patient")
+        marked = consent.mark_entered_in_error(at=svc.clock(), by=actor.id, reason=command.correction.reason)
+        uow.consents.save_photo_consent(marked)
+        record(uow, svc, actor, "entered_in_error", "photo_consent", command.consent_id)
+        uow.commit()
+        return marked
 
 
 def photo_consents(svc: Services, actor: User, patient_id: UUID) -> list[PhotoConsent]:

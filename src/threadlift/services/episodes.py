@@ -160,7 +160,8 @@ def close(svc: Services, actor: User, command: CloseEpisode) -> Episode:
 
 # Who may correct what: the permission that records that kind of entry.
 CORRECTING = {EntryKind.INJECTION: Permission.PROCEDURE_ASSIST, EntryKind.THREAD: Permission.PROCEDURE_ASSIST,
-              EntryKind.OBSERVATION: Permission.PROCEDURE_ASSIST, EntryKind.ADVERSE_EVENT: Permission.ADVERSE_WRITE}
+              EntryKind.OBSERVATION: Permission.PROCEDURE_ASSIST, EntryKind.ADVERSE_EVENT: Permission.ADVERSE_WRITE,
+              EntryKind.CONSULTATION: Permission.MEDICAL_WRITE, EntryKind.CONSENT: Permission.CONSENT_TAKE}
 
 
 def mark_entered_in_error(svc: Services, actor: User, command: MarkEnteredInError) -> EnteredInError:

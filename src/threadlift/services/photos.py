@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from threadlift.clinic.consent import PhotoConsent, PhotoScope
+from threadlift.clinic.consent import PhotoConsent, PhotoScope, photo_consent_refusal
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import ConsentMissing, InvalidInput
 from threadlift.clinic.photos import PhotoRecord, PhotoStage
@@ -80,9 +80,9 @@ def _check_upload(svc: Services, actor: User, upload: PhotoUpload) -> Episode:
 
 
 def _require_photo_consent(consents: list[PhotoConsent], now: datetime) -> None:
-    if not any(c.allows(PhotoScope.CLINICAL_RECORD, now) for c in consents):
-        raise ConsentMissing("the patient has no active consent to clinical photography; record it first",
-                             rule="photo_consent")
+    refusal = photo_consent_refusal(consents, PhotoScope.CLINICAL_RECORD, now)
+    if refusal is not None:
+        raise ConsentMissing(refusal, rule="photo_consent")
 
 
 def check(svc: Services, actor: User, upload: PhotoUpload) -> PhotoCheck:

@@ -182,6 +182,8 @@ ROUTES: dict[str, Permission | Open] = {
     # issue 14: signed amendments (the use case checks the field's own permission: the consultation needs
     # medical:write, an override's reason suitability:override, an adverse event adverse:write)
     "POST /api/episodes/{episode_id}/amendments": P.PROCEDURE_ASSIST,
+    "POST /api/photo-consents/{consent_id}/entered-in-error": P.DEMOGRAPHICS_WRITE,
+    "POST /patients/{patient_id}/photo-consents/{consent_id}/entered-in-error": P.DEMOGRAPHICS_WRITE,
     "POST /episodes/{episode_id}/amendments": P.PROCEDURE_ASSIST,
     "POST /api/episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,
     "POST /episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,

@@ -438,3 +438,40 @@ def test_a_thread_recorded_afterwards_keeps_when_it_was_placed_beside_when_it_wa
                                   on=TODAY)
     now = episode.place_thread(thread_lot, placement(thread_lot, Side.RIGHT), later(52), "dr-hale", on=TODAY)
     assert (placed.happened_at, placed.at, now.happened_at) == (later(30), later(50), later(52))
+
+
+def test_a_consent_or_a_consultation_entered_in_error_no_longer_counts():
+    from threadlift.clinic.consent import PhotoConsent, PhotoScope, photo_consent_refusal
+    from threadlift.clinic.corrections import EntryKind, ErrorEntry
+
+    episode = Episode(patient_id=PATIENT.id, opened_at=NOON - timedelta(days=1))
+    episode.record_consultation(consultation())
+    with pytest.raises(InvalidInput, match="can still be edited"):
+        episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.CONSULTATION, index=0, reason="Wrong patient's "
+                                                 "history"), "dr-hale", later(1))
+    episode = planned_episode()
+    with pytest.raises(NotFound):
+        episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.CONSENT, index=1, reason="Signed by someone else"),
+                                      "dr-hale", later(1))
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.CONSENT, index=0, reason="Signed by someone else"),
+                                  "dr-hale", later(1))
+    with pytest.raises(ConsentMissing, match=r"signed consent was marked as entered in error \(Signed by someone "
+                                             r"else\) and no longer counts\. Cancel this episode"):
+        episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
+    assert episode.consent is not None and episode.state is State.PLANNED  # kept on the record
+    assessed = Episode(patient_id=PATIENT.id, opened_at=NOON - timedelta(days=1))
+    assessed.record_consultation(consultation())
+    assessed.assess(PATIENT, POLICY, TODAY, NOON, "dr-hale")
+    assessed.mark_entered_in_error(ErrorEntry(kind=EntryKind.CONSULTATION, index=0, reason="Another patient's "
+                                              "history"), "dr-hale", later(1))
+    with pytest.raises(ConsentMissing, match="consultation was marked as entered in error"):
+        assessed.sign_consent(CONSENT_DOCUMENT, typed_name="Adaeze Okafor", signature_png_base64=signature_png(),
+                              signed_at=NOON, client_address="10.0.0.7", taken_by="dr-hale")
+    photos = PhotoConsent(scopes=frozenset({PhotoScope.CLINICAL_RECORD}), given_at=NOON, recorded_by="kim")
+    wrong = photos.mark_entered_in_error(at=later(1), by="kim", reason="Ticked for the wrong patient")
+    assert photos.allows(PhotoScope.CLINICAL_RECORD, later(2)) and not wrong.allows(PhotoScope.CLINICAL_RECORD,
+                                                                                    later(2))
+    assert "marked as entered in error (Ticked for the wrong patient)" in photo_consent_refusal(
+        [wrong], PhotoScope.CLINICAL_RECORD, later(2))
+    with pytest.raises(InvalidInput, match="already marked"):
+        wrong.mark_entered_in_error(at=later(3), by="kim", reason="Ticked for the wrong patient")

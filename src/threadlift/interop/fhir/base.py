@@ -163,3 +163,18 @@ def mark_in_error(resource: Resource, episode: Episode, kind: str, index: int) -
         resource.setdefault("note", []).append({"text": f"entered in error ({marked.at.isoformat()}): "
                                                         f"{marked.reason}"})
     return resource
+
+
+def in_error_provenance(ctx: Context, episode: Episode, kind: str, target: Resource) -> None:
+    """For a resource with no note (Consent, Encounter) entered in error: its status, and a Provenance saying who
+    marked it, when and why."""
+    marked = next((e for e in episode.entered_in_error if e.kind == kind and e.index == 0), None)
+    if marked is None:
+        return
+    target["status"] = "entered-in-error"
+    ctx.add({"resourceType": "Provenance", "id": rid("Provenance", episode.id, "entered-in-error", kind),
+             "target": [ref_to(target)], "occurredDateTime": instant(marked.at), "recorded": instant(marked.at),
+             "patient": ctx.patient_ref,
+             "activity": {"coding": [coding("provenance-activity", "entered_in_error")],
+                          "text": f"marked as entered in error: {marked.reason}"},
+             "agent": [{"who": ctx.practitioner_ref(marked.by)}]})

@@ -17,6 +17,7 @@ from threadlift.interop.fhir.base import (
     Resource,
     coding,
     concept,
+    in_error_provenance,
     instant,
     ref,
     ref_to,
@@ -51,6 +52,7 @@ def treatment_consent(ctx: Context, episode: Episode, consent: SignedConsent) ->
             "data": base64.b64encode(text).decode(),
             "hash": base64.b64encode(hashlib.sha1(text).digest()).decode(),  # Attachment.hash is SHA-1
             "creation": instant(consent.signed_at)}]
+    in_error_provenance(ctx, episode, "consent", resource)
     ctx.add(resource)
     consent_ref = ref_to(resource)
     ctx.add({"resourceType": "Provenance", "id": rid("Provenance", consent.id, "signature"),
@@ -82,6 +84,14 @@ def photo_consent(ctx: Context, consent: PhotoConsent) -> None:
         "subject": ctx.patient_ref, "date": ctx.local_date(consent.given_at).isoformat(), "period": period,
         "grantor": [ctx.patient_ref], "manager": [ctx.organization_ref()], "controller": [ctx.organization_ref()],
         "decision": "permit", "provision": [provision]}
+    if consent.entered_in_error_at is not None and consent.entered_in_error_by is not None:
+        resource["status"] = "entered-in-error"
+        ctx.add({"resourceType": "Provenance", "id": rid("Provenance", consent.id, "entered-in-error"),
+                 "target": [ref_to(resource)], "occurredDateTime": instant(consent.entered_in_error_at),
+                 "recorded": instant(consent.entered_in_error_at), "patient": ctx.patient_ref,
+                 "activity": {"coding": [coding("provenance-activity", "entered_in_error")],
+                              "text": f"marked as entered in error: {consent.entered_in_error_reason}"},
+                 "agent": [{"who": ctx.practitioner_ref(consent.entered_in_error_by)}]})
     ctx.add(resource)
     given = {"resourceType": "Provenance", "id": rid("Provenance", consent.id, "given"), "target": [ref_to(resource)],
              "occurredDateTime": instant(consent.given_at), "recorded": instant(consent.given_at),

@@ -17,6 +17,7 @@ from threadlift.interop.fhir.base import (
     Context,
     Resource,
     concept,
+    in_error_provenance,
     instant,
     laterality,
     quantity,
@@ -68,6 +69,7 @@ def episode_resources(ctx: Context, episode: Episode) -> dict[str, dict[str, str
     consultation = episode.consultation
     if consultation is not None:
         encounter["participant"] = [{"actor": ctx.practitioner_ref(consultation.clinician_id)}]
+    in_error_provenance(ctx, episode, "consultation", encounter)
     ctx.add(encounter)
     refs["consultation"] = ref_to(encounter)
     if consultation is not None:

@@ -34,6 +34,9 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: object) -
                        values=extra.pop("values", {}), errors=extra.pop("errors", {}), **extra)
 
 
+page_of = _page  # the page with a message, for web/pages/corrections.py
+
+
 @router.get("/episodes/{episode_id}/consent")
 def consent_page(episode_id: UUID, page: PageDep) -> Response:
     return _page(page, episode_id)

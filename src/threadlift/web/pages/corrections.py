@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from threadlift.services import episodes
 from threadlift.services.commands import AmendEntry, MarkEnteredInError
 from threadlift.services.types import AmendmentEntry, DomainError, ErrorEntry, NotFound, PermissionDenied
-from threadlift.web.pages import consultation, discharge, followup, procedure
+from threadlift.web.pages import consent, consultation, discharge, followup, procedure
 from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors
 from threadlift.web.pages.routing import page_router
 
@@ -21,7 +21,8 @@ router = page_router()
 # Where each kind of entry is shown: the page (to show a refusal on) and its section.
 SHOWN: dict[str, tuple[Callable[..., Response], str]] = {
     "injection": (procedure.page_of, "procedure#anaesthetic"), "thread": (procedure.page_of, "procedure#threads"),
-    "observation": (discharge.page_of, "discharge"), "adverse_event": (followup.page_of, "follow-up#adverse-events")}
+    "observation": (discharge.page_of, "discharge"), "adverse_event": (followup.page_of, "follow-up#adverse-events"),
+    "consultation": (consultation.page_of, "consultation#amendments"), "consent": (consent.page_of, "consent")}
 
 
 @router.post("/episodes/{episode_id}/entered-in-error")
@@ -35,8 +36,11 @@ def entered_in_error(episode_id: UUID, page: PageDep, form: FormDep) -> Response
     except ValidationError as error:
         message = "; ".join(field_errors(error).values())
         return shown(page, episode_id, 422, correction_error=f"Not marked as entered in error: {message}")
+    except PermissionDenied:
+        raise  # another role's entry: refused as every page refuses (403)
     except DomainError as error:
-        return shown(page, episode_id, 409, correction_error=domain_message(error))
+        return shown(page, episode_id, 404 if isinstance(error, NotFound) else 409,
+                     correction_error=domain_message(error))
     return page.redirect(f"/episodes/{episode_id}/{where}")
 
 

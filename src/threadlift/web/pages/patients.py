@@ -11,13 +11,16 @@ from pydantic import ValidationError
 from threadlift.services import consents, episodes, people
 from threadlift.services.commands import (
     GivePhotoConsent,
+    MarkPhotoConsentInError,
     OpenEpisode,
     RegisterPatient,
     UpdatePatient,
     WithdrawPhotoConsent,
 )
 from threadlift.services.types import (
+    Correction,
     DomainError,
+    InvalidInput,
     PatientChanges,
     PatientDetails,
     PhotoConsentGrant,
@@ -130,4 +133,18 @@ def withdraw_photo_consent(patient_id: UUID, consent_id: UUID, page: PageDep, fo
     withdrawal = PhotoConsentWithdrawal.model_validate(filled(form_values(form), ("reason",)))
     consents.withdraw_photo_consent(page.services, page.user, WithdrawPhotoConsent(
         consent_id=consent_id, withdrawal=withdrawal, patient_id=patient_id))
+    return page.redirect(f"/patients/{patient_id}#photo-consents")
+
+
+@router.post("/patients/{patient_id}/photo-consents/{consent_id}/entered-in-error")
+def photo_consent_in_error(patient_id: UUID, consent_id: UUID, page: PageDep, form: FormDep) -> Response:
+    try:
+        correction = Correction.model_validate({"reason": str(form.get("reason", ""))})
+        consents.mark_photo_consent_in_error(page.services, page.user, MarkPhotoConsentInError(
+            consent_id=consent_id, correction=correction, patient_id=patient_id))
+    except ValidationError as error:
+        return _patient_page(page, patient_id, 422, consent_error="Not marked as entered in error: "
+                             + "; ".join(field_errors(error).values()))
+    except InvalidInput as error:
+        return _patient_page(page, patient_id, 409, consent_error=domain_message(error))
     return page.redirect(f"/patients/{patient_id}#photo-consents")

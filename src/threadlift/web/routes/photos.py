@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
 from threadlift.services import consents, photos
-from threadlift.services.commands import PhotoUpload, WithdrawPhotoConsent
+from threadlift.services.commands import MarkPhotoConsentInError, PhotoUpload, WithdrawPhotoConsent
 from threadlift.services.photos import StoredPhoto
-from threadlift.services.types import PhotoConsent, PhotoConsentWithdrawal
+from threadlift.services.types import Correction, PhotoConsent, PhotoConsentWithdrawal
 from threadlift.web.deps import CurrentUser, ServicesDep
 
 router = APIRouter(prefix="/api", tags=["photos"])
@@ -44,3 +44,12 @@ def withdraw_photo_consent(consent_id: UUID, body: PhotoConsentWithdrawal, servi
                            user: CurrentUser) -> PhotoConsent:
     return consents.withdraw_photo_consent(services, user, WithdrawPhotoConsent(consent_id=consent_id,
                                                                                 withdrawal=body))
+
+
+@router.post("/photo-consents/{consent_id}/entered-in-error")
+def photo_consent_in_error(consent_id: UUID, body: Correction, services: ServicesDep,
+                           user: CurrentUser) -> PhotoConsent:
+    """Mark a photo consent as recorded in error, with the reason: it stays on file and no longer counts as consent
+    (a photo is then refused until consent is recorded again)."""
+    return consents.mark_photo_consent_in_error(services, user, MarkPhotoConsentInError(consent_id=consent_id,
+                                                                                        correction=body))
