@@ -4,6 +4,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 from tests.helpers.records import Clinic, database_url, open_clinic
 from threadlift.face.analysis import AnalysisSettings, Analyzer
@@ -26,6 +27,30 @@ def _private_platform_folders(tmp_path_factory: pytest.TempPathFactory) -> Itera
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+_production_hasher: list[PasswordHasher] = []
+
+
+def production_password_hasher() -> PasswordHasher:
+    """What the store hashes staff passwords with outside the tests (store/users.py)."""
+    return _production_hasher[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with argon2-cffi's test profile (CHEAPEST) in this process: the production parameters
+    cost half a second of CPU per hash and check, and every clinic a test opens hashes and checks five
+    staff passwords (the suite spent minutes on it). Hashes carry their own parameters, so verifying,
+    rehashing and the sign-in rules run unchanged; servers and commands the tests start as processes
+    keep the production parameters (tests/unit/test_password_hashing.py checks them)."""
+    from threadlift.store import users
+
+    saved = users._hasher
+    _production_hasher.append(saved)
+    users._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    users._hasher = saved
 
 
 @pytest.fixture(scope="session")
