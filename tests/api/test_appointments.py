@@ -80,6 +80,8 @@ def test_reception_books_once_and_reads_a_diary_without_clinical_content(clinic:
     assert week.status_code == 200 and patient.display_name in week.text and "10:00–10:30" in week.text
     assert "PDO" not in week.text and "lot" not in week.text.lower()  # no thread, lot or other clinical detail
     assert clinic.call("reception-kim", "GET", f"/api/episodes/{episode.id}/followups").status_code == 403
+    schedule = PageUser(clinic, "nurse-ade").get(f"/episodes/{episode.id}/follow-up")  # the clinical team's page
+    assert "booked 03 Nov 2026 10:00, Dr Hale, Room 1" in schedule.text
     audit = clinic.call("admin", "GET", "/api/audit").json()
     assert [(r["user_id"], r["action"]) for r in audit if r["entity_id"] == first.json()["id"]] == [
         (clinic.user("reception-kim").id, "create")]

@@ -236,6 +236,17 @@ def follow_up_recorded(uow: UnitOfWork, svc: Services, actor: User, episode_id: 
         record(uow, svc, actor, appointment.status.value, "appointment", appointment.id)
 
 
+def episode_closed(uow: UnitOfWork, svc: Services, actor: User, episode_id: UUID) -> None:
+    """Inside the unit that closes an episode: its appointments still to come are cancelled (kept, with the
+    reason), so the diary and the reminders no longer count on them."""
+    now = svc.clock()
+    for appointment in uow.appointments.for_episode(episode_id):
+        if appointment.status is AppointmentStatus.BOOKED and appointment.starts_at > now:
+            appointment.cancel("the episode was closed", now, actor.id)
+            uow.appointments.save(appointment)
+            record(uow, svc, actor, "cancel", "appointment", appointment.id, status=appointment.status.value)
+
+
 def diary(svc: Services, actor: User, first_day: date, days: int = 1) -> list[DiaryEntry]:
     """The appointments of ``days`` days of the clinic's calendar from ``first_day`` (cancelled ones too)."""
     require(actor, Permission.DIARY_READ)

@@ -15,6 +15,7 @@ from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
+from threadlift.services import appointments
 from threadlift.services.base import Services, record, require
 from threadlift.services.commands import AmendEntry, CancelEpisode, CloseEpisode, MarkEnteredInError, OpenEpisode
 from threadlift.services.ports import UnitOfWork
@@ -153,6 +154,7 @@ def cancel(svc: Services, actor: User, command: CancelEpisode) -> Episode:
 def close(svc: Services, actor: User, command: CloseEpisode) -> Episode:
     def change(uow: UnitOfWork, episode: Episode) -> Episode:
         episode.close(svc.clock(), actor.id, command.closure.reason or None)
+        appointments.episode_closed(uow, svc, actor, episode.id)
         return episode
 
     return change_episode(svc, actor, command.episode_id, Permission.MEDICAL_WRITE, "close", change)

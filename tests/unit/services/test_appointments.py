@@ -11,18 +11,18 @@ from tests.fakes import fake_services
 from tests.helpers.exports import episode as built_episode
 from tests.helpers.records import Clock
 from threadlift.clinic.appointments import AppointmentStatus, Booking
-from threadlift.clinic.episode import State
+from threadlift.clinic.episode import Closure, State
 from threadlift.clinic.errors import InvalidInput, NotFound
 from threadlift.clinic.followup import FollowUpOutcome, FollowUpStatus
 from threadlift.clinic.roles import Role
-from threadlift.services import aftercare, appointments
+from threadlift.services import aftercare, appointments, episodes
 from threadlift.services.base import Services
-from threadlift.services.commands import BookAppointment, CompleteFollowUp
+from threadlift.services.commands import BookAppointment, CloseEpisode, CompleteFollowUp
 
 
-def clinic(now: datetime, **settings: object) -> tuple[Services, dict[str, object]]:
+def clinic(now: datetime, stage: State = State.DISCHARGED, **settings: object) -> tuple[Services, dict[str, object]]:
     svc, _ = fake_services(Clock(now), **settings)
-    ep, lots, person = built_episode(State.DISCHARGED)
+    ep, lots, person = built_episode(stage)
     with svc.uow() as uow:
         staff = {name: uow.users.create(name, name.title(), role, "x" * 12, now)
                  for name, role in (("dr-hale", Role.CLINICIAN), ("nurse-ade", Role.NURSE),
@@ -80,3 +80,13 @@ def test_recording_the_follow_up_as_done_marks_its_appointment_attended():
         attended = uow.appointments.get(entry.id)
     assert attended.status is AppointmentStatus.ATTENDED
     assert attended.history[-1].by == people["nurse-ade"].id  # type: ignore[attr-defined]
+
+
+def test_closing_the_episode_cancels_its_appointments_still_to_come():
+    svc, people = clinic(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), State.FOLLOW_UP)
+    entry = book(svc, people, date(2026, 11, 9), time(10, 0), follow_up=3)
+    episodes.close(svc, people["dr-hale"], CloseEpisode(episode_id=people["episode"].id,  # type: ignore[arg-type,attr-defined]
+                                                        closure=Closure(reason="the patient moved abroad")))
+    with svc.uow(read_only=True) as uow:
+        kept = uow.appointments.get(entry.id)
+    assert kept.status is AppointmentStatus.CANCELLED and kept.history[-1].reason == "the episode was closed"
