@@ -177,14 +177,18 @@ def book(patient_id: UUID, episode_id: UUID, follow_up_name: str, booking: Booki
     return appointment
 
 
+def _day(moment: datetime) -> str:
+    return moment.strftime("%d %b %Y")
+
+
 def check_slot(starts_at: datetime, duration_minutes: int, *, now: datetime, hours: ClinicHours | None,
-               timezone: Callable[[datetime], datetime]) -> None:
+               timezone: Callable[[datetime], datetime], day: Callable[[datetime], str] = _day) -> None:
     """A new or moved booking starts after now and, given ``hours``, lies within them on one day.
-    ``timezone`` turns an instant into the clinic's wall-clock time."""
+    ``timezone`` turns an instant into the clinic's wall-clock time; ``day`` writes its day as the clinic does."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     local_start, local_end = timezone(starts_at), timezone(ends_at)
     if starts_at <= now:
-        raise InvalidInput(f"{local_start.strftime('%d %b %Y %H:%M')} has passed: book a time from now on",
+        raise InvalidInput(f"{day(starts_at)} {local_start:%H:%M} has passed: book a time from now on",
                            rule="appointment")
     if hours is None:
         return
@@ -198,7 +202,8 @@ def check_slot(starts_at: datetime, duration_minutes: int, *, now: datetime, hou
 
 def check_free(starts_at: datetime, duration_minutes: int, clinician_id: str, room: str,
                booked: Iterable[Appointment], *, name_of: Callable[[str], str],
-               timezone: Callable[[datetime], datetime], moving: UUID | None = None) -> None:
+               timezone: Callable[[datetime], datetime], day: Callable[[datetime], str] = _day,
+               moving: UUID | None = None) -> None:
     """Refuse a time at which the clinician or the room is already booked (``moving``: the appointment being
     rescheduled, which does not clash with itself). The refusal names who or what is taken, and when."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
@@ -206,7 +211,7 @@ def check_free(starts_at: datetime, duration_minutes: int, clinician_id: str, ro
         if other.id == moving or not other.overlaps(starts_at, ends_at):
             continue
         when = (f"from {timezone(other.starts_at).strftime('%H:%M')} to {timezone(other.ends_at).strftime('%H:%M')} "
-                f"on {timezone(other.starts_at).strftime('%d %b %Y')}")
+                f"on {day(other.starts_at)}")
         if other.clinician_id == clinician_id:
             raise Conflict(f"{name_of(clinician_id)} is already booked {when}: choose another time or clinician",
                            rule="double_booking")

@@ -129,12 +129,14 @@ def _check(uow: UnitOfWork, svc: Services, slot: Slot, starts_at: datetime, movi
     if slot.room not in svc.settings.rooms:
         raise InvalidInput(f"there is no room '{slot.room}': choose one of " + ", ".join(svc.settings.rooms),
                            rule="appointment")
-    check_slot(starts_at, slot.duration_minutes, now=svc.clock(), hours=_hours(svc), timezone=svc.wall_clock)
+    check_slot(starts_at, slot.duration_minutes, now=svc.clock(), hours=_hours(svc), timezone=svc.wall_clock,
+               day=svc.day_text)
     names = _staff_names(uow)
     busy = uow.appointments.between(starts_at, starts_at + timedelta(minutes=slot.duration_minutes),
                                     booked_only=True)
     check_free(starts_at, slot.duration_minutes, slot.clinician_id, slot.room, busy,
-               name_of=lambda user_id: names.get(user_id, "that clinician"), timezone=svc.wall_clock, moving=moving)
+               name_of=lambda user_id: names.get(user_id, "that clinician"), timezone=svc.wall_clock,
+               day=svc.day_text, moving=moving)
 
 
 def book_appointment(svc: Services, actor: User, command: BookAppointment) -> DiaryEntry:

@@ -12,7 +12,7 @@ from tests.helpers.exports import episode as built_episode
 from tests.helpers.records import Clock
 from threadlift.clinic.appointments import AppointmentStatus, Booking
 from threadlift.clinic.episode import Closure, State
-from threadlift.clinic.errors import InvalidInput, NotFound
+from threadlift.clinic.errors import Conflict, InvalidInput, NotFound
 from threadlift.clinic.followup import FollowUpOutcome, FollowUpStatus
 from threadlift.clinic.roles import Role
 from threadlift.services import aftercare, appointments, episodes
@@ -90,3 +90,10 @@ def test_closing_the_episode_cancels_its_appointments_still_to_come():
     with svc.uow(read_only=True) as uow:
         kept = uow.appointments.get(entry.id)
     assert kept.status is AppointmentStatus.CANCELLED and kept.history[-1].reason == "the episode was closed"
+
+
+def test_a_refusal_writes_the_day_as_the_clinic_does():
+    svc, people = clinic(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), date_format="YYYY-MM-DD")
+    book(svc, people, date(2026, 11, 3), time(10, 0), follow_up=1)
+    with pytest.raises(Conflict, match="from 10:00 to 10:15 on 2026-11-03"):
+        book(svc, people, date(2026, 11, 3), time(10, 5), follow_up=2)
