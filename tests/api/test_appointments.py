@@ -224,7 +224,7 @@ def test_reminders_and_the_fhir_export_use_the_booked_time(clinic: Clinic):
     assert outbox.follow_up_reminders(clinic.services) == 0  # once per booked time
     with clinic.services.uow(read_only=True) as uow:
         (message,) = [m for m in uow.outbox.of_patient(str(patient.id), 10) if m.kind == "follow_up_reminder"]
-    assert "Wednesday 04 November 2026 at 14:30" in message.body
+    assert "Wednesday 04 Nov 2026 at 14:30" in message.body
     event = Calendar.from_ical(base64.b64decode(message.attachments[0].data_base64)).walk("VEVENT")[0]
     assert event.decoded("dtstart").isoformat() == booked["starts_at"].replace("Z", "+00:00")
     assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=20)
