@@ -18,6 +18,7 @@ from uuid import UUID
 from tests.helpers.records import Clock
 from threadlift.clinic.appointments import Appointment, AppointmentStatus
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
+from threadlift.clinic.corrections import InError
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUpStatus
@@ -255,6 +256,13 @@ class FakePhotos:
 
     def newest(self) -> PhotoRecord | None:
         return max(self.db.photos.values(), key=lambda p: p.uploaded_at, default=None)
+
+    def mark_in_error(self, photo_id: UUID | str, mark: InError) -> bool:
+        photo = self.get(photo_id)
+        if photo.entered_in_error is not None:
+            return False
+        self.db.photos[photo.id] = photo.model_copy(update={"entered_in_error": mark})
+        return True
 
 
 class FakeUsers:

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
+
 from tests.helpers.records import Clinic
 from tests.helpers.web import PageUser
 from tests.web.test_clinical_pages import consented
@@ -130,3 +132,53 @@ def test_a_consent_entered_in_error_stops_counting_as_consent_and_is_kept_and_ex
                 if e["resource"]["resourceType"] == "Consent"}
     assert statuses[consents[0]["id"]] == "entered-in-error" and "entered-in-error" in statuses.values()
     assert len(statuses) == 2 and set(statuses.values()) == {"entered-in-error"}
+
+
+def test_a_photo_entered_in_error_is_kept_struck_through_and_never_measured_compared_or_counted(clinic: Clinic):
+    """Issue 14 item 3: "entered in error" for a photo, with the reason."""
+    from tests.web.test_ids_belong import stored_photo
+    from tests.web.test_pages import registered
+    from threadlift.clinic.photos import PhotoStage
+    from threadlift.interop.fhir import ClinicInfo, patient_resources
+    from threadlift.interop.fhir.check import validate
+    from threadlift.interop.fhir.r4b import to_r4b
+    from threadlift.outcomes.records import AreaLift
+    from threadlift.services import planning
+    from threadlift.services.exports import load_record
+
+    person, episode = registered(clinic)
+    other, other_episode = registered(clinic)
+    before = stored_photo(clinic, person, episode, PhotoStage.BASELINE)
+    after = stored_photo(clinic, person, episode, PhotoStage.FOLLOW_UP)
+    theirs = stored_photo(clinic, other, other_episode, PhotoStage.BASELINE)
+    with clinic.services.uow() as uow:  # a lift measured on the pair before the mistake was seen
+        uow.registers.record_lifts([AreaLift(str(after), str(before), str(episode), str(person), "brow", "left", 30,
+                                             1.5, 0.2, "test-engine")], clinic.clock.now)
+        uow.commit()
+    nurse = PageUser(clinic, "nurse-ade")
+    address = f"/episodes/{episode}/photos"
+    reason = {"reason": "Another patient's photo, filed here"}
+    assert nurse.post(f"{address}/{theirs}/entered-in-error", reason).status_code == 404  # not this episode's
+    assert nurse.post(f"{address}/{uuid4()}/entered-in-error", reason).status_code == 404
+    assert nurse.post(f"{address}/{before}/entered-in-error", {"reason": "oops"}).status_code == 422
+    assert clinic.call("reception-kim", "POST", f"/api/photos/{before}/entered-in-error", json=reason
+                       ).status_code == 403
+    assert nurse.post(f"{address}/{before}/entered-in-error", reason).status_code == 303
+    again = clinic.call("nurse-ade", "POST", f"/api/photos/{before}/entered-in-error", json=reason)
+    assert again.status_code == 409 and "already marked" in again.json()["detail"]
+    gallery = nurse.get(address).text
+    assert "<del>baseline · " in gallery and "entered in error: Another patient&#39;s photo, filed here" in gallery
+    assert nurse.get(f"/photos/{before}").status_code == 200  # kept, and still opened
+    compared = nurse.get(f"/episodes/{episode}/compare/{before}/{after}")
+    assert compared.status_code == 409 and "marked as entered in error" in compared.text
+    with pytest.raises(Exception, match="add a frontal baseline photo first"):
+        planning.planning_photo(clinic.services, clinic.user("dr-hale"), episode)
+    with clinic.services.uow(read_only=True) as uow:
+        assert uow.registers.outcome_records().lifts == ()
+        assert str(before) not in {p.stored.photo_id for p in uow.photos.pairing_listing()}
+    with clinic.services.uow(read_only=True) as uow:  # the mapping itself: these test photos have no real file
+        resources = patient_resources(load_record(uow, person), ClinicInfo("Test clinic", "UK"))
+    validate(resources)
+    validate(to_r4b(resources), "R4B")  # a Media there, with the same status
+    documents = {r["id"]: r["status"] for r in resources if r["resourceType"] == "DocumentReference"}
+    assert documents == {str(before): "entered-in-error", str(after): "current"}

@@ -42,6 +42,13 @@ class Correction(BaseModel):
     reason: CorrectionReason
 
 
+class InError(Correction):
+    """A record outside an episode's lists (a photo) marked as recorded in error: why, by whom and when."""
+
+    by: str
+    at: datetime
+
+
 class EnteredInError(ErrorEntry):
     by: str
     at: datetime

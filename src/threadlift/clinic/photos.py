@@ -15,6 +15,8 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from threadlift.clinic.corrections import InError
+
 
 class PhotoStage(StrEnum):
     BASELINE = "baseline"
@@ -96,3 +98,4 @@ class PhotoRecord(BaseModel):
     uploaded_by: str
     quality_ok: bool
     analysis: dict[str, Any]
+    entered_in_error: InError | None = None  # kept, never measured, compared or planned on again

@@ -28,7 +28,7 @@ from threadlift.services.commands import (
     UpdateAdverseEvent,
 )
 from threadlift.services.episodes import change_episode, clinical_episode, read_record
-from threadlift.services.photos import StoredPhoto, stored_photos
+from threadlift.services.photos import StoredPhoto, stored_photos, usable
 from threadlift.services.ports import UnitOfWork
 
 MAX_DUE_WINDOW_DAYS = 366
@@ -140,7 +140,7 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
-        photos = stored_photos(uow, svc, actor, episode_id)
+        photos = usable(stored_photos(uow, svc, actor, episode_id))  # never compare one recorded in error
         uow.commit()
     baseline = {p.view: p for p in photos if p.stage == "baseline"}
     pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]

@@ -74,6 +74,13 @@ class WithdrawPhotoConsent:
 
 
 @dataclass(frozen=True)
+class MarkPhotoInError:
+    photo_id: UUID
+    correction: Correction
+    episode_id: UUID | None = None  # when given, the photo must be this episode's
+
+
+@dataclass(frozen=True)
 class MarkPhotoConsentInError:
     consent_id: UUID
     correction: Correction

@@ -90,7 +90,8 @@ def make(svc: Services, actor: User | None, record_: PatientRecord, episode: Epi
     if kind == "corrections":
         return corrections_pdf(head, record_, episode)
     if kind == "referral":
-        baseline = next((p for p in record_.photos_of(episode.id) if p.stage == "baseline"), None)
+        baseline = next((p for p in record_.photos_of(episode.id) if p.stage == "baseline"
+                         and p.entered_in_error is None), None)
         return referral_pdf(head, record_, episode, written_at=svc.clock(), measurements=_in_words(baseline))
     return outcome_pdf(head, record_, episode, *_outcome(svc, actor, record_, episode))
 
@@ -104,7 +105,7 @@ def _in_words(photo: PhotoRecord | None) -> list[tuple[str, str]]:
 
 
 def _pairs_of(record_: PatientRecord, episode_id: UUID) -> list[tuple[PhotoRecord, PhotoRecord]]:
-    photos = record_.photos_of(episode_id)
+    photos = [p for p in record_.photos_of(episode_id) if p.entered_in_error is None]
     baselines = {p.view: p for p in photos if p.stage == "baseline"}
     return [(baselines[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baselines]
 

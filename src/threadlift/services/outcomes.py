@@ -42,6 +42,11 @@ def compare_photos(svc: Services, actor: User, command: ComparePhotos) -> Outcom
         raise NotFound("these photos are not both of this episode", rule="compare")
     if len(patients) != 1:
         raise InvalidInput("the two photos belong to different patients", rule="compare")
+    wrong = next((r for r in records if r.entered_in_error is not None), None)
+    if wrong is not None and wrong.entered_in_error is not None:
+        raise InvalidInput(f"the {wrong.stage.value.replace('_', ' ')} photo was marked as entered in error "
+                           f"({wrong.entered_in_error.reason}); it is kept but never compared: choose another",
+                           rule="entered_in_error")
     before, before_analysis = photos.analysis_of(svc, actor, command.before_id)
     after, after_analysis = photos.analysis_of(svc, actor, command.after_id)
     comparison = svc.derived.get_or_make(

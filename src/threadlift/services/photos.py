@@ -11,8 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from threadlift.clinic.consent import PhotoConsent, PhotoScope, photo_consent_refusal
+from threadlift.clinic.corrections import InError
 from threadlift.clinic.episode import Episode
-from threadlift.clinic.errors import ConsentMissing, InvalidInput
+from threadlift.clinic.errors import ConsentMissing, InvalidInput, NotFound
 from threadlift.clinic.photos import PhotoRecord, PhotoStage
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
@@ -22,7 +23,7 @@ from threadlift.face.metrics import MEASURES_BY_NAME
 from threadlift.face.overlay import render_overlay
 from threadlift.face.pose import View
 from threadlift.services.base import Services, record, require
-from threadlift.services.commands import PhotoUpload
+from threadlift.services.commands import MarkPhotoInError, PhotoUpload
 from threadlift.services.ports import UnitOfWork
 from threadlift.store.exif import strip_location
 
@@ -45,6 +46,7 @@ class StoredPhoto:
     quality_ok: bool
     analysis: dict[str, Any]
     uploaded_at: datetime | None = None
+    entered_in_error: InError | None = None  # kept and shown struck through; never measured, compared, planned on
 
     @property
     def measurement_rows(self) -> list[dict[str, Any]]:
@@ -239,4 +241,26 @@ def measurement_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def shown(photo: PhotoRecord) -> StoredPhoto:
     return StoredPhoto(photo.id, photo.episode_id, photo.view, photo.stage.value, photo.original_sha256,
-                       photo.location_removed, photo.quality_ok, dict(photo.analysis), photo.uploaded_at)
+                       photo.location_removed, photo.quality_ok, dict(photo.analysis), photo.uploaded_at,
+                       photo.entered_in_error)
+
+
+def usable(photos: list[StoredPhoto]) -> list[StoredPhoto]:
+    """The photos that may be measured, compared or planned on: not those recorded in error."""
+    return [p for p in photos if p.entered_in_error is None]
+
+
+def mark_in_error(svc: Services, actor: User, command: MarkPhotoInError) -> StoredPhoto:
+    """A photo recorded in error (the wrong patient, the wrong stage): kept, marked with the reason, by whom and
+    when; it is no longer measured, compared, planned on or counted in outcomes. Audited."""
+    require(actor, Permission.PHOTO_WRITE)
+    with svc.uow() as uow:
+        photo = uow.photos.get(command.photo_id)
+        if command.episode_id is not None and photo.episode_id != command.episode_id:
+            raise NotFound("no such photo in this episode")
+        mark = InError(reason=command.correction.reason, by=actor.id, at=svc.clock())
+        if not uow.photos.mark_in_error(photo.id, mark):
+            raise InvalidInput("this photo is already marked as entered in error", rule="correction")
+        record(uow, svc, actor, "entered_in_error", "photo", photo.id, episode=str(photo.episode_id))
+        uow.commit()
+    return shown(photo.model_copy(update={"entered_in_error": mark}))

@@ -116,7 +116,7 @@ class MarkingSheet:
 
 def planning_photo(svc: Services, actor: User, episode_id: UUID, sha256: str | None = None) -> photos.StoredPhoto:
     """The frontal photo a plan is drawn on: the one it was made on, else the newest frontal baseline."""
-    stored = photos.photos_of(svc, actor, episode_id)
+    stored = photos.usable(photos.photos_of(svc, actor, episode_id))  # never one recorded in error
     if sha256:
         for photo in stored:
             if photo.analysis.get("image", {}).get("sha256") == sha256:

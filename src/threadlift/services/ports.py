@@ -15,6 +15,7 @@ from uuid import UUID
 
 from threadlift.clinic.appointments import Appointment
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
+from threadlift.clinic.corrections import InError
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.photos import ListedPhoto, PhotoRecord, VaultPhoto
@@ -109,6 +110,10 @@ class PhotoRepository(Protocol):
     def count(self) -> int: ...
     def newest(self) -> PhotoRecord | None: ...
     def stored_names(self, names: list[str]) -> set[str]: ...
+
+    def mark_in_error(self, photo_id: UUID | str, mark: InError) -> bool:
+        """Mark a photo as recorded in error, once (False: it already was)."""
+        ...
 
     def vault_listing(self) -> list[VaultPhoto]:
         """Every stored photo's id, vault name and hash, in upload order (no analysis documents)."""

@@ -38,6 +38,7 @@ from threadlift.store.tables import (
     FollowUpRow,
     GaisRatingRow,
     PatientRow,
+    PhotoRow,
     ThreadLotRow,
     ThreadUseRow,
 )
@@ -179,8 +180,11 @@ class SqlRegisters:
         """Each area's lift at each follow-up photo, by the engine version that measured that photo last (a
         photo measured by several is counted once; of two at the same instant, the later version in text order, as
         migration 0012's downgrade keeps them): the mean of the sides measured, the larger ±."""
-        rows = list(self.session.execute(select(FollowUpLiftRow).order_by(FollowUpLiftRow.measured_at,
-                                                                           FollowUpLiftRow.engine_version)).scalars())
+        in_error = select(PhotoRow.id).where(PhotoRow.entered_in_error.is_not(None))  # never counted (issue 14)
+        rows = list(self.session.execute(
+            select(FollowUpLiftRow).where(FollowUpLiftRow.after_photo_id.not_in(in_error),
+                                          FollowUpLiftRow.before_photo_id.not_in(in_error))
+            .order_by(FollowUpLiftRow.measured_at, FollowUpLiftRow.engine_version)).scalars())
         latest = {row.after_photo_id: row.engine_version for row in rows}  # the last measured wins
         sides: dict[tuple[str, str], list[FollowUpLiftRow]] = defaultdict(list)
         for row in rows:

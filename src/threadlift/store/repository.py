@@ -14,6 +14,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
+from threadlift.clinic.corrections import InError
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUp
@@ -352,8 +353,16 @@ class SqlPhotoRepository:
 
     def add(self, photo: PhotoRecord) -> None:
         values = photo.model_dump(mode="python")
+        values["entered_in_error"] = photo.entered_in_error.model_dump(mode="json") if photo.entered_in_error else None
         self.session.add(PhotoRow(**{**values, "id": str(photo.id), "patient_id": str(photo.patient_id),
                                      "episode_id": str(photo.episode_id), "stage": photo.stage.value}))
+
+    def mark_in_error(self, photo_id: UUID | str, mark: InError) -> bool:
+        """Mark a photo as recorded in error (once: False when it already was); its row is otherwise unchanged."""
+        done = self.session.execute(update(PhotoRow).where(PhotoRow.id == str(photo_id),
+                                                           PhotoRow.entered_in_error.is_(None))
+                                    .values(entered_in_error=mark.model_dump(mode="json")))
+        return bool(getattr(done, "rowcount", 0))
 
     def get(self, photo_id: UUID | str) -> PhotoRecord:
         row = self.session.get(PhotoRow, str(photo_id))
@@ -399,7 +408,8 @@ class SqlPhotoRepository:
             select(PhotoRow.id, PhotoRow.stored_name, PhotoRow.stored_sha256, PhotoRow.patient_id, PhotoRow.episode_id,
                    PhotoRow.view, PhotoRow.stage, PhotoRow.uploaded_at, started)
             .join(EpisodeRow, EpisodeRow.id == PhotoRow.episode_id)
-            .where(PhotoRow.stage.in_(("baseline", "follow_up"))).order_by(PhotoRow.uploaded_at))
+            .where(PhotoRow.stage.in_(("baseline", "follow_up")), PhotoRow.entered_in_error.is_(None))
+            .order_by(PhotoRow.uploaded_at))
         return [ListedPhoto(VaultPhoto(i, name, digest), patient, episode, view, stage, _utc(at),
                             _utc(datetime.fromisoformat(began)) if began else None)
                 for i, name, digest, patient, episode, view, stage, at, began in rows]

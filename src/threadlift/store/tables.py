@@ -161,6 +161,8 @@ class PhotoRow(Base):
     uploaded_by: Mapped[str] = mapped_column(String(36))
     quality_ok: Mapped[bool] = mapped_column(Boolean)
     analysis: Mapped[dict[str, object]] = mapped_column(JSON)
+    # Marked as recorded in error (reason, by, at): kept, never measured or compared again (issue 14).
+    entered_in_error: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class PhotoAnalysisRow(Base):

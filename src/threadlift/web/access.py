@@ -183,6 +183,8 @@ ROUTES: dict[str, Permission | Open] = {
     # medical:write, an override's reason suitability:override, an adverse event adverse:write)
     "POST /api/episodes/{episode_id}/amendments": P.PROCEDURE_ASSIST,
     "POST /api/photo-consents/{consent_id}/entered-in-error": P.DEMOGRAPHICS_WRITE,
+    "POST /api/photos/{photo_id}/entered-in-error": P.PHOTO_WRITE,
+    "POST /episodes/{episode_id}/photos/{photo_id}/entered-in-error": P.PHOTO_WRITE,
     "POST /patients/{patient_id}/photo-consents/{consent_id}/entered-in-error": P.DEMOGRAPHICS_WRITE,
     "POST /episodes/{episode_id}/amendments": P.PROCEDURE_ASSIST,
     "POST /api/episodes/{episode_id}/adverse-events/{index}/progress": P.ADVERSE_WRITE,

@@ -54,8 +54,9 @@ def patient_resources(record: PatientRecord, clinic: ClinicInfo, *, include_pixe
         for photo in episode_photos:
             stage = STAGE_ENCOUNTER.get(photo.stage)
             photos.photo_resources(ctx, photo, refs.get(stage) if stage else None, refs["episode"])
-        baselines = {p.view: p for p in episode_photos if p.stage == "baseline"}
-        for later in episode_photos:
+        usable = [p for p in episode_photos if p.entered_in_error is None]  # never compared once in error
+        baselines = {p.view: p for p in usable if p.stage == "baseline"}
+        for later in usable:
             if later.stage == "follow_up" and later.view in baselines:
                 photos.change_resources(ctx, baselines[later.view], later)
     for consent in record.photo_consents:

@@ -143,13 +143,19 @@ def photo_resources(ctx: Context, photo: PhotoRecord, encounter: dict[str, str] 
         "bodySite": [{"concept": text_concept("face")}],
         "description": f"{words(photo.view)} photo, {words(photo.stage)}; location data removed before storage",
         "content": [{"attachment": attachment}]}
+    wrong = photo.entered_in_error
+    if wrong is not None:  # kept, with FHIR's status for it; its measurements likewise
+        document["status"] = "entered-in-error"
+        document["description"] += (f"; entered in error ({wrong.at.isoformat()}, "
+                                    f"{ctx.practitioner_ref(wrong.by).get('display', 'staff')}): {wrong.reason}")
     ctx.add(document)
     photo_ref = ref_to(document)
     analysis = photo.analysis
     if not analysis:
         return photo_ref
     software = _software(ctx, analysis)
-    common = {"status": "final", "category": category("imaging"), "subject": ctx.patient_ref,
+    common = {"status": "entered-in-error" if wrong else "final", "category": category("imaging"),
+              "subject": ctx.patient_ref,
               "effectiveDateTime": _taken(photo), "issued": instant(photo.uploaded_at),
               "method": text_concept(_method(analysis, photo.view)), "device": software, "derivedFrom": [photo_ref],
               **({"encounter": encounter} if encounter else {})}

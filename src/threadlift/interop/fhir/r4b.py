@@ -120,7 +120,8 @@ def _body_structure(r: Resource) -> Resource:
 def _media(r: Resource) -> Resource:
     category = r.get("type")
     media: Resource = {"resourceType": "Media", "id": r["id"], "identifier": r.get("identifier", []),
-                       "status": "completed", "type": MEDIA_TYPE, "modality": r.get("modality", [None])[0],
+                       "status": "entered-in-error" if r.get("status") == "entered-in-error" else "completed",
+                       "type": MEDIA_TYPE, "modality": r.get("modality", [None])[0],
                        "view": category, "subject": r["subject"], "createdDateTime": r["date"], "issued": r["date"],
                        "operator": r["author"][0], "bodySite": r["bodySite"][0]["concept"],
                        "content": r["content"][0]["attachment"], "note": [{"text": r.get("description", "")}]}

@@ -8,12 +8,13 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from threadlift.services import episodes, photos
-from threadlift.services.commands import PhotoUpload
-from threadlift.services.types import DomainError, PhotoError
-from threadlift.web.pages.common import PageDep, domain_message
+from threadlift.services.commands import MarkPhotoInError, PhotoUpload
+from threadlift.services.types import Correction, DomainError, InvalidInput, PhotoError
+from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors
 from threadlift.web.pages.routing import page_router
 
 router = page_router()
@@ -38,7 +39,8 @@ def _gallery(page: PageDep, episode_id: UUID, stage: str, status: int = 200, **e
     found = episodes.clinical_record(page.services, page.user, episode_id, "photos")
     stored = photos.photos_of(page.services, page.user, episode_id)
     by_view = {view: [p for p in stored if p.view == view] for view in VIEWS}
-    baseline = {view: next((p for p in reversed(by_view[view]) if p.stage == "baseline"), None) for view in VIEWS}
+    baseline = {view: next((p for p in reversed(by_view[view]) if p.stage == "baseline" and p.entered_in_error is None),
+                           None) for view in VIEWS}
     return page.render("photos.html", status, episode=found.episode, patient=found.patient, by_view=by_view,
                        baseline=baseline, views=VIEWS, stages=STAGES, stage=stage if stage in STAGES else "baseline",
                        view=extra.pop("view", "frontal"), **extra)
@@ -92,3 +94,18 @@ def image(photo_id: UUID, page: PageDep) -> Response:
 def overlay(photo_id: UUID, page: PageDep) -> Response:
     return Response(photos.overlay_jpeg(page.services, page.user, photo_id), media_type="image/jpeg",
                     headers={"Cache-Control": "private, no-store"})
+
+
+@router.post("/episodes/{episode_id}/photos/{photo_id}/entered-in-error")
+def photo_in_error(episode_id: UUID, photo_id: UUID, page: PageDep, form: FormDep) -> Response:
+    """Mark a photo as recorded in error: kept and shown struck through; never measured or compared again."""
+    try:
+        correction = Correction.model_validate({"reason": str(form.get("reason", ""))})
+        photos.mark_in_error(page.services, page.user, MarkPhotoInError(photo_id=photo_id, correction=correction,
+                                                                       episode_id=episode_id))
+    except ValidationError as error:
+        return _gallery(page, episode_id, "baseline", 422, correction_error="Not marked as entered in error: "
+                        + "; ".join(field_errors(error).values()))
+    except InvalidInput as error:
+        return _gallery(page, episode_id, "baseline", 409, correction_error=domain_message(error))
+    return page.redirect(f"/episodes/{episode_id}/photos")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
 from threadlift.services import consents, photos
-from threadlift.services.commands import MarkPhotoConsentInError, PhotoUpload, WithdrawPhotoConsent
+from threadlift.services.commands import MarkPhotoConsentInError, MarkPhotoInError, PhotoUpload, WithdrawPhotoConsent
 from threadlift.services.photos import StoredPhoto
 from threadlift.services.types import Correction, PhotoConsent, PhotoConsentWithdrawal
 from threadlift.web.deps import CurrentUser, ServicesDep
@@ -53,3 +53,10 @@ def photo_consent_in_error(consent_id: UUID, body: Correction, services: Service
     (a photo is then refused until consent is recorded again)."""
     return consents.mark_photo_consent_in_error(services, user, MarkPhotoConsentInError(consent_id=consent_id,
                                                                                         correction=body))
+
+
+@router.post("/photos/{photo_id}/entered-in-error")
+def photo_in_error(photo_id: UUID, body: Correction, services: ServicesDep, user: CurrentUser) -> StoredPhoto:
+    """Mark a photo as recorded in error, with the reason: it stays on the record (exported with FHIR's status
+    entered-in-error) and is no longer measured, compared, planned on or counted in outcomes."""
+    return photos.mark_in_error(services, user, MarkPhotoInError(photo_id=photo_id, correction=body))
