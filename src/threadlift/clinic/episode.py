@@ -555,7 +555,7 @@ class Episode(BaseModel):
     def add_adverse_event(self, event: AdverseEvent) -> None:
         self._require(State.PROCEDURE, State.OBSERVATION, State.DISCHARGED, State.FOLLOW_UP,
                       action="record an adverse event")
-        used = {t.lot_id for t in (self.procedure.threads if self.procedure else [])}
+        used = {t.lot_id for t in self.placed_threads()}  # a thread recorded in error used no lot
         unknown = [str(lot) for lot in event.lot_ids if lot not in used]
         if unknown:
             raise InvalidInput("these lots were not used in this episode: " + ", ".join(unknown))

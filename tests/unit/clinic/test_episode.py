@@ -475,3 +475,25 @@ def test_a_consent_or_a_consultation_entered_in_error_no_longer_counts():
         [wrong], PhotoScope.CLINICAL_RECORD, later(2))
     with pytest.raises(InvalidInput, match="already marked"):
         wrong.mark_entered_in_error(at=later(3), by="kim", reason="Ticked for the wrong patient")
+
+
+def test_a_thread_recorded_in_error_names_no_lot_for_an_adverse_event_and_the_plan_note_is_amended_once_locked():
+    from threadlift.clinic.corrections import AmendedField, AmendmentEntry, EntryKind, ErrorEntry
+
+    episode = planned_episode()
+    note = AmendmentEntry(field=AmendedField.PLAN_NOTE, value="2 barbed PDO per side, 19G", reason="Gauge left out "
+                          "of the note")
+    with pytest.raises(InvalidInput, match="plan can still be changed"):
+        episode.amend(note, "dr-hale", later(1))
+    episode.start_procedure(PATIENT, POLICY, "dr-hale", later(10), on=TODAY)
+    assert episode.amend(note, "dr-hale", later(11)).original == "2 barbed PDO per side"
+    for item in ChecklistItem:
+        if item is not ChecklistItem.TOPICAL_REMOVED:
+            episode.tick(ChecklistTick(item=item), later(11), "nurse-ade")
+    wrong_lot = lot(lot="PDO-WRONG-1")
+    episode.place_thread(wrong_lot, placement(wrong_lot), later(20), "dr-hale", on=TODAY)
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.THREAD, index=0, reason="Scanned the wrong packet"),
+                                  "dr-hale", later(21))
+    with pytest.raises(InvalidInput, match="not used in this episode"):
+        episode.add_adverse_event(AdverseEvent(type=EventType.BRUISING, onset_on=TODAY, severity=1, recorded_by="n",
+                                               lot_ids=[wrong_lot.id]))

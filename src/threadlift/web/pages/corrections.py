@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from threadlift.services import episodes
 from threadlift.services.commands import AmendEntry, MarkEnteredInError
 from threadlift.services.types import AmendmentEntry, DomainError, ErrorEntry, NotFound, PermissionDenied
-from threadlift.web.pages import consent, consultation, discharge, followup, procedure
+from threadlift.web.pages import consent, consultation, discharge, followup, plan, procedure
 from threadlift.web.pages.common import FormDep, PageDep, domain_message, field_errors
 from threadlift.web.pages.routing import page_router
 
@@ -50,6 +50,7 @@ AMENDED: dict[str, tuple[Callable[..., Response], str]] = {
     "conditions": (consultation.page_of, "consultation#amendments"),
     "examination_note": (consultation.page_of, "consultation#amendments"),
     "override_reason": (consultation.suitability_of, "suitability"),
+    "plan_note": (plan.page_of, "plan#plan-note"),
     "procedure_note": (procedure.page_of, "procedure#events"),
     "observation_note": (discharge.page_of, "discharge"),
     "adverse_event_description": (followup.page_of, "follow-up#adverse-events"),

@@ -45,7 +45,7 @@ def steps(episode: Episode, page: PageDep) -> list[Step]:
         Step("Plan and marking map", f"{base}/plan", episode.plan is not None, at in (2, 3),
              ", ".join(a.value for a in episode.plan.areas) if episode.plan else "not planned"),
         Step("Procedure day", f"{base}/procedure", procedure is not None and procedure.ended_at is not None, at == 4,
-             "not started" if procedure is None else f"{len(procedure.threads)} threads placed"),
+             "not started" if procedure is None else f"{len(episode.placed_threads())} threads placed"),
         Step("Observation and discharge", f"{base}/discharge", episode.discharge is not None, at == 5,
              "discharged" if episode.discharge else "-"),
         Step("Follow-up and outcome", f"{base}/follow-up", episode.state is State.CLOSED, at in (6, 7),

@@ -43,11 +43,11 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     view = aftercare.follow_up_view(page.services, page.user, episode_id)
     episode = view.episode
     today = page.services.today()
+    placed = episode.placed_threads()  # the lots offered for an event: not those of threads recorded in error
     lots = {t.lot_id: t for t in episode.procedure.threads} if episode.procedure else {}
     # Each lot with every area and side it was used in (one lot often serves both sides, or several areas).
-    lot_places = {lot_id: ", ".join(dict.fromkeys(f"{t.area} {t.side.value}" for t in episode.procedure.threads
-                                                  if t.lot_id == lot_id))
-                  for lot_id in lots} if episode.procedure else {}
+    lot_places = {lot_id: ", ".join(dict.fromkeys(f"{t.area} {t.side.value}" for t in placed if t.lot_id == lot_id))
+                  for lot_id in dict.fromkeys(t.lot_id for t in placed)}
     booked = {w.position: w.booked for w in appointments.of_episode(page.services, page.user, episode_id).windows
               if w.booked} if page.may("diary:read") else {}
     return page.render("followup.html", status, episode=episode, patient=view.patient, pairs=view.comparable,

@@ -42,15 +42,20 @@ def _editor_context(page: PageDep, episode_id: UUID, plan: PlanDocument, problem
 
 @router.get("/episodes/{episode_id}/plan")
 def editor(episode_id: UUID, page: PageDep) -> Response:
+    return page_of(page, episode_id)
+
+
+def page_of(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
+    """The plan page (with a message, for web/pages/corrections.py)."""
     found = episodes.clinical_record(page.services, page.user, episode_id, "plan")
     try:
         view = planning.current(page.services, page.user, episode_id)
     except DomainError as error:
         return page.render("plan.html", 409, episode=found.episode, patient=found.patient,
-                           blocked=domain_message(error))
-    return page.render("plan.html", episode=found.episode, patient=found.patient, saved=view.saved,
+                           blocked=domain_message(error), **extra)
+    return page.render("plan.html", status, episode=found.episode, patient=found.patient, saved=view.saved,
                        note=found.episode.plan.note if found.episode.plan else "",
-                       **_editor_context(page, episode_id, view.plan, []))
+                       **_editor_context(page, episode_id, view.plan, []), **extra)
 
 
 @router.post("/episodes/{episode_id}/plan/edit")
