@@ -84,7 +84,7 @@ class SqlRegisters:
             .join(PatientRow, PatientRow.id == ThreadUseRow.patient_id)
             .where(func.lower(ThreadLotRow.lot) == lot_number.lower()).order_by(ThreadUseRow.placed_at)).all()
         return [Recipient(UUID(use.patient_id), f"{given} {family}", born, UUID(use.episode_id), use.area, use.side,
-                          use.vector, use.placed_at) for use, given, family, born in rows]
+                          use.vector, _aware(use.placed_at)) for use, given, family, born in rows]
 
     def adverse_events(self, scope: RegisterFilter) -> list[RegisterEntry]:
         linked: dict[str, list[tuple[str, str]]] = {}
