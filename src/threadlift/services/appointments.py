@@ -257,11 +257,17 @@ def diary(svc: Services, actor: User, first_day: date, days: int = 1) -> list[Di
     if abs((first_day - svc.today()).days) > 10 * 366:
         raise InvalidInput("the diary shows days within ten years of today", rule="appointment")
     with svc.uow(logs_reads=True) as uow:
-        found = uow.appointments.between(svc.start_of(first_day), svc.start_of(first_day + timedelta(days=days)))
-        patients = {p: uow.patients.get(p) for p in {a.patient_id for a in found}}
-        names = _staff_names(uow)
-        record(uow, svc, actor, "read", "diary", None, day=first_day.isoformat(), days=days, rows=len(found))
+        entries = diary_of(uow, svc, first_day, days)
+        record(uow, svc, actor, "read", "diary", None, day=first_day.isoformat(), days=days, rows=len(entries))
         uow.commit()
+    return entries
+
+
+def diary_of(uow: UnitOfWork, svc: Services, first_day: date, days: int) -> list[DiaryEntry]:
+    """Inside a use case's unit of work (which records the reading): the diary of ``days`` days."""
+    found = uow.appointments.between(svc.start_of(first_day), svc.start_of(first_day + timedelta(days=days)))
+    patients = {p: uow.patients.get(p) for p in {a.patient_id for a in found}}
+    names = _staff_names(uow)
     return [_entry(a, patients[a.patient_id], names) for a in found]
 
 

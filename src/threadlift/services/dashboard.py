@@ -14,6 +14,7 @@ from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.registers import FollowUpDue, LotStock, NamedEpisode, RegisterEntry, RegisterFilter
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
+from threadlift.services.appointments import DiaryEntry, diary_of
 from threadlift.services.base import Services, record, require
 
 LIST_LIMIT = 25
@@ -43,6 +44,7 @@ class Dashboard:
     planned_total: int = 0
     in_observation: list[ActiveEpisode] = field(default_factory=list)
     follow_ups: list[FollowUpDue] = field(default_factory=list)
+    appointments: list[DiaryEntry] | None = None  # today's diary (reception and the clinical team)
     serious_events: list[RegisterEntry] | None = None
     expiring_lots: list[LotStock] | None = None
     expiry_warning_days: int = 60
@@ -65,6 +67,8 @@ def dashboard(svc: Services, actor: User) -> Dashboard:
         if allowed(actor.role, Permission.FOLLOW_UP_SCHEDULE_READ):
             due = today + timedelta(days=FOLLOW_UPS_WITHIN_DAYS)
             board.follow_ups = uow.registers.follow_ups_due(today, due)[:LIST_LIMIT * 2]
+        if allowed(actor.role, Permission.DIARY_READ):
+            board.appointments = diary_of(uow, svc, today, 1)
         if allowed(actor.role, Permission.REGISTER_READ) and clinical:
             since = today - timedelta(days=SERIOUS_EVENTS_DAYS)
             board.serious_events = [e for e in uow.registers.adverse_events(RegisterFilter(serious_only=True))
@@ -74,7 +78,7 @@ def dashboard(svc: Services, actor: User) -> Dashboard:
             board.expiring_lots = sorted((s for s in uow.lots.all() if s.available > 0 and s.lot.expiry <= horizon),
                                          key=lambda s: s.lot.expiry)[:LIST_LIMIT]
         record(uow, svc, actor, "read", "dashboard", None, episodes=len(in_clinic) + len(planned),
-               serious_events=len(board.serious_events or []))
+               serious_events=len(board.serious_events or []), appointments=len(board.appointments or []))
         uow.commit()
     return board
 
