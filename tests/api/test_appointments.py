@@ -232,9 +232,10 @@ def test_reminders_and_the_fhir_export_use_the_booked_time(clinic: Clinic):
     assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=20)
     bundle = clinic.call("dr-hale", "GET", f"/api/patients/{patient.id}/fhir").json()
     validate([bundle])
-    appointments = {e["resource"]["description"]: e["resource"] for e in bundle["entry"]
+    resources = {e["resource"]["description"]: e["resource"] for e in bundle["entry"]
                     if e["resource"]["resourceType"] == "Appointment"}
-    fhir = appointments["3 months"]
+    fhir = resources["3 months"]
     assert fhir["status"] == "booked" and fhir["minutesDuration"] == 20
     assert fhir["start"].startswith("2026-11-04T14:30") and {"text": "booked in Room 1"} in fhir["note"]
-    assert appointments["6 months"]["status"] == "proposed"
+    assert resources["6 months"]["status"] == "proposed"
+    validate([clinic.call("dr-hale", "GET", f"/api/patients/{patient.id}/fhir?version=R4B").json()], "R4B")

@@ -202,6 +202,7 @@ def reschedule(svc: Services, actor: User, command: RescheduleAppointment) -> Di
 
     def change(uow: UnitOfWork, appointment: Appointment) -> None:
         if appointment.status is AppointmentStatus.BOOKED:
+            _window(uow.episodes.get(appointment.episode_id), appointment.follow_up)  # still to take place
             _check(uow, svc, moved, starts_at, moving=appointment.id)
         appointment.reschedule(starts_at, moved, moved.reason, svc.clock(), actor.id)
 
@@ -222,8 +223,8 @@ def record_no_show(svc: Services, actor: User, command: RecordNoShow) -> DiaryEn
 
 def follow_up_recorded(uow: UnitOfWork, svc: Services, actor: User, episode_id: UUID, position: int,
                        status: FollowUpStatus) -> None:
-    """Inside the unit that records a follow-up: its booked appointment is attended (done), or a no-show
-    (missed, once it has begun)."""
+    """Inside the unit that records a follow-up: its booked appointment is attended (done), a no-show (missed,
+    once it has begun), or cancelled when it is still to come (missed or cancelled beforehand)."""
     now = svc.clock()
     for appointment in uow.appointments.for_episode(episode_id):
         if appointment.follow_up != position or appointment.status is not AppointmentStatus.BOOKED:
@@ -232,6 +233,8 @@ def follow_up_recorded(uow: UnitOfWork, svc: Services, actor: User, episode_id: 
             appointment.attended(now, actor.id)
         elif status is FollowUpStatus.MISSED and now >= appointment.starts_at:
             appointment.no_show(now, actor.id)
+        elif now < appointment.starts_at:
+            appointment.cancel(f"the follow-up was recorded as {status.value}", now, actor.id)
         else:
             continue
         uow.appointments.save(appointment)

@@ -10,14 +10,14 @@ import pytest
 from tests.fakes import fake_services
 from tests.helpers.exports import episode as built_episode
 from tests.helpers.records import Clock
-from threadlift.clinic.appointments import AppointmentStatus, Booking
+from threadlift.clinic.appointments import AppointmentStatus, Booking, Rescheduling
 from threadlift.clinic.episode import Closure, State
-from threadlift.clinic.errors import Conflict, InvalidInput, NotFound
+from threadlift.clinic.errors import Conflict, InvalidInput, NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUpOutcome, FollowUpStatus
 from threadlift.clinic.roles import Role
 from threadlift.services import aftercare, appointments, episodes
 from threadlift.services.base import Services
-from threadlift.services.commands import BookAppointment, CloseEpisode, CompleteFollowUp
+from threadlift.services.commands import BookAppointment, CloseEpisode, CompleteFollowUp, RescheduleAppointment
 
 
 def clinic(now: datetime, stage: State = State.DISCHARGED, **settings: object) -> tuple[Services, dict[str, object]]:
@@ -97,3 +97,22 @@ def test_a_refusal_writes_the_day_as_the_clinic_does():
     book(svc, people, date(2026, 11, 3), time(10, 0), follow_up=1)
     with pytest.raises(Conflict, match="from 10:00 to 10:15 on 2026-11-03"):
         book(svc, people, date(2026, 11, 3), time(10, 5), follow_up=2)
+
+
+def test_a_follow_up_cancelled_beforehand_cancels_its_appointment_which_can_then_not_be_moved():
+    svc, people = clinic(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    entry = book(svc, people, date(2026, 11, 4), time(10, 0), follow_up=2)
+    aftercare.complete_follow_up(svc, people["nurse-ade"], CompleteFollowUp(  # type: ignore[arg-type]
+        episode_id=people["episode"].id, index=2, outcome=FollowUpOutcome(status=FollowUpStatus.CANCELLED)))  # type: ignore[attr-defined]
+    with svc.uow(read_only=True) as uow:
+        kept = uow.appointments.get(entry.id)
+    assert kept.status is AppointmentStatus.CANCELLED
+    assert kept.history[-1].reason == "the follow-up was recorded as cancelled"
+    other = book(svc, people, date(2026, 11, 4), time(11, 0), follow_up=3)
+    aftercare.complete_follow_up(svc, people["nurse-ade"], CompleteFollowUp(  # type: ignore[arg-type]
+        episode_id=people["episode"].id, index=3, outcome=FollowUpOutcome(status=FollowUpStatus.DONE)))  # type: ignore[attr-defined]
+    moved = Rescheduling(on=date(2026, 11, 5), at=time(10, 0), clinician_id=people["dr-hale"].id,  # type: ignore[attr-defined]
+                         room="Room 1", reason="the patient asked for Thursday")
+    with pytest.raises(RecordLocked, match="attended"):
+        appointments.reschedule(svc, people["reception-kim"], RescheduleAppointment(  # type: ignore[arg-type]
+            appointment_id=other.id, rescheduling=moved))
