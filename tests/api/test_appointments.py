@@ -76,7 +76,9 @@ def test_reception_books_once_and_reads_a_diary_without_clinical_content(clinic:
     assert [e["id"] for e in diary] == [first.json()["id"]] and set(diary[0]) == DIARY_FIELDS
     assert diary[0]["starts_at"].startswith("2026-11-03T10:00") and diary[0]["clinician_name"] == "Dr Hale"
     assert diary[0]["patient_name"] == patient.display_name and diary[0]["follow_up_name"] == "1 week"
-    week = PageUser(clinic, "reception-kim").get("/diary/week?on=2026-11-05")
+    reception = PageUser(clinic, "reception-kim")
+    assert f"/episodes/{episode.id}/appointments" in reception.get(f"/patients/{patient.id}").text
+    week = reception.get("/diary/week?on=2026-11-05")
     assert week.status_code == 200 and patient.display_name in week.text and "10:00–10:30" in week.text
     assert "PDO" not in week.text and "lot" not in week.text.lower()  # no thread, lot or other clinical detail
     assert clinic.call("reception-kim", "GET", f"/api/episodes/{episode.id}/followups").status_code == 403
