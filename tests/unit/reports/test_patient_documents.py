@@ -131,3 +131,34 @@ def test_outcome_report_is_labelled_as_measured_from_photos_with_method_and_seri
     assert "could not be compared: the head is turned" in text
     with pytest.raises(InvalidTransition):
         outcome_pdf(UK, record, episode, [], None)
+
+
+def test_the_corrections_document_keeps_each_original_beside_its_amendment_and_the_aftercare_sheet_drops_errors():
+    """Issue 14: amendments and entries in error go with the record (this document is in the subject access
+    archive); the aftercare sheet lists neither a thread nor a dose recorded in error."""
+    from threadlift.clinic.corrections import AmendedField, AmendmentEntry, EntryKind, ErrorEntry
+    from threadlift.reports.corrections_pdf import corrections_pdf, has_corrections
+
+    record = record_at(State.FOLLOW_UP)
+    episode = record.episodes[0]
+    assert not has_corrections(episode)
+    with pytest.raises(InvalidTransition):
+        corrections_pdf(UK, record, episode)
+    wrong = episode.procedure.threads[0]
+    at = episode.history[-1].at
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.THREAD, index=0, reason="Lot of another patient's "
+                                             "procedure"), "dr-hale", at)
+    episode.amend(AmendmentEntry(field=AmendedField.EXPECTATIONS, value="A firmer jawline for a year or so",
+                                 reason="Patient corrected this at review"), "dr-hale", at)
+    text, _ = text_of(corrections_pdf(UK, record, episode))
+    flat = " ".join(text.split())
+    assert "Thread number 1: marked by" in flat and "Lot of another patient's procedure" in flat
+    assert f"Was: {episode.consultation.expectations}" in flat and "Now: A firmer jawline for a year or so" in flat
+    assert "Why: Patient corrected this at review" in flat
+    assert wrong not in episode.placed_threads()
+    if episode.procedure.injections:
+        episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.INJECTION, index=0, reason="Charted twice by "
+                                                 "mistake"), "dr-hale", at)
+        given = sum(i.mg for i in episode.given_injections())
+        sheet = " ".join(text_of(aftercare_pdf(UK, record, episode))[0].split())
+        assert (f"lidocaine, {given:g} mg in all" in sheet) if given else ("lidocaine" not in sheet)
