@@ -212,9 +212,10 @@ class Episode(BaseModel):
         open_plan = "the plan can still be changed: change it on its page" \
             if self.state in (State.CONSENTED, State.PLANNED) else None
         found: dict[AmendedField, tuple[list[str], EntryKind | None, str | None]] = {
-            f.EXPECTATIONS: ([c.expectations] if c else [], None, open_consultation),
-            f.CONDITIONS: ([", ".join(c.history.conditions)] if c else [], None, open_consultation),
-            f.EXAMINATION_NOTE: ([a.note or "" for a in c.areas_of_concern] if c else [], None, open_consultation),
+            f.EXPECTATIONS: ([c.expectations] if c else [], EntryKind.CONSULTATION, open_consultation),
+            f.CONDITIONS: ([", ".join(c.history.conditions)] if c else [], EntryKind.CONSULTATION, open_consultation),
+            f.EXAMINATION_NOTE: ([a.note or "" for a in c.areas_of_concern] if c else [], EntryKind.CONSULTATION,
+                                 open_consultation),
             f.OVERRIDE_REASON: ([o.reason for o in self.overrides], None,
                                 "suitability may still be decided again before consent, which clears its overrides"
                                 if self.state in (State.CONSULTATION, State.ASSESSED) else None),
@@ -250,7 +251,8 @@ class Episode(BaseModel):
             still_open = "the follow-up is not recorded yet: write its note when you record it"
         if still_open:
             raise InvalidInput(f"{what} is not amended: {still_open}", rule="amendment")
-        if kind is not None and entry.index in self.in_error(kind):
+        marked_at = 0 if kind is EntryKind.CONSULTATION else entry.index  # the consultation is one entry
+        if kind is not None and marked_at in self.in_error(kind):
             raise InvalidInput(f"{what} belongs to an entry marked as entered in error; record a new entry instead",
                                rule="amendment")
         current = self.current_text(entry.field, entry.index) or ""

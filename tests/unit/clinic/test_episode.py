@@ -497,3 +497,14 @@ def test_a_thread_recorded_in_error_names_no_lot_for_an_adverse_event_and_the_pl
     with pytest.raises(InvalidInput, match="not used in this episode"):
         episode.add_adverse_event(AdverseEvent(type=EventType.BRUISING, onset_on=TODAY, severity=1, recorded_by="n",
                                                lot_ids=[wrong_lot.id]))
+
+
+def test_a_consultation_entered_in_error_is_no_longer_amended():
+    from threadlift.clinic.corrections import AmendedField, AmendmentEntry, EntryKind, ErrorEntry
+
+    episode = planned_episode()
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.CONSULTATION, index=0, reason="Another patient's "
+                                             "consultation"), "dr-hale", later(1))
+    with pytest.raises(InvalidInput, match="marked as entered in error"):
+        episode.amend(AmendmentEntry(field=AmendedField.EXAMINATION_NOTE, index=1, value="midface grade 3",
+                                     reason="Grade noted wrongly"), "dr-hale", later(2))
