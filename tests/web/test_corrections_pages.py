@@ -112,6 +112,10 @@ def test_a_consent_entered_in_error_stops_counting_as_consent_and_is_kept_and_ex
     assert hale.post(f"/episodes/{episode}/entered-in-error", form).status_code == 303
     page = hale.get(f"/episodes/{episode}/consent").text
     assert f"entered in error: {form['reason']} (Dr Hale" in page and "<del>Signed and locked</del>" in page
+    from tests.unit.reports.test_patient_documents import text_of
+
+    pdf = " ".join(text_of(hale.get(f"/episodes/{episode}/documents/consent.pdf").content)[0].split())
+    assert "Entered in error: marked by Dr Hale" in pdf and "no longer counts as consent" in pdf
     refused = hale.post(f"/episodes/{episode}/procedure/start")
     assert refused.status_code == 409 and "signed consent was marked as entered in error" in refused.text
     consents = clinic.call("reception-kim", "GET", f"/api/patients/{person}/photo-consents").json()

@@ -12,17 +12,24 @@ from reportlab.platypus import Flowable, Image, Paragraph, Spacer
 
 from threadlift.clinic.consent import ConsentDocument, SignedConsent
 from threadlift.clinic.consultation import Consultation
+from threadlift.clinic.corrections import EnteredInError
 from threadlift.clinic.record import PatientRecord
 from threadlift.reports.pdf import Letterhead, build, bullets, escape, keep, styles, table
 
 
 def consent_pdf(letterhead: Letterhead, record: PatientRecord, consent: SignedConsent,
-                document: ConsentDocument | None, consultation: Consultation | None) -> bytes:
+                document: ConsentDocument | None, consultation: Consultation | None,
+                in_error: EnteredInError | None = None) -> bytes:
+    """The signed consent; ``in_error``: it was marked as entered in error, said at the top (it no longer counts)."""
     s = styles()
     title = document.title if document else "Consent to a facial thread lift"
     story: list[Flowable] = [Paragraph(escape(title), s.title),
                              Paragraph(escape(f"Version {consent.document_version}, signed "
                                               f"{letterhead.local(consent.signed_at)}"), s.body)]
+    if in_error is not None:
+        story.append(Paragraph(escape(f"Entered in error: marked by {record.staff_name(in_error.by)} on "
+                                      f"{letterhead.local(in_error.at)} ({in_error.reason}). This consent is kept on "
+                                      "the record; it no longer counts as consent."), s.heading))
     story.append(Paragraph("What you read and agreed to", s.heading))
     if document is None:
         story.append(Paragraph("The text of this version is no longer held by the clinic; its SHA-256 below "

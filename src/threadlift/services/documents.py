@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from uuid import UUID
 
+from threadlift.clinic.corrections import EntryKind
 from threadlift.clinic.dates import date_pattern
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
@@ -84,7 +85,8 @@ def make(svc: Services, actor: User | None, record_: PatientRecord, episode: Epi
         if episode.consent is None:
             raise InvalidTransition("this episode has no signed consent yet", rule="consent_required")
         document_ = record_.consent_document(episode.consent.procedure_type, episode.consent.document_version)
-        return consent_pdf(head, record_, episode.consent, document_, episode.consultation)
+        return consent_pdf(head, record_, episode.consent, document_, episode.consultation,
+                           in_error=episode.marked_in_error(EntryKind.CONSENT))
     if kind == "aftercare":
         return aftercare_pdf(head, record_, episode)
     if kind == "corrections":
