@@ -215,6 +215,18 @@ def test_bad_input_and_unknown_ids_are_refused_in_words_never_500(clinic: Clinic
     assert page.status_code == 422 and "Minutes" in page.text
     other, _ = registered(clinic)
     assert reception.post(f"/episodes/{episode.id}/appointments", {**good, "patient_id": str(other)}).status_code == 404
+    booked = reception.post(f"/episodes/{episode.id}/appointments", {**good, "on": "2026-11-10"})
+    assert booked.status_code == 303
+    (entry,) = clinic.call("reception-kim", "GET", "/api/diary?start=2026-11-10").json()
+    short = reception.post(f"/appointments/{entry['id']}/cancel", {"reason": "ill", "episode_id": str(episode.id)})
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+    moved = reception.post(f"/appointments/{entry['id']}/reschedule", {
+        **{k: good[k] for k in ("at", "duration_minutes", "clinician_id", "room")}, "on": "2026-11-11",
+        "reason": "the patient asked for Wednesday", "episode_id": str(episode.id)})
+    assert moved.status_code == 303 and moved.headers["location"] == f"/episodes/{episode.id}/appointments"
+    shown = reception.get(f"/episodes/{episode.id}/appointments").text
+    assert "rescheduled" in shown and "the patient asked for Wednesday" in shown
+    assert reception.post(f"/appointments/{uuid4()}/no-show", {"episode_id": str(episode.id)}).status_code == 404
     assert reception.get("/diary?on=31-12-2026").status_code == 404
     assert reception.get("/diary?on=9999-12-31").status_code == 409
 
