@@ -201,3 +201,28 @@ def test_the_checker_refuses_what_a_fhir_reader_would():
     next(r for r in misdirected if r["id"] == procedure["id"])["subject"] = {"reference": f"Device/{procedure['id']}"}
     with pytest.raises(InvalidFhir):
         validate(misdirected)
+
+
+def test_corrections_are_exported_beside_what_they_correct_in_r5_and_r4b():
+    """Issue 14: a consultation entered in error keeps its Encounter with FHIR's status for it and a Provenance
+    of who marked it and why; each signed amendment is a Provenance carrying the original and the new text."""
+    from threadlift.clinic.corrections import AmendedField, AmendmentEntry, EntryKind, ErrorEntry
+
+    record = record_at(State.FOLLOW_UP)
+    episode = record.episodes[0]
+    at = episode.history[-1].at
+    episode.amend(AmendmentEntry(field=AmendedField.CONDITIONS, value="asthma", reason="Omitted at the "
+                                 "consultation"), "dr-hale", at)
+    episode.mark_entered_in_error(ErrorEntry(kind=EntryKind.CONSULTATION, index=0, reason="Recorded on the wrong "
+                                             "patient"), "dr-hale", at)
+    resources = export(record)
+    validate(resources)
+    validate(to_r4b(resources), "R4B")
+    [consulted] = [r for r in of(resources, "Encounter") if r["type"][0]["coding"][0]["code"] == "consultation"]
+    assert consulted["status"] == "entered-in-error"
+    provenances = {p["activity"].get("text", ""): p for p in of(resources, "Provenance")}
+    assert any(text == "marked as entered in error: Recorded on the wrong patient" for text in provenances)
+    [amended] = [p for p in of(resources, "Provenance") if p.get("extension")]
+    parts = {e["url"]: e for e in amended["extension"][0]["extension"]}
+    assert parts["amended"]["valueString"] == "asthma" and parts["field"]["valueCode"] == "conditions"
+    assert amended["target"] == [{"reference": f"EpisodeOfCare/{episode.id}"}]
