@@ -172,7 +172,11 @@ def test_a_photo_entered_in_error_is_kept_struck_through_and_never_measured_comp
     assert again.status_code == 409 and "already marked" in again.json()["detail"]
     gallery = nurse.get(address).text
     assert "<del>baseline · " in gallery and "entered in error: Another patient&#39;s photo, filed here" in gallery
-    assert nurse.get(f"/photos/{before}").status_code == 200  # kept, and still opened
+    opened = nurse.get(f"/photos/{before}")  # kept, and still opened, with no measurement shown
+    assert opened.status_code == 200 and "it is not measured, compared, planned on" in opened.text
+    trail = clinic.call("admin", "GET", "/api/audit", params={"limit": 1000}).json()
+    assert [(r["action"], r["entity_id"]) for r in trail if r["action"] == "entered_in_error"] == [
+        ("entered_in_error", str(before))]
     compared = nurse.get(f"/episodes/{episode}/compare/{before}/{after}")
     assert compared.status_code == 409 and "marked as entered in error" in compared.text
     with pytest.raises(Exception, match="add a frontal baseline photo first"):
