@@ -116,3 +116,17 @@ def test_a_follow_up_cancelled_beforehand_cancels_its_appointment_which_can_then
     with pytest.raises(RecordLocked, match="attended"):
         appointments.reschedule(svc, people["reception-kim"], RescheduleAppointment(  # type: ignore[arg-type]
             appointment_id=other.id, rescheduling=moved))
+
+
+def test_rooms_and_hours_come_from_the_settings_with_clear_refusals():
+    from threadlift.config import ConfigurationError, Settings
+
+    chosen = Settings.from_env({"THREADLIFT_ROOMS": "Blue room, Green room,Blue room",
+                                "THREADLIFT_CLINIC_HOURS": "09:00-17:30"})
+    assert chosen.rooms == ("Blue room", "Green room") and chosen.clinic_hours == (time(9), time(17, 30))
+    assert Settings.from_env({}).clinic_hours == (time(8), time(20)) and Settings.from_env({}).rooms == (
+        "Room 1", "Room 2")
+    for bad in ({"THREADLIFT_CLINIC_HOURS": "17:00-09:00"}, {"THREADLIFT_CLINIC_HOURS": "25:00-26:00"},
+                {"THREADLIFT_CLINIC_HOURS": "mornings"}, {"THREADLIFT_ROOMS": " , "}, {"THREADLIFT_ROOMS": "x" * 41}):
+        with pytest.raises(ConfigurationError, match=r"THREADLIFT_(CLINIC_HOURS|ROOMS) must"):
+            Settings.from_env(bad)
