@@ -8,6 +8,7 @@ writes the patient's identifier in the box, so the file itself holds no identity
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 
 from reportlab.lib import colors
@@ -25,7 +26,17 @@ MARGIN_MM = 12.0
 MAP_HEIGHT_MM = 118.0
 
 
-def marking_sheet_pdf(plan: Plan, scene: Scene, *, printed_at: datetime) -> bytes:
+def _day(moment: datetime) -> str:
+    return f"{moment:%d %b %Y}"
+
+
+def _hour(moment: datetime) -> str:
+    return f"{moment:%H:%M}"
+
+
+def marking_sheet_pdf(plan: Plan, scene: Scene, *, printed_at: datetime, day: Callable[[datetime], str] = _day,
+                      hour: Callable[[datetime], str] = _hour) -> bytes:
+    """The A4 marking sheet; ``day`` and ``hour`` write its dates as the clinic does (its format, its clock)."""
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=7.5, leading=9)
     heading = ParagraphStyle("heading", parent=styles["Heading3"], fontSize=10, spaceBefore=4, spaceAfter=2)
@@ -35,7 +46,8 @@ def marking_sheet_pdf(plan: Plan, scene: Scene, *, printed_at: datetime) -> byte
                                  title="ThreadLift marking sheet", author="ThreadLift")
     width = A4[0] - 2 * MARGIN_MM * mm
     title = ParagraphStyle("title", parent=styles["Title"], fontSize=16, alignment=0)
-    story: list[Flowable] = [_header(plan, printed_at, width, title, small)]
+    printed = f"{day(printed_at)} {hour(printed_at)}"
+    story: list[Flowable] = [_header(plan, day(plan.created_at), printed, width, title, small)]
     picture = jpeg_bytes(scene)
     aspect = (scene.width + round(PANEL_WIDTH_UNITS * scene.unit)) / scene.height
     map_height = min(MAP_HEIGHT_MM * mm, width / aspect)
@@ -50,9 +62,9 @@ def marking_sheet_pdf(plan: Plan, scene: Scene, *, printed_at: datetime) -> byte
     return buffer.getvalue()
 
 
-def _header(plan: Plan, printed_at: datetime, width: float, title: ParagraphStyle, small: ParagraphStyle) -> Table:
+def _header(plan: Plan, made: str, printed: str, width: float, title: ParagraphStyle, small: ParagraphStyle) -> Table:
     concerns = ", ".join(plan.concerns) or "none"
-    facts = (f"Plan of {plan.created_at:%d %b %Y}; printed {printed_at:%d %b %Y %H:%M}. Concerns: {concerns}. "
+    facts = (f"Plan of {made}; printed {printed}. Concerns: {concerns}. "
              f"Jurisdiction: {plan.jurisdiction}. Coordinates in mm in the face frame (x toward the patient's left).")
     table = Table([[Paragraph("Marking sheet", title), "Patient ID:\n\n\nClinician:"], [Paragraph(facts, small), ""]],
                   colWidths=[width * 0.68, width * 0.32])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -251,7 +251,12 @@ def map_png(svc: Services, actor: User, episode_id: UUID) -> bytes:
 def sheet_pdf(svc: Services, actor: User, episode_id: UUID) -> bytes:
     """The A4 marking sheet: map, thread list with empty lot and expiry cells, anaesthetic plan."""
     view = current(svc, actor, episode_id)
-    return marking_sheet_pdf(view.plan, view.scene(), printed_at=svc.clock())
+    def aware(moment: datetime) -> datetime:  # a plan file written without a zone holds UTC
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    return marking_sheet_pdf(view.plan, view.scene(), printed_at=svc.clock(),
+                             day=lambda moment: svc.day_text(aware(moment)),
+                             hour=lambda moment: f"{svc.wall_clock(aware(moment)):%H:%M}")
 
 
 def marking_sheet(svc: Services, actor: User, episode_id: UUID) -> MarkingSheet:
