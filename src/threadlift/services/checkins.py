@@ -232,7 +232,7 @@ def triage_check_in(svc: Services, check_in_id: str) -> Triage | None:
 
 
 def _raise_alarm(work: UnitOfWork, svc: Services, check_in: CheckIn, episode: Episode, found: Triage) -> None:
-    lots = sorted({str(t.lot_id) for t in episode.procedure.threads}) if episode.procedure else []
+    lots = sorted({str(t.lot_id) for t in episode.placed_threads()})  # not a lot recorded in error
     event_type = found.event_type or EventType.OTHER
     draft = DraftEvent(id=str(uuid4()), episode_id=str(episode.id), patient_id=str(episode.patient_id),
                        check_in_id=check_in.id, type=event_type.value, tier="U",
