@@ -50,6 +50,13 @@ class UTCInstant(TypeDecorator[datetime]):
             return value.astimezone(UTC)
         return value
 
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as an aware UTC instant on every database (SQLite gives it back without its offset,
+        and a clinic's date of a naive time would be the server's, not the clinic's)."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
 
 UTCDateTime = UTCInstant()
 
