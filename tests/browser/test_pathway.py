@@ -34,8 +34,16 @@ def shot(page: Page, site: Site, name: str) -> None:
 @contextmanager
 def redrawn(page: Page) -> Iterator[None]:
     """Run an edit of the plan and wait until htmx has put the checked map in place."""
-    page.evaluate("() => { window.__settled = new Promise(done => document.addEventListener("
-                  "'htmx:afterSettle', () => done(true), {once: true})); }")
+    # Settled means the last request asked for inside the block has been put in place, not an earlier
+    # one still in flight when the block began.
+    page.evaluate("""() => { let last = null;
+        const asked = e => { last = e.detail.xhr; };
+        document.addEventListener('htmx:beforeRequest', asked);
+        window.__settled = new Promise(done => document.addEventListener('htmx:afterSettle', function settled(e) {
+            if (last !== null && e.detail.xhr === last) {
+                document.removeEventListener('htmx:afterSettle', settled);
+                document.removeEventListener('htmx:beforeRequest', asked);
+                done(true); } })); }""")
     yield
     page.evaluate("Promise.race([window.__settled, new Promise((_, fail) => setTimeout("
                   "() => fail(new Error('the map was not redrawn within 20 s')), 20000))])")

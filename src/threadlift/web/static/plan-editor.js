@@ -4,8 +4,8 @@
 // Listeners sit on the document, so a map redrawn by htmx works at once (no re-binding race).
 //
 // Points that lie together (a shared entry point of several threads) move together. Key presses are
-// gathered: the check is asked for once the keys rest (KEY_REST_MS), and a redraw that arrives while
-// more presses are waiting is dropped, so no press is lost; the focus stays on the point being moved.
+// gathered: the check is asked for once the keys rest (KEY_REST_MS), and a redraw that arrives after the
+// form changed again is dropped, so no press or typed value is lost; the focus stays on the point moved.
 (function () {
   "use strict";
   var lastFocus = null;
@@ -97,9 +97,24 @@
     pending = setTimeout(function () { commit(handle); }, KEY_REST_MS);
   });
 
-  // A redraw from an earlier check would put back the points as they were before the latest presses.
+  function formState() {
+    var form = document.getElementById("plan-form");
+    return form ? new URLSearchParams(new FormData(form)).toString() : "";
+  }
+
+  // A check answers for the form as it was sent. Its redraw also rewrites the thread table, so if the
+  // form changed meanwhile (presses waiting, a field typed into) it would put back the old values: drop
+  // it, since the newer edit asks for (or will ask for) a check of its own.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("#plan-form")) {
+      event.detail.xhr.threadliftSent = formState();
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (pending && event.detail.target && event.detail.target.id === "plan-editor") {
+    if (!event.detail.target || event.detail.target.id !== "plan-editor") { return; }
+    var sent = event.detail.xhr && event.detail.xhr.threadliftSent;
+    if (pending || (sent !== undefined && sent !== formState())) {
       event.detail.shouldSwap = false;
     }
   });
