@@ -67,7 +67,7 @@ def test_a_clinician_takes_a_patient_through_the_whole_pathway(chromium, site: S
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(page, site, "dr-hale")
-    expect(page.get_by_role("heading", name=re.compile("Today"))).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name=re.compile("Today"))).to_be_visible()
     shot(page, site, "01-dashboard")
 
     # Registration, with an error shown next to its field first.
