@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.helpers.portal import PortalUser
+from tests.helpers.portal import PortalUser, treated
 from tests.helpers.web import PageUser
 from tests.portal.conftest import CALM
 from threadlift.services import checkins
@@ -52,6 +52,7 @@ def test_a_late_answer_is_kept_and_marked_and_a_usual_recovery_is_reassured(clin
     someone, _, _, week, patient = recovering
     early = patient.post(f"/portal/check-ins/{week.id}", CALM)
     assert early.status_code == 409 and "opens on" in early.text
+    assert f"opens on {clinic.services.day_text(week.opens_at)} at" in early.text  # the clinic's date format
     clinic.clock.now = week.closes_at + timedelta(days=1)
     patient = PortalUser(clinic, someone)  # a new day, a new sign-in
     advice = patient.post(f"/portal/check-ins/{week.id}", CALM)
@@ -77,3 +78,30 @@ def test_answers_survive_a_failed_triage_which_the_worker_finishes(clinic, recov
     with clinic.services.uow(read_only=True) as uow:
         assert uow.portal.check_in(first.id).triage_level == "call_clinic"
         assert [d.type for d in uow.portal.drafts()] == ["nerve_injury"]
+
+
+def test_only_a_recent_procedure_is_checked_on_and_a_check_in_only_invited_to_while_open(clinic):
+    svc = clinic.services
+    _, episode = treated(clinic)  # its row written now (today), its procedure long before the clock below
+    ended = episode.procedure.ended_at
+    clinic.clock.now = ended + timedelta(days=30)  # a month on: no "how are you getting on?", no aftercare e-mail
+    assert checkins.schedule_check_ins(svc) == 0 and checkins.announce_aftercare(svc) == 0
+    with svc.uow(read_only=True) as uow:
+        assert uow.portal.check_ins(str(episode.id)) == [] and uow.outbox.of_patient(str(episode.patient_id), 5) == []
+    clinic.clock.now = ended + timedelta(hours=100)  # the worker was down through the 48-hour check-in's window
+    assert checkins.schedule_check_ins(svc) == 1  # the 7-day one only
+    assert checkins.invite_check_ins(svc) == 0  # not open yet
+    clinic.clock.now = ended + timedelta(hours=169)
+    assert checkins.invite_check_ins(svc) == 1
+
+
+def test_a_check_in_whose_window_closed_before_its_invitation_is_not_invited_to(clinic):
+    svc = clinic.services
+    _, episode = treated(clinic)
+    ended = episode.procedure.ended_at
+    clinic.clock.now = ended + timedelta(hours=47)
+    assert checkins.schedule_check_ins(svc) == 2 and checkins.invite_check_ins(svc) == 0
+    clinic.clock.now = ended + timedelta(hours=48 + svc.settings.check_in_window_hours + 1)
+    assert checkins.invite_check_ins(svc) == 0  # the 48-hour window closed meanwhile; the 7-day one is not open
+    clinic.clock.now = ended + timedelta(hours=168)
+    assert checkins.invite_check_ins(svc) == 1

@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 from threadlift.clinic.adverse import TIER, AdverseEvent, EventType
 from threadlift.clinic.checkin import EMERGENCY_NUMBERS, CheckInAnswers, Level, Triage, triage
@@ -49,12 +48,14 @@ def schedule_for(svc: Services, episode: Episode) -> list[CheckIn]:
 
 
 def schedule_check_ins(svc: Services) -> int:
-    """Worker task: check-ins for every recently ended procedure that has none yet."""
+    """Worker task: check-ins for every procedure that ended recently (within the last check-in's hours and a
+    day) and has none yet; none whose window has closed already (the worker was not running then)."""
     made = 0
-    since = svc.clock() - timedelta(hours=max(svc.settings.check_in_hours, default=0) + 24)
+    now = svc.clock()
+    since = now - timedelta(hours=max(svc.settings.check_in_hours, default=0) + 24)
     with svc.uow() as uow:
         for episode_id in uow.portal.episodes_without_check_ins(since, BATCH):
-            planned = schedule_for(svc, uow.episodes.get(episode_id))
+            planned = [c for c in schedule_for(svc, uow.episodes.get(episode_id)) if c.closes_at > now]
             if planned:
                 uow.portal.add_check_ins(planned)
                 record(uow, svc, None, "schedule", "check_in", episode_id, count=len(planned))
@@ -64,7 +65,7 @@ def schedule_check_ins(svc: Services) -> int:
 
 
 def invite_check_ins(svc: Services) -> int:
-    """Worker task: e-mail each patient whose check-in has opened (once: the dedupe key)."""
+    """Worker task: e-mail each patient whose check-in is open (once: the dedupe key)."""
     invited = 0
     with svc.uow() as uow:
         for check_in in uow.portal.check_ins_to_invite(svc.clock(), BATCH):
@@ -79,8 +80,8 @@ def invite_check_ins(svc: Services) -> int:
 
 
 def announce_aftercare(svc: Services) -> int:
-    """Worker task: tell each recently discharged patient that their aftercare is in the portal (once: the
-    dedupe key), so they can read and confirm it at home."""
+    """Worker task: tell each patient discharged in the last two days that their aftercare is in the portal
+    (once: the dedupe key), so they can read and confirm it at home."""
     announced = 0
     since = svc.clock() - timedelta(days=2)
     with svc.uow() as uow:
@@ -178,9 +179,8 @@ def answer(svc: Services, who: PortalPatient, check_in_id: str, answers: CheckIn
     if check_in is None or check_in.patient_id != who.patient_id:
         raise NotFound("there is no such check-in in your portal")
     if now < check_in.opens_at:
-        zone = ZoneInfo(svc.settings.timezone)
-        raise InvalidInput(f"this check-in opens on {check_in.opens_at.astimezone(zone):%d %b at %H:%M}",
-                           rule="check_in_not_open")
+        opens = svc.wall_clock(check_in.opens_at)
+        raise InvalidInput(f"this check-in opens on {svc.day_text(opens)} at {opens:%H:%M}", rule="check_in_not_open")
     picture = _check_in_photo(svc, who, check_in, photo, send_anyway) if photo and check_in.answered_at is None \
         else None
     with svc.uow() as uow:

@@ -39,6 +39,12 @@ TOUCH_EVERY = timedelta(seconds=30)
 URGENT_KINDS = ("red_flag_alert",)
 
 
+def _document_instant(moment: datetime) -> str:
+    """An instant as the episode's JSON document writes it (pydantic: UTC, ``2026-11-02T09:00:00.5Z``), to
+    the second, so that comparing the texts compares the instants."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """SQLite keeps no zone; every time is written in UTC."""
     if moment is None or moment.tzinfo is not None:
@@ -180,22 +186,28 @@ class SqlPortalRepository:
         return [CheckIn(**_times(r, _CHECK_IN)) for r in rows]
 
     def episodes_without_check_ins(self, since: datetime, limit: int) -> list[str]:
-        """Episodes after their procedure, changed since ``since``, with no check-ins yet."""
+        """Episodes whose procedure ended at ``since`` or later, with no check-ins yet. By the procedure's
+        end in the episode's document, not by the row's last change: an old episode amended today is
+        no recent procedure."""
         has = select(CheckInRow.episode_id).where(CheckInRow.episode_id == EpisodeRow.id).exists()
+        ended = EpisodeRow.document[("procedure", "ended_at")].as_string()
         return list(self.session.execute(select(EpisodeRow.id).where(
-            EpisodeRow.state.in_(("observation", "discharged", "follow_up")), EpisodeRow.updated_at >= since, ~has)
-            .order_by(EpisodeRow.updated_at).limit(limit)).scalars())
+            EpisodeRow.state.in_(("observation", "discharged", "follow_up")), EpisodeRow.updated_at >= since,
+            ended >= _document_instant(since), ~has).order_by(EpisodeRow.updated_at).limit(limit)).scalars())
 
     def discharged_since(self, since: datetime, limit: int) -> list[str]:
-        """Episodes discharged (or in follow-up) and changed since ``since``, oldest change first."""
+        """Episodes discharged at ``since`` or later (now discharged or in follow-up), oldest change first."""
+        discharged = EpisodeRow.document[("discharge", "discharged_at")].as_string()
         return list(self.session.execute(select(EpisodeRow.id).where(
-            EpisodeRow.state.in_(("discharged", "follow_up")), EpisodeRow.updated_at >= since)
-            .order_by(EpisodeRow.updated_at).limit(limit)).scalars())
+            EpisodeRow.state.in_(("discharged", "follow_up")), EpisodeRow.updated_at >= since,
+            discharged >= _document_instant(since)).order_by(EpisodeRow.updated_at).limit(limit)).scalars())
 
     def check_ins_to_invite(self, at: datetime, limit: int) -> list[CheckIn]:
+        """Check-ins open at ``at`` whose patient has not been invited (nor answered): one whose window has
+        closed is no longer invited to (it can still be answered, marked late)."""
         rows = self.session.execute(select(CheckInRow).where(
-            CheckInRow.invited_at.is_(None), CheckInRow.answered_at.is_(None), CheckInRow.opens_at <= at)
-            .order_by(CheckInRow.opens_at).limit(limit)).scalars()
+            CheckInRow.invited_at.is_(None), CheckInRow.answered_at.is_(None), CheckInRow.opens_at <= at,
+            CheckInRow.closes_at > at).order_by(CheckInRow.opens_at).limit(limit)).scalars()
         return [CheckIn(**_times(r, _CHECK_IN)) for r in rows]
 
     def check_ins_to_triage(self, limit: int) -> list[CheckIn]:
