@@ -39,7 +39,7 @@ def test_settings_from_the_environment_with_defaults_and_clear_refusals(tmp_path
 def test_every_message_template_names_the_clinic_and_no_clinical_detail():
     values = {"clinic_name": "Riverside", "link": "https://x/portal", "minutes": 15, "phone_text": "",
               "portal": "https://x/portal", "when": "Monday", "level_text": "call the clinic"}
-    for kind in ("invitation", "sign_in", "check_in", "aftercare", "follow_up_reminder"):
+    for kind in ("invitation", "sign_in", "check_in", "aftercare", "follow_up_reminder", "red_flag_alert"):
         subject, body = render(kind, **values)
         assert "Riverside" in subject + body
         for word in ("infection", "fever", "thread", "pain", "swelling"):
