@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.helpers.portal import PortalUser, last_link, registered
+from tests.helpers.portal import PortalUser, last_link, registered, treated
 from tests.helpers.web import PageUser
 from threadlift.services import portal
 from threadlift.web.portal.common import COOKIE
@@ -135,3 +136,55 @@ def test_staff_and_portal_sessions_never_cross_on_any_route(clinic):
         assert response.status_code == 401 or (
             response.status_code == 303 and response.headers["location"] == "/login"), (
             method, path, response.status_code)
+
+
+def test_every_portal_route_shows_only_the_patient_s_own_record_and_audits_each_read(clinic):
+    """Walked from the app's routes: each page of a patient's record, opened by another signed-in patient
+    with the first one's real ids, is 'not found' and changes nothing; opened by its own patient, each read
+    leaves an audit row naming them."""
+    from tests.helpers.clinic import CLINICAL_PHOTOS
+    from tests.portal.conftest import CALM
+    from tests.portal.test_portal_before import ANSWERS
+    from threadlift.services import checkins, consents
+    from threadlift.services.commands import GivePhotoConsent
+
+    someone, episode = treated(clinic)
+    given = consents.give_photo_consent(clinic.services, clinic.user("nurse-ade"),
+                                        GivePhotoConsent(patient_id=someone.id, grant=CLINICAL_PHOTOS))
+    clinic.clock.now = episode.procedure.ended_at + timedelta(hours=49)
+    assert checkins.schedule_check_ins(clinic.services) == 2
+    with clinic.services.uow(read_only=True) as uow:
+        first = uow.portal.check_ins(str(episode.id))[0]
+    ids = {"{episode_id}": str(episode.id), "{check_in_id}": first.id, "{consent_id}": str(given.id)}
+    routes = sorted((method, path) for method, path in set(app_routes(clinic.client.app.routes))
+                    if path.startswith("/portal") and (method, path) not in PUBLIC_PORTAL)
+    own_routes = [(method, path) for method, path in routes if any(name in path for name in ids)]
+    assert {path for _, path in own_routes} >= {"/portal/episodes/{episode_id}/consent.pdf",
+                                                 "/portal/check-ins/{check_in_id}",
+                                                 "/portal/photo-consents/{consent_id}/withdraw"}
+    owner = PortalUser(clinic, someone)
+    stranger = PortalUser(clinic, registered(clinic, email="other@example.org", family_name="Other"))
+
+    def filled(path: str) -> str:
+        return re.sub(r"\{[^}]+\}", lambda m: ids[m.group(0)], path)
+
+    with clinic.services.uow(read_only=True) as uow:
+        before = uow.audit.recent(1)[0].id
+    for method, path in own_routes:
+        answer = (stranger.get(filled(path)) if method == "GET" else
+                  stranger.post(filled(path), {**ANSWERS, **CALM, "fever": "yes", "reason": "mine",
+                                               "version": episode.discharge.aftercare_version}))
+        assert answer.status_code == 404 and someone.family_name not in answer.text, (method, path)
+    with clinic.services.uow(read_only=True) as uow:
+        assert not any(e.detail.get("patient") == str(someone.id) for e in uow.audit.recent(200) if e.id > before)
+        assert uow.portal.check_in(first.id).answered_at is None and uow.portal.readings(str(someone.id)) == []
+        assert uow.consents.photo_consents(someone.id)[0].withdrawn_at is None
+    for method, path in routes:
+        if method != "GET":
+            continue
+        with clinic.services.uow(read_only=True) as uow:
+            latest = uow.audit.recent(1)[0].id
+        assert owner.get(filled(path)).status_code == 200, path
+        with clinic.services.uow(read_only=True) as uow:
+            new = [e for e in uow.audit.recent(20) if e.id > latest]
+        assert any(e.detail.get("by") == "patient" and e.detail.get("patient") == str(someone.id) for e in new), path

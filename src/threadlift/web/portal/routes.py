@@ -145,6 +145,8 @@ def send_questionnaire(page: PortalPageDep, episode_id: UUID, form: FormDep) -> 
     except ValidationError as error:
         return page.render("portal/questionnaire.html", 422, episode_id=episode_id, values=form_values(form),
                            errors=field_errors(error), sent=None, **history_choices())
+    except NotFound:
+        raise  # another patient's episode, or none: the portal's 'not found' page
     except DomainError as error:
         return page.render("portal/questionnaire.html", 409, episode_id=episode_id, values=form_values(form),
                            errors={"form": domain_message(error)}, sent=None, **history_choices())
