@@ -7,12 +7,15 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from tests.helpers.clinic import patient
 from tests.helpers.mailbox import smtp_server
+from tests.helpers.portal import LINK
 from tests.helpers.records import Clinic
-from threadlift.clinic.portal import FIRST_RETRY_SECONDS, MAX_ATTEMPTS
+from tests.helpers.web import PageUser
+from threadlift.clinic.portal import FIRST_RETRY_SECONDS, LINK_MINUTES, MAX_ATTEMPTS
 from threadlift.services import outbox, portal
 from threadlift.services.portal_worker import start_worker, transport_of
 
@@ -57,7 +60,10 @@ def test_an_invitation_is_delivered_over_starttls_and_its_delivery_recorded(clin
 def test_a_refusing_server_gets_the_message_again_later_and_after_its_tries_staff_see_it(clinic, mailbox):
     svc = clinic.services
     someone = _registered(clinic)
-    portal.invite(svc, clinic.user("reception-kim"), someone.id)
+    with svc.uow() as uow:  # a check-in invitation: no sign-in link in it to expire meanwhile
+        outbox.queue(uow, svc, "check_in", "adaeze@example.org", patient_id=str(someone.id),
+                     link=outbox.portal_url(svc, "/portal"))
+        uow.commit()
     good_url = svc.settings.smtp_url
     svc.settings = dataclasses.replace(svc.settings, smtp_url=mailbox.url.replace("mail%20password", "wrong"))
     assert outbox.send_due(svc, transport_of(svc)).retried == 1  # a wrong password: tried again later
@@ -110,3 +116,30 @@ def test_a_follow_up_reminder_carries_an_ics_of_the_appointment(clinic, mailbox)
     (ics,) = [part for part in mail.iter_attachments() if part.get_content_type() == "text/calendar"]
     event = Calendar.from_ical(ics.get_content()).walk("VEVENT")[0]
     assert event.decoded("dtstart") == first.due_on and "Riverside Skin Clinic" in str(event["summary"])
+
+
+def test_a_sign_in_e_mail_whose_link_expired_unsent_is_replaced_by_a_new_invitation(clinic, mailbox):
+    svc = clinic.services
+    someone = _registered(clinic)
+    portal.invite(svc, clinic.user("reception-kim"), someone.id)
+    mailbox.refusing = True
+    assert outbox.send_due(svc, transport_of(svc)).retried == 1
+    clinic.clock.advance(minutes=LINK_MINUTES)
+    mailbox.refusing = False  # the server is back, but the link it would carry has expired
+    assert outbox.send_due(svc, transport_of(svc)).failed == 1 and mailbox.messages == []
+    with svc.uow(read_only=True) as uow:
+        (failed,) = uow.outbox.failed(10)
+    assert failed.kind == "invitation" and "link expired" in (failed.last_error or "")
+    reception = PageUser(clinic, "reception-kim")
+    assert "Send a new invitation" in reception.get("/dashboard/portal").text
+    assert reception.post(f"/messages/{failed.id}/resend").status_code == 303
+    assert outbox.send_due(svc, transport_of(svc)).sent == 1
+    mail = mailbox.wait_for(lambda m: m["To"] == "adaeze@example.org")
+    token = LINK.search(mail.get_body().get_content())
+    assert token is not None
+    assert TestClient(clinic.client.app).post(f"/portal/sign-in/{token.group(1)}",
+                                              follow_redirects=False).status_code == 303
+    with svc.uow(read_only=True) as uow:
+        assert sorted(m.status for m in uow.outbox.of_patient(str(someone.id), 5)) == ["replaced", "sent"]
+        assert uow.outbox.failed(10) == []
+    assert reception.post(f"/messages/{failed.id}/resend").status_code == 409  # replaced already

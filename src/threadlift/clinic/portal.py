@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 
 # A sign-in link is good for one use within this time (issue 17 §1).
 LINK_MINUTES = 15
+# The e-mails that carry a sign-in link: made with their link, useless once it has expired.
+LINK_KINDS = ("invitation", "sign_in")
 # An e-mail is tried this many times, waiting longer after each failure (then shown to staff).
 MAX_ATTEMPTS = 6
 FIRST_RETRY_SECONDS = 30
@@ -106,7 +108,11 @@ class OutboxMessage:
     attachments: list[Attachment] = field(default_factory=list)
     patient_id: str | None = None
     dedupe_key: str | None = None
-    status: str = "pending"  # pending, sent, failed
+    status: str = "pending"  # pending, sent, failed, replaced (by a new invitation)
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+
+    def link_expired(self, at: datetime) -> bool:
+        """A sign-in e-mail whose link has expired by ``at`` (it was made with the message)."""
+        return self.kind in LINK_KINDS and at >= self.created_at + timedelta(minutes=LINK_MINUTES)

@@ -27,6 +27,7 @@ log = logging.getLogger("threadlift.outbox")
 LEASE = timedelta(minutes=2)  # a claimed message is another sender's again after this (a sender that died)
 BATCH = 20
 TEMPLATES = ("invitation", "sign_in", "check_in", "aftercare", "follow_up_reminder", "red_flag_alert")
+EXPIRED_LINK = "its sign-in link expired before the mail server took it; send a new invitation"
 
 
 class Transport(Protocol):
@@ -107,7 +108,11 @@ def send_due(svc: Services, transport: Transport, *, limit: int = BATCH) -> Send
         uow.commit()
     if not claimed:
         return SendReport()
-    results = transport.send(claimed)
+    expired = [m for m in claimed if m.link_expired(now)]  # its link would only say "expired"
+    results: dict[str, str | None] = {m.id: EXPIRED_LINK for m in expired}
+    live = [m for m in claimed if m not in expired]
+    if live:
+        results.update(transport.send(live))
     sent = retried = failed = 0
     with svc.uow() as uow:
         done_at = svc.clock()
@@ -120,7 +125,7 @@ def send_due(svc: Services, transport: Transport, *, limit: int = BATCH) -> Send
                         detail={"kind": message.kind, "attempts": attempts})
                 sent += 1
                 continue
-            give_up = attempts >= MAX_ATTEMPTS
+            give_up = attempts >= MAX_ATTEMPTS or error == EXPIRED_LINK
             uow.outbox.retry(message.id, attempts=attempts, at=done_at + retry_delay(attempts), error=error,
                              give_up=give_up)
             if give_up:

@@ -89,16 +89,21 @@ def invite(svc: Services, actor: User, patient_id: UUID) -> datetime:
     """Staff (re)send the portal invitation: a new one-time link to the address on the record."""
     require(actor, Permission.DEMOGRAPHICS_WRITE)
     with svc.uow() as uow:
-        patient = uow.patients.get(patient_id)
-        if not patient.email:
-            raise InvalidInput("this patient has no e-mail address on record; add one to invite them",
-                               rule="email_required")
-        link = _new_link(uow, svc, patient)
-        queue(uow, svc, "invitation", patient.email, patient_id=str(patient.id), link=link, minutes=LINK_MINUTES)
-        record(uow, svc, actor, "portal_invite", "patient", patient_id)
+        queue_invitation(uow, svc, actor, patient_id)
         uow.commit()
     svc.outbox_wake.set()  # the message is committed: the worker sends it now
     return svc.clock()
+
+
+def queue_invitation(uow: UnitOfWork, svc: Services, actor: User, patient_id: UUID | str) -> None:
+    """A new one-time link to the address on the record, queued in the caller's unit of work (audited)."""
+    patient = uow.patients.get(patient_id)
+    if not patient.email:
+        raise InvalidInput("this patient has no e-mail address on record; add one to invite them",
+                           rule="email_required")
+    link = _new_link(uow, svc, patient)
+    queue(uow, svc, "invitation", patient.email, patient_id=str(patient.id), link=link, minutes=LINK_MINUTES)
+    record(uow, svc, actor, "portal_invite", "patient", patient.id)
 
 
 def request_link(svc: Services, address: str, client: str) -> None:

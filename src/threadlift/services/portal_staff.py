@@ -8,12 +8,13 @@ from datetime import datetime
 from uuid import UUID
 
 from threadlift.clinic.errors import InvalidInput
-from threadlift.clinic.portal import CheckIn, OutboxMessage, Questionnaire
+from threadlift.clinic.portal import LINK_KINDS, CheckIn, OutboxMessage, Questionnaire
 from threadlift.clinic.questionnaire import NAME as QUESTIONNAIRE
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
 from threadlift.services.base import Services, record, require
 from threadlift.services.checkins import UrgentDraft, urgent_drafts
+from threadlift.services.portal import queue_invitation
 
 MESSAGES_SHOWN = 10
 
@@ -77,10 +78,17 @@ def board(svc: Services, actor: User) -> PortalBoard:
 
 
 def resend(svc: Services, actor: User, message_id: str) -> None:
-    """Staff send an undeliverable e-mail again (after fixing the address or the mail server)."""
+    """Staff send an undeliverable e-mail again (after fixing the address or the mail server). A sign-in
+    e-mail's link has expired by then: the patient is sent a new invitation instead, which replaces it."""
     require(actor, Permission.DEMOGRAPHICS_WRITE)
     with svc.uow() as uow:
-        if not uow.outbox.requeue(message_id, svc.clock()):
+        message = uow.outbox.get(message_id)
+        if message.kind in LINK_KINDS and message.patient_id is not None:
+            if not uow.outbox.replace(message_id):
+                raise InvalidInput("this message is not waiting to be sent again; reload the dashboard",
+                                   rule="resend")
+            queue_invitation(uow, svc, actor, message.patient_id)
+        elif not uow.outbox.requeue(message_id, svc.clock()):
             raise InvalidInput("this message is not waiting to be sent again; reload the dashboard", rule="resend")
         record(uow, svc, actor, "resend", "message", message_id)
         uow.commit()

@@ -318,6 +318,12 @@ class SqlOutbox:
                                     .values(status="pending", attempts=0, next_attempt_at=at))
         return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
+    def replace(self, message_id: str) -> bool:
+        """A failed message that a new one replaces (a sign-in e-mail whose link expired): off the dashboard."""
+        done = self.session.execute(update(OutboxRow).where(OutboxRow.id == message_id, OutboxRow.status == "failed")
+                                    .values(status="replaced"))
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
     def failed(self, limit: int) -> list[OutboxMessage]:
         rows = self.session.execute(select(OutboxRow).where(OutboxRow.status == "failed")
                                     .order_by(OutboxRow.created_at.desc()).limit(limit)).scalars()
