@@ -51,12 +51,13 @@ def follow_ups_due_csv(svc: Services, actor: User, *, on: date | None = None, wi
 def audit_csv(svc: Services, actor: User, *, after_id: int = 0) -> str:
     """The trail from ``after_id`` on, read page by page."""
     rows = []
+    cursor = after_id
     while True:
-        page = audit.audit_trail(svc, actor, after_id=after_id, limit=audit.MAX_PAGE, logged=False)
+        page = audit.audit_trail(svc, actor, after_id=cursor, limit=audit.MAX_PAGE, logged=False)
         rows += page
         if len(page) < audit.MAX_PAGE:
             break
-        after_id = page[-1].id
+        cursor = page[-1].id
     text = to_csv(["id", "at", "user_id", "action", "entity_type", "entity_id", "detail", "hash"],
                   [[r.id, r.at, r.user_id, r.action, r.entity_type, r.entity_id, r.detail, r.hash] for r in rows])
     _logged(svc, actor, "audit_trail", len(rows), after_id=after_id)
