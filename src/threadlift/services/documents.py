@@ -65,6 +65,14 @@ def available(svc: Services, episode: Episode, record_: PatientRecord | None = N
     return kinds
 
 
+def offered(svc: Services, actor: User, episode_id: UUID) -> list[str]:
+    """The documents the episode's pages may offer for download: what :func:`document` would make now (an
+    outcome report only from photos whose consent to clinical photography still stands)."""
+    require(actor, Permission.MEDICAL_READ)
+    record_, episode = _load(svc, episode_id)
+    return available(svc, episode, record_)
+
+
 def document(svc: Services, actor: User | None, episode_id: UUID, kind: str) -> tuple[bytes, str]:
     """(PDF bytes, file name) of ``kind`` for the episode. ``actor`` None: the operator (subject access)."""
     if actor is not None:
