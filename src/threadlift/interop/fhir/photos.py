@@ -197,7 +197,8 @@ def measurement_id(photo: PhotoRecord, value: MeasuredValue) -> str:
 
 
 def change_resources(ctx: Context, baseline: PhotoRecord, later: PhotoRecord) -> None:
-    """After minus before for each measurement both photos report (derivedFrom both photos and values)."""
+    """After minus before for each measurement both photos report (derivedFrom both photos and values; device
+    the software that measured the follow-up photo)."""
     before = {(v.name, v.side): v for v in measured_values(baseline.analysis)}
     days = (ctx.local_date(later.uploaded_at) - ctx.local_date(baseline.uploaded_at)).days
     for value in measured_values(later.analysis):
@@ -208,7 +209,7 @@ def change_resources(ctx: Context, baseline: PhotoRecord, later: PhotoRecord) ->
             "resourceType": "Observation", "id": rid("Observation", later.id, "change", value.name, value.side or ""),
             "status": "final", "category": category("imaging"), "subject": ctx.patient_ref,
             "code": concept("face-measurement-change", value.name, f"change of {words(value.name)} since baseline"),
-            "effectiveDateTime": _taken(later),
+            "effectiveDateTime": _taken(later), "device": _software(ctx, later.analysis),
             "valueQuantity": quantity(value.value - first.value, value.unit, 4 if value.unit == "ratio" else 2),
             "derivedFrom": [ref("DocumentReference", baseline.id), ref("DocumentReference", later.id),
                             ref("Observation", measurement_id(baseline, first)),
