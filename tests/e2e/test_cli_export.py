@@ -79,3 +79,24 @@ def test_subject_access_archive_from_the_command_line(operator_clinic, tmp_path)
     unknown = runner.invoke(app, ["export", "patient", "8d6f0c9e-0000-4000-8000-000000000000", "--out",
                                   str(tmp_path / "x.zip")])
     assert unknown.exit_code == 1 and "no patient" in unknown.stderr and not (tmp_path / "x.zip").exists()
+
+
+def test_a_patient_with_no_episode_is_exported_alone_and_valid(operator_clinic, tmp_path):
+    import random
+
+    from tests.helpers.exports import NOW
+
+    person = seed.patient(random.Random(4), NOW.date())
+    with operator_clinic.uow() as uow:
+        uow.patients.add(person)
+        uow.commit()
+    done = runner.invoke(app, ["export", "fhir", "--patient", str(person.id), "--out", str(tmp_path / "alone.json")])
+    assert done.exit_code == 0, done.output
+    bundle = json.loads((tmp_path / "alone.json").read_text())
+    validate([bundle])
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient", "Organization"]
+    sar = runner.invoke(app, ["export", "patient", str(person.id), "--out", str(tmp_path / "alone.zip")])
+    assert sar.exit_code == 0, sar.output
+    with zipfile.ZipFile(tmp_path / "alone.zip") as zipped:
+        assert sorted(zipped.namelist()) == ["README.txt", "record.fhir.json"]
+        validate([json.loads(zipped.read("record.fhir.json"))])

@@ -226,3 +226,47 @@ def test_corrections_are_exported_beside_what_they_correct_in_r5_and_r4b():
     parts = {e["url"]: e for e in amended["extension"][0]["extension"]}
     assert parts["amended"]["valueString"] == "asthma" and parts["field"]["valueCode"] == "conditions"
     assert amended["target"] == [{"reference": f"EpisodeOfCare/{episode.id}"}]
+
+
+def test_the_medical_history_leaves_as_conditions_allergies_and_medication_statements_in_r5_and_r4b():
+    """Issue 16 §1: Condition, AllergyIntolerance and MedicationStatement from the medical history (no demo patient
+    has an allergy or a medicine, so this is where they are checked)."""
+    from threadlift.clinic.consultation import Allergy, AllergyKind, DiabetesControl, Medicine, MedicineClass
+
+    record = record_at(State.ASSESSED, with_photos=False)
+    episode = record.episodes[0]
+    history = episode.consultation.history.model_copy(update={
+        "conditions": ["hypothyroidism"], "keloid_or_hypertrophic_scarring": True,
+        "diabetes": DiabetesControl.CONTROLLED,
+        "allergies": [Allergy(substance="lidocaine", kind=AllergyKind.AMIDE_LOCAL_ANAESTHETIC, anaphylaxis=True),
+                      Allergy(substance="PDO thread", kind=AllergyKind.THREAD_POLYMER, material="PDO")],
+        "medicines": [Medicine(name="apixaban", medicine_class=MedicineClass.ANTICOAGULANT),
+                      Medicine(name="fish oil", medicine_class=MedicineClass.SUPPLEMENT_BLOOD_THINNING,
+                               prescribed=False)]})
+    changed = episode.model_copy(update={"consultation": episode.consultation.model_copy(update={"history": history})})
+    resources = export(replace(record, episodes=(changed,)))
+    validate(resources)
+    converted = to_r4b(resources)
+    validate(converted, "R4B")
+    conditions = {c["code"]["text"] for c in of(resources, "Condition")}
+    assert conditions == {"hypothyroidism", "keloid or hypertrophic scarring", "diabetes controlled"}
+    lidocaine, polymer = of(resources, "AllergyIntolerance")
+    assert lidocaine["criticality"] == "high" and lidocaine["category"] == ["medication"]
+    assert lidocaine["reaction"][0]["manifestation"][0]["concept"]["text"] == "anaphylaxis"
+    assert polymer["code"]["text"] == "PDO thread (PDO)" and "criticality" not in polymer
+    assert all(a["patient"]["reference"] == f"Patient/{record.patient.id}" for a in (lidocaine, polymer))
+    apixaban, fish_oil = of(resources, "MedicationStatement")
+    assert apixaban["medication"]["concept"]["text"] == "apixaban" and apixaban["status"] == "recorded"
+    assert apixaban["category"][0]["coding"][0]["code"] == "anticoagulant"
+    assert fish_oil["note"][0]["text"].startswith("not prescribed")
+    statements = of(converted, "MedicationStatement")
+    assert statements[0]["medicationCodeableConcept"]["text"] == "apixaban"  # R4B's medication[x]
+    assert len(of(converted, "AllergyIntolerance")) == 2 and len(of(converted, "Condition")) == 3
+
+
+def test_a_change_since_baseline_names_the_software_that_measured_it():
+    resources = export(record_at(State.FOLLOW_UP))
+    software = {d["id"] for d in of(resources, "Device") if "version" in d}
+    changes = [o for o in of(resources, "Observation") if o["code"]["coding"][0]["system"].endswith(
+        "/face-measurement-change")]
+    assert changes and all(o["device"]["reference"].split("/")[1] in software for o in changes)
