@@ -105,3 +105,35 @@ def test_a_check_in_whose_window_closed_before_its_invitation_is_not_invited_to(
     assert checkins.invite_check_ins(svc) == 0  # the 48-hour window closed meanwhile; the 7-day one is not open
     clinic.clock.now = ended + timedelta(hours=168)
     assert checkins.invite_check_ins(svc) == 1
+
+
+class _BrokenAnalyser:
+    """The photo analyser's worker process gone (killed, out of memory): every analysis fails."""
+
+    def summarise(self, data: bytes, *, overlay: bool = False) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("the analysis worker died")
+
+
+def test_a_red_flag_sent_with_a_photo_the_analyser_cannot_process_is_kept_and_raises_the_alarm(clinic, recovering,
+                                                                                               monkeypatch):
+    from tests.helpers.clinic import CLINICAL_PHOTOS
+    from tests.helpers.photos import jpeg_bytes, read_rgb
+    from threadlift.services import consents
+    from threadlift.services.commands import GivePhotoConsent
+
+    someone, episode, first, _, patient = recovering
+    consents.give_photo_consent(clinic.services, clinic.user("nurse-ade"),
+                                GivePhotoConsent(patient_id=someone.id, grant=CLINICAL_PHOTOS))
+    monkeypatch.setattr(clinic.services, "analyser", _BrokenAnalyser())
+    photo = {"photo": ("face.jpg", jpeg_bytes(read_rgb("obama3.jpg")), "image/jpeg")}
+    advice = patient.client.post(f"/portal/check-ins/{first.id}", data={**CALM, "fever": "yes", "csrf": patient.csrf},
+                                 files=photo)
+    assert advice.status_code == 200 and "Call the clinic now" in advice.text and 'id="photo-lost"' in advice.text
+    with clinic.services.uow(read_only=True) as uow:
+        stored = uow.portal.check_in(first.id)
+        assert stored.answers is not None and stored.answers["fever"] is True and stored.photo_id is None
+        assert [d.type for d in uow.portal.drafts()] == ["infection"]
+        assert uow.photos.for_episode(episode.id) == [p for p in uow.photos.for_episode(episode.id)
+                                                      if p.stage.value != "check_in"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -24,6 +24,7 @@ from threadlift.clinic.photos import PhotoRecord, PhotoStage
 from threadlift.clinic.portal import CheckIn, DraftEvent
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
+from threadlift.face.errors import PhotoError
 from threadlift.services.base import Services, record, require
 from threadlift.services.outbox import portal_url, queue
 from threadlift.services.photos import MAX_UPLOAD_BYTES, VIEWS
@@ -103,6 +104,7 @@ class Advice:
     headline: str
     text: str
     late: bool = False
+    photo_lost: bool = False  # a photo came but could not be processed: the answers were kept without it
 
 
 def advice_for(svc: Services, level: Level | None, *, late: bool = False) -> Advice:
@@ -181,8 +183,15 @@ def answer(svc: Services, who: PortalPatient, check_in_id: str, answers: CheckIn
     if now < check_in.opens_at:
         opens = svc.wall_clock(check_in.opens_at)
         raise InvalidInput(f"this check-in opens on {svc.day_text(opens)} at {opens:%H:%M}", rule="check_in_not_open")
-    picture = _check_in_photo(svc, who, check_in, photo, send_anyway) if photo and check_in.answered_at is None \
-        else None
+    picture, photo_lost = None, False
+    if photo and check_in.answered_at is None:
+        try:
+            picture = _check_in_photo(svc, who, check_in, photo, send_anyway)
+        except (InvalidInput, PhotoError):
+            raise  # what to change is the patient's to decide: nothing is stored yet
+        except Exception:  # the analyser failed (its worker died...): the answers matter more than the photo
+            logger.exception("check-in %s: the photo could not be processed; answers kept without it", check_in_id)
+            photo_lost = True
     with svc.uow() as uow:
         late = now > check_in.closes_at
         stored = uow.portal.answer_check_in(check_in_id, answers=answers.model_dump(mode="json"), at=now, late=late,
@@ -204,8 +213,8 @@ def answer(svc: Services, who: PortalPatient, check_in_id: str, answers: CheckIn
     except Exception:  # the answers are committed; the worker triages them on its next pass
         logger.exception("triage of check-in %s failed; left for the worker", check_in_id)
         svc.outbox_wake.set()
-        return advice_for(svc, None, late=late)
-    return advice_for(svc, found.level if found else None, late=late)
+        return replace(advice_for(svc, None, late=late), photo_lost=photo_lost)
+    return replace(advice_for(svc, found.level if found else None, late=late), photo_lost=photo_lost)
 
 
 def triage_check_in(svc: Services, check_in_id: str) -> Triage | None:
