@@ -1,16 +1,20 @@
 """The aftercare sheet for the procedure: what was done (by area), what to do and avoid and for how
-long, the warning signs that need a call, and the follow-up dates (AFT-01, AFT-02)."""
+long, the warning signs that need a call, and the follow-up dates (AFT-01, AFT-02): a follow-up booked at a time
+shows that time and room, the others the day they are due."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
+from threadlift.clinic.appointments import AppointmentStatus
 from threadlift.clinic.discharge import AFTERCARE_SHEETS
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
+from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.record import PatientRecord
 from threadlift.reports.pdf import Letterhead, Styles, build, bullets, escape, styles, table
 
@@ -41,10 +45,16 @@ def aftercare_pdf(letterhead: Letterhead, record: PatientRecord, episode: Episod
     story += _sheet(sheet.text, s)
     story.append(Paragraph("Your follow-ups", s.heading))
     if episode.follow_ups:
-        story.append(table([["When", "What", "Status"]] + [
-            [f"{f.due_on:%a} {letterhead.day(f.due_on)}", f"{f.name} ({f.kind})", f.status.value]
-            for f in episode.follow_ups],
-            [45 * mm, 80 * mm, 40 * mm]))
+        rows = [["When", "What", "Status"]]
+        for index, f in enumerate(episode.follow_ups):
+            booking = record.booking_of(episode.id, index) if f.status is FollowUpStatus.SCHEDULED else None
+            if booking is not None and booking.status is AppointmentStatus.BOOKED:  # the time the patient comes in
+                weekday = f"{booking.starts_at.astimezone(ZoneInfo(letterhead.timezone)):%a}"
+                rows.append([f"{weekday} {letterhead.local(booking.starts_at)}", f"{f.name} ({f.kind}), {booking.room}",
+                             "booked"])
+            else:
+                rows.append([f"{f.due_on:%a} {letterhead.day(f.due_on)}", f"{f.name} ({f.kind})", f.status.value])
+        story.append(table(rows, [45 * mm, 80 * mm, 40 * mm]))
     else:
         story.append(Paragraph("Your follow-ups are booked when you leave the clinic.", s.body))
     if letterhead.phone:

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from tests.helpers.clinic import consultation
 from tests.helpers.exports import NOW, record_at
+from threadlift.clinic.appointments import AppointmentStatus
 from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.errors import InvalidTransition
 from threadlift.clinic.policy import ClinicPolicy
@@ -162,3 +163,28 @@ def test_the_corrections_document_keeps_each_original_beside_its_amendment_and_t
         given = sum(i.mg for i in episode.given_injections())
         sheet = " ".join(text_of(aftercare_pdf(UK, record, episode))[0].split())
         assert (f"lidocaine, {given:g} mg in all" in sheet) if given else ("lidocaine" not in sheet)
+
+
+def test_the_aftercare_sheet_gives_a_booked_follow_up_its_time_and_room_and_the_others_their_day():
+    from datetime import UTC, datetime
+
+    from threadlift.clinic.appointments import Appointment, AppointmentChange, ChangeKind
+    from threadlift.clinic.followup import FollowUpStatus
+
+    record = record_at(State.FOLLOW_UP)
+    episode = record.episodes[0]
+    index, follow_up = next((i, f) for i, f in enumerate(episode.follow_ups) if f.status is FollowUpStatus.SCHEDULED)
+    starts = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)  # 09:30 in London in December
+    booked = dict(starts_at=starts, duration_minutes=30, clinician_id="c0ffee00-0000-4000-8000-000000000001",
+                  room="Room 2")
+    appointment = Appointment(patient_id=record.patient.id, episode_id=episode.id, follow_up=index,
+                              follow_up_name=follow_up.name, history=[AppointmentChange(
+                                  kind=ChangeKind.BOOKED, at=NOW, by="reception", **booked)], **booked)
+    text = " ".join(text_of(aftercare_pdf(UK, replace(record, appointments=(appointment,)), episode))[0].split())
+    assert f"Tue 08 Dec 2026, 09:30 {follow_up.name} ({follow_up.kind}), Room 2 booked" in text
+    later = [f for f in episode.follow_ups[index + 1:] if f.status is FollowUpStatus.SCHEDULED]
+    assert later and all(UK.day(f.due_on) in text for f in later)  # not booked yet: the day each is due
+    assert f"{UK.day(follow_up.due_on)} {follow_up.name}" not in text
+    cancelled = appointment.model_copy(update={"status": AppointmentStatus.CANCELLED})
+    text = " ".join(text_of(aftercare_pdf(UK, replace(record, appointments=(cancelled,)), episode))[0].split())
+    assert "Room 2" not in text and f"{UK.day(follow_up.due_on)} {follow_up.name}" in text
