@@ -25,6 +25,7 @@ def test_a_blurred_photo_is_explained_then_kept_marked_when_sent_anyway(clinic, 
                                 GivePhotoConsent(patient_id=someone.id, grant=CLINICAL_PHOTOS))
     retake = patient.client.post(f"/portal/check-ins/{first.id}", data={**CALM, "csrf": patient.csrf}, files=photo)
     assert retake.status_code == 422 and 'id="photo-retake"' in retake.text and "send it anyway" in retake.text
+    assert "hold the camera still" in retake.text and "the patient" not in retake.text  # words for the patient
     assert 'value="better" checked' in retake.text  # the answers are still there
     with clinic.services.uow(read_only=True) as uow:
         assert uow.portal.check_in(first.id).answered_at is None

@@ -137,3 +137,13 @@ def test_a_red_flag_sent_with_a_photo_the_analyser_cannot_process_is_kept_and_ra
         assert [d.type for d in uow.portal.drafts()] == ["infection"]
         assert uow.photos.for_episode(episode.id) == [p for p in uow.photos.for_episode(episode.id)
                                                       if p.stage.value != "check_in"]
+
+
+def test_every_issue_of_the_camera_page_s_quality_gate_is_worded_for_the_patient():
+    import re
+    from importlib import resources
+
+    source = resources.files("threadlift.face").joinpath("quality.py").read_text("utf-8")
+    codes = set(re.findall(r'QualityIssue\(\s*"([a-z_]+)"', source))
+    assert len(codes) >= 12 and codes <= set(checkins.PATIENT_PHOTO_HINTS)
+    assert not any("the patient" in hint for hint in checkins.PATIENT_PHOTO_HINTS.values())

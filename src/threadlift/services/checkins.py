@@ -131,6 +131,25 @@ def advice_for(svc: Services, level: Level | None, *, late: bool = False) -> Adv
                   f"the face or a change in your eyesight, {call} now, or call {emergency}.", late)
 
 
+# What the patient, taking their own photo at home, should change: the camera page's quality gate by its issue
+# codes (face/quality.py), in words for the patient rather than for staff photographing them.
+PATIENT_PHOTO_HINTS = {
+    "face_too_small": "Hold the camera closer, so your face fills about a third of the picture.",
+    "multiple_faces": "Take the photo of yourself alone, with no other faces in it.",
+    "face_cut_off": "Make sure your whole head is in the picture.",
+    "iris_scale_implausible": "Take the photo straight on, at arm's length, in good light, eyes uncovered.",
+    "yaw": "Face the camera straight on, looking into the lens.",
+    "pitch": "Keep your chin level: hold the camera at the height of your eyes, not below.",
+    "roll": "Keep your head upright and hold the camera level, not tilted.",
+    "blur": "The photo is blurred: hold the camera still (lean it on something) and use more light.",
+    "underexposed": "The photo is too dark: face a window or a lamp.",
+    "overexposed": "The photo is too bright: turn off the flash and avoid direct sunlight.",
+    "eyes_closed": "Keep your eyes open and look at the lens.",
+    "mouth_open": "Close your lips gently, teeth together.",
+    "smiling": "Keep a relaxed face, without smiling.",
+}
+
+
 class PhotoNeedsRetake(InvalidInput):
     """The check-in photo failed the quality gate: what to change; the patient may send it anyway."""
 
@@ -157,7 +176,8 @@ def _check_in_photo(svc: Services, who: PortalPatient, check_in: CheckIn, data: 
     document["image"] = {**document["image"], "path": None}
     quality = document["quality"]
     if not quality["ok"] and not send_anyway:
-        raise PhotoNeedsRetake([str(i["message"]) for i in quality["issues"]])
+        raise PhotoNeedsRetake(list(dict.fromkeys(PATIENT_PHOTO_HINTS.get(str(i["code"]), str(i["message"]))
+                                                  for i in quality["issues"])))
     stored, content_type, removed = strip_location(data)
     view = document["view"] if document["view"] in VIEWS else "frontal"
     return PhotoRecord(patient_id=UUID(who.patient_id), episode_id=UUID(check_in.episode_id), view=view,
