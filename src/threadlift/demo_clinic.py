@@ -57,6 +57,12 @@ STAGES = ((State.CONSULTATION, 5), (State.ASSESSED, 3), (State.CONSENTED, 3), (S
           (State.CLOSED, 10))
 WITH_PHOTOS = {State.CONSENTED, State.PLANNED, State.PROCEDURE, State.OBSERVATION, State.FOLLOW_UP}
 FOLLOW_UP_LIFT_MM = {"midface": 2.5, "jawline": 2.0, "brow": 1.5}
+# What one patient in three at each stage reports beyond smoking and cold sores: a treated condition, its medicine
+# and an allergy that none of the suitability rules acts on, so the pathway runs as for the others while the
+# history, its FHIR Condition, MedicationStatement and AllergyIntolerance, have something to show.
+REPORTED_HISTORY = {"conditions": ["hypothyroidism, treated"],
+                    "medicines": [{"name": "levothyroxine", "medicine_class": "other"}],
+                    "allergies": [{"substance": "penicillin", "kind": "other"}]}
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,8 @@ def build(svc: Services, *, progress: Callable[[str], None] = lambda step: None,
             person = seed.patient(rng, svc.today())
             start = _start(stage, now, rng)
             episode = seed.episode_at(stage, rng, person, lots, clinician=clinician.id, nurse=nurse.id, start=start,
-                                      policy=svc.policy, marking_map=marking_map, timezone=svc.settings.timezone)
+                                      policy=svc.policy, marking_map=marking_map, timezone=svc.settings.timezone,
+                                      history=REPORTED_HISTORY if index % 3 == 0 else None)
             if stage in (State.FOLLOW_UP, State.DISCHARGED) and index % 3 == 0:
                 _adverse_event(svc, episode, rng, serious=stage is State.FOLLOW_UP and index == 0)
             with svc.uow() as uow:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -77,11 +77,15 @@ def thread_lot(rng: random.Random, today: date, number: int) -> ThreadLot:
                      received_on=today - timedelta(days=rng.randint(30, 200)))
 
 
-def consultation(rng: random.Random, on: date, clinician: str) -> Consultation:
+def consultation(rng: random.Random, on: date, clinician: str,
+                 history: Mapping[str, Any] | None = None) -> Consultation:
+    """A consultation with random areas and grades; ``history``: more of the medical history (conditions, medicines,
+    allergies) on top of the random smoking and cold sores, drawing nothing more from ``rng``."""
     areas = rng.sample((TreatmentArea.JAWLINE, TreatmentArea.MIDFACE, TreatmentArea.BROW, TreatmentArea.NASOLABIAL),
                        k=rng.randint(1, 3))
     return Consultation(
-        history=MedicalHistory(smoker=rng.random() < 0.15, cold_sores_history=rng.random() < 0.1),
+        history=MedicalHistory.model_validate({"smoker": rng.random() < 0.15, "cold_sores_history": rng.random() < 0.1,
+                                               **(history or {})}),
         bdd_screen=BddqAs(concerned_about_appearance=True, preoccupied=False, distress=rng.randint(1, 2),
                           social_impairment=1, work_or_study_impairment=1, avoidance=1,
                           appearance_main_concern_not_weight=False),
@@ -93,18 +97,19 @@ def consultation(rng: random.Random, on: date, clinician: str) -> Consultation:
 def episode_at(stage: State, rng: random.Random, person: Patient, lots: list[ThreadLot], *, clinician: str,
                nurse: str, start: datetime, policy: ClinicPolicy,
                marking_map: Callable[[list[str]], dict[str, Any] | None] | None = None,
-               timezone: str = "UTC") -> Episode:
+               timezone: str = "UTC", history: Mapping[str, Any] | None = None) -> Episode:
     """An episode carried through the pathway up to ``stage`` (CLOSED: the whole way); its dates are the
     clinic's in ``timezone``.
 
-    ``marking_map`` makes the plan's marking map from the areas of concern (the demo clinic's plans).
+    ``marking_map`` makes the plan's marking map from the areas of concern (the demo clinic's plans);
+    ``history`` adds to the consultation's medical history (see :func:`consultation`).
     """
     order = [State.CONSULTATION, State.ASSESSED, State.CONSENTED, State.PLANNED, State.PROCEDURE, State.OBSERVATION,
              State.DISCHARGED, State.FOLLOW_UP, State.CLOSED]
     target = order.index(stage)
     clock = start
     episode = Episode(patient_id=person.id, opened_at=clock)
-    episode.record_consultation(consultation(rng, clinic_date(clock, timezone), clinician))
+    episode.record_consultation(consultation(rng, clinic_date(clock, timezone), clinician, history))
     if target < 1:
         return episode
     episode.assess(person, policy, clinic_date(clock, timezone), clock, clinician)

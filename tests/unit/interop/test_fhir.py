@@ -270,3 +270,30 @@ def test_a_change_since_baseline_names_the_software_that_measured_it():
     changes = [o for o in of(resources, "Observation") if o["code"]["coding"][0]["system"].endswith(
         "/face-measurement-change")]
     assert changes and all(o["device"]["reference"].split("/")[1] in software for o in changes)
+
+
+def test_a_seeded_episode_carries_the_reported_history_without_changing_the_rest():
+    """The demo clinic's patients who report a condition, a medicine and an allergy (demo_clinic.REPORTED_HISTORY)
+    walk the same pathway as the others, and their export holds the history's resources."""
+    import random
+
+    from tests.helpers.exports import CLINICIAN, NURSE, lots
+    from threadlift import seed
+    from threadlift.clinic.policy import ClinicPolicy
+    from threadlift.demo_clinic import REPORTED_HISTORY
+
+    def walked(history: dict | None) -> Episode:
+        rng = random.Random(3)
+        stock = lots(rng)
+        person = seed.patient(rng, NOW.date())
+        return seed.episode_at(State.CLOSED, rng, person, stock, clinician=CLINICIAN, nurse=NURSE,
+                               start=NOW.replace(year=2025), policy=ClinicPolicy(), history=history)
+
+    plain, reporting = walked(None), walked(REPORTED_HISTORY)
+    assert reporting.state is State.CLOSED and reporting.suitability.decision == plain.suitability.decision
+    assert [(t.area, t.lot) for t in reporting.procedure.threads] == [(t.area, t.lot) for t in plain.procedure.threads]
+    history = reporting.consultation.history
+    assert history.smoker == plain.consultation.history.smoker and history.conditions == ["hypothyroidism, treated"]
+    record = record_at(State.CLOSED, with_photos=False)
+    kinds_ = kinds(export(replace(record, episodes=(reporting.model_copy(update={"patient_id": record.patient.id}),))))
+    assert kinds_["Condition"] == 1 and kinds_["MedicationStatement"] == 1 and kinds_["AllergyIntolerance"] == 1
