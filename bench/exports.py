@@ -51,19 +51,24 @@ def main() -> None:
         svc = bootstrap.build(settings)
         demo_clinic.build(svc)
         with svc.uow(read_only=True) as uow:
-            by_stage = {}
+            at_stage: dict[State, list[str]] = {}
             for patient_id, state in uow.session.execute(select(EpisodeRow.patient_id, EpisodeRow.state)
                                                          .order_by(EpisodeRow.opened_at)):
-                by_stage.setdefault(State(state), patient_id)
+                at_stage.setdefault(State(state), []).append(patient_id)
             photographed = uow.session.execute(select(PhotoRow.episode_id).where(PhotoRow.stage == "follow_up")
                                                .limit(1)).scalar_one()
-        stages = [s for s in State if s in by_stage]
-        print("FHIR R5 resources for one demo patient at each stage (photos: the demo's sample portrait)")
-        counts = {}
+        stages = [s for s in State if s in at_stage]
+        print("FHIR R5 resources for one demo patient at each stage, the one whose record has the most kinds of "
+              "resource (photos: the demo's sample portrait)")
+        counts: dict[State, Counter[str]] = {}
+        by_stage = {}
         for stage in stages:
-            with svc.uow(read_only=True) as uow:
-                record = exports.load_record(uow, by_stage[stage]).without_withdrawn_photos()
-            counts[stage] = Counter(r["resourceType"] for r in exports.fhir_resources(svc, record))
+            for patient_id in at_stage[stage]:
+                with svc.uow(read_only=True) as uow:
+                    record = exports.load_record(uow, patient_id).without_withdrawn_photos()
+                found = Counter(r["resourceType"] for r in exports.fhir_resources(svc, record))
+                if stage not in counts or (len(found), found.total()) > (len(counts[stage]), counts[stage].total()):
+                    counts[stage], by_stage[stage] = found, patient_id
         kinds = sorted(set().union(*counts.values()))
         print(f"{'resource':26}" + "".join(f"{s.value[:10]:>11}" for s in stages))
         for kind in kinds:
