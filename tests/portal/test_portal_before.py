@@ -65,7 +65,9 @@ def test_documents_read_before_and_after_and_the_photo_consent_withdrawn_from_th
     patient = PortalUser(clinic, someone)
     home = patient.get("/portal")
     assert "read your aftercare instructions" in home.text and "download your signed copy" in home.text
+    assert '<span class="badge">read</span>' not in home.text
     assert "About a facial thread lift" in patient.get("/portal/information").text
+    assert '<span class="badge">read</span>' in patient.get("/portal").text  # the version shipped, whatever it is
     consent = patient.get(f"/portal/episodes/{episode.id}/consent")
     assert consent.status_code == 200 and episode.consent.document_version in consent.text
     pdf = patient.get(f"/portal/episodes/{episode.id}/consent.pdf")

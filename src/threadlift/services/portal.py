@@ -201,6 +201,11 @@ class PortalHome:
     def has_read(self, document: str, version: str) -> bool:
         return any(r.document == document and r.version == version for r in self.readings)
 
+    @property
+    def read_information(self) -> bool:
+        """Whether the patient has read the current version of the procedure information."""
+        return self.has_read(PROCEDURE_INFORMATION, procedure_information()[0])
+
 
 def home(svc: Services, who: PortalPatient) -> PortalHome:
     """The patient's own record as the portal shows it (one audited read)."""
