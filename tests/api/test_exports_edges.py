@@ -1,6 +1,7 @@
 """Issue 16 end to end through the API and the pages, on SQLite and PostgreSQL: the referral letter when suitability
 says "consider a surgical opinion", a patient with no episode yet, a cell a spreadsheet would run, the outcome
-report offered only from photos that may leave the clinic, and the audit trail's CSV read page by page."""
+report offered only from photos that may leave the clinic, the audit trail's CSV read page by page, the paper size
+and clinic name of the documents from the settings, and the subject-access photo without its location."""
 
 from __future__ import annotations
 
@@ -94,3 +95,57 @@ def test_the_audit_trail_csv_is_read_page_by_page_and_logs_what_was_asked(clinic
     assert [int(r["id"]) for r in csv.DictReader(io.StringIO(later.text))][:len(ids) - 3] == ids[3:]
     logged = [d for a, e, d in actions(clinic) if a == "export" and d.get("format") == "csv"]
     assert [d["after_id"] for d in logged] == [0, ids[2]]  # what was asked for, not the last page read
+
+
+def test_the_paper_and_the_name_on_each_document_come_from_the_clinics_settings(clinic: Clinic):
+    from dataclasses import replace
+
+    from threadlift.clinic.policy import Jurisdiction
+    from threadlift.services import documents
+
+    patient_id = store_patient(clinic.services, State.DISCHARGED, seed_value=12, with_photos=False)
+    episode_id = episode_of(clinic, patient_id)
+    for jurisdiction, name, width, height in ((Jurisdiction.UK, "Riverside Aesthetics", 595.28, 841.89),
+                                              (Jurisdiction.US, "Lakeside Aesthetics", 612, 792)):
+        services = replace(clinic.services, settings=replace(clinic.services.settings, jurisdiction=jurisdiction,
+                                                             clinic_name=name))
+        for kind in ("consent", "aftercare"):
+            pdf, _ = documents.document(services, clinic.user("dr-hale"), episode_id, kind)
+            reader = PdfReader(io.BytesIO(pdf))
+            box = reader.pages[0].mediabox
+            assert (round(float(box.width), 2), round(float(box.height), 2)) == (width, height)
+            assert name in reader.pages[0].extract_text()
+
+
+def test_subject_access_gives_the_photo_as_the_patient_gave_it_without_its_location(clinic: Clinic):
+    import json
+    import zipfile
+
+    from PIL import Image
+
+    from tests.helpers.photos import read_rgb
+
+    patient = ok(clinic.call("reception-kim", "POST", "/api/patients", json=PATIENT), 201)
+    episode = ok(clinic.call("reception-kim", "POST", f"/api/patients/{patient['id']}/episodes"), 201)
+    ok(clinic.call("reception-kim", "POST", f"/api/patients/{patient['id']}/photo-consents",
+                   json={"scopes": ["clinical_record"]}), 201)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 30.0)}  # GPS latitude and longitude
+    buffer = io.BytesIO()
+    Image.fromarray(read_rgb("obama3.jpg")).save(buffer, "JPEG", quality=92, exif=exif)
+    photo = ok(clinic.call("nurse-ade", "POST", f"/api/episodes/{episode['id']}/photos", data={"view": "frontal"},
+                           files={"file": ("face.jpg", buffer.getvalue(), "image/jpeg")}), 201)
+    assert photo["location_removed"] is True
+    stored = clinic.call("dr-hale", "GET", f"/api/photos/{photo['id']}/image").content
+    archive = clinic.call("admin", "GET", f"/api/patients/{patient['id']}/subject-access")
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        [name] = [n for n in zipped.namelist() if n.startswith("photos/")]
+        given = zipped.read(name)
+        readme = zipped.read("README.txt").decode()
+        bundle = json.loads(zipped.read("record.fhir.json"))
+    assert given == stored and name.endswith(".jpg") and name in readme
+    tags = Image.open(io.BytesIO(given)).getexif()
+    assert 0x8825 not in tags and tags.get(0x010F) == "PhoneMaker"  # the camera kept, where it was taken gone
+    [document] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
+    assert document["id"] == photo["id"] and "data" not in document["content"][0]["attachment"]
