@@ -69,8 +69,12 @@ def offered(svc: Services, actor: User, episode_id: UUID) -> list[str]:
     """The documents the episode's pages may offer for download: what :func:`document` would make now (an
     outcome report only from photos whose consent to clinical photography still stands)."""
     require(actor, Permission.MEDICAL_READ)
-    record_, episode = _load(svc, episode_id)
-    return available(svc, episode, record_)
+    with svc.uow(read_only=True) as uow:  # the episode, its photos and the photo consents: not the whole record
+        episode = uow.episodes.get(episode_id)
+        record_ = PatientRecord(uow.patients.get(episode.patient_id), (episode,),
+                                tuple(sorted(uow.photos.for_episode(episode.id), key=lambda p: p.uploaded_at)),
+                                tuple(uow.consents.photo_consents(episode.patient_id)))
+    return available(svc, episode, record_.without_withdrawn_photos())
 
 
 def document(svc: Services, actor: User | None, episode_id: UUID, kind: str) -> tuple[bytes, str]:
