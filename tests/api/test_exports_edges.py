@@ -149,3 +149,16 @@ def test_subject_access_gives_the_photo_as_the_patient_gave_it_without_its_locat
     assert 0x8825 not in tags and tags.get(0x010F) == "PhoneMaker"  # the camera kept, where it was taken gone
     [document] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
     assert document["id"] == photo["id"] and "data" not in document["content"][0]["attachment"]
+
+
+def test_the_follow_ups_due_csv_from_the_dashboard_lists_what_the_dashboard_shows(clinic: Clinic):
+    for seed_value in (13, 14):
+        store_patient(clinic.services, State.DISCHARGED, seed_value=seed_value, with_photos=False)
+    clinic.clock.advance(days=-400)  # the follow-ups of the coming week are due: a few, not all
+    reception = PageUser(clinic, "reception-kim")
+    board = reception.get("/").text
+    rows = list(csv.DictReader(io.StringIO(reception.get("/followups/due.csv").text)))
+    assert rows and all(f"{r['follow_up']} ({r['kind']})" in board and r["patient_name"] in board for r in rows)
+    later = {(r["patient_name"], r["follow_up"]) for r in csv.DictReader(io.StringIO(clinic.call(
+        "reception-kim", "GET", "/api/followups/due.csv", params={"within_days": 366}).text))}
+    assert {(r["patient_name"], r["follow_up"]) for r in rows} < later  # the page's CSV keeps to the board's week

@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import Query
 from fastapi.responses import Response
 
-from threadlift.services import documents, exports, register_exports, subject_access
+from threadlift.services import dashboard, documents, exports, register_exports, subject_access
 from threadlift.services.types import InvalidInput, RegisterFilter
 from threadlift.web.downloads import CSV, FHIR_JSON, attachment
 from threadlift.web.pages.common import FormDep, PageDep
@@ -69,7 +69,9 @@ def recall_csv(page: PageDep, form: FormDep) -> Response:
 
 @router.get("/followups/due.csv")
 def follow_ups_due_csv(page: PageDep) -> Response:
-    return attachment(register_exports.follow_ups_due_csv(page.services, page.user), CSV, "follow-ups-due.csv")
+    """The dashboard's list of follow-ups due (overdue, or due within its days), every row of it."""
+    text = register_exports.follow_ups_due_csv(page.services, page.user, within_days=dashboard.FOLLOW_UPS_WITHIN_DAYS)
+    return attachment(text, CSV, "follow-ups-due.csv")
 
 
 @router.get("/admin/audit.csv")
