@@ -40,6 +40,17 @@ def test_a_red_flag_tells_the_patient_at_once_and_raises_the_alarm_with_the_lots
     doctor = PageUser(clinic, "dr-hale")
     board = doctor.get("/dashboard/portal")
     assert "urgent" in board.text and someone.family_name in board.text and "infection" in board.text
+    assert f'href="/check-ins/{first.id}"' in board.text
+    read = doctor.get(f"/check-ins/{first.id}")  # what the patient answered, and why it is a red flag
+    assert read.status_code == 200 and "Have you had a fever" in read.text and "2 of 10" in read.text
+    assert "thread-lift-clinical.md §5.5" in read.text and "draft adverse event" in read.text
+    assert PageUser(clinic, "reception-kim").get(f"/check-ins/{first.id}").status_code == 403
+    detail = clinic.call("nurse-ade", "GET", f"/api/check-ins/{first.id}").json()
+    assert detail["answers"]["fever"]["answer"] == "yes" and detail["triage_rules"][0] == "fever"
+    assert detail["triage_sources"][0].startswith("thread-lift-clinical.md §5.5") and detail["draft_id"] == draft.id
+    with clinic.services.uow(read_only=True) as uow:
+        assert any(e.action == "read" and e.entity_type == "check_in" and e.entity_id == first.id
+                   for e in uow.audit.recent(10))
     assert doctor.post(f"/adverse-drafts/{draft.id}/confirm", {"severity": "2"}).status_code == 303
     with clinic.services.uow(read_only=True) as uow:
         recorded = uow.episodes.get(episode.id).adverse_events[-1]
@@ -74,7 +85,15 @@ def test_answers_survive_a_failed_triage_which_the_worker_finishes(clinic, recov
     assert advice.status_code == 200 and "your answers are saved" in advice.text and "new weakness" in advice.text
     with clinic.services.uow(read_only=True) as uow:
         assert uow.portal.check_in(first.id).triage_status == "pending"
+    doctor = PageUser(clinic, "dr-hale")
+    assert "not triaged" not in doctor.get("/dashboard/portal").text  # the worker retries within seconds
+    clinic.clock.advance(minutes=6)  # ... but it keeps failing: staff read the answers themselves
+    board = doctor.get("/dashboard/portal").text
+    assert "Check-ins not triaged" in board and f'href="/check-ins/{first.id}"' in board
+    read = doctor.get(f"/check-ins/{first.id}").text
+    assert "Not triaged yet" in read and 'id="answer-facial_weakness"><td>Is any part of your face weak' in read
     assert checkins.triage_pending(clinic.services) == 1
+    assert "Check-ins not triaged" not in doctor.get("/dashboard/portal").text
     with clinic.services.uow(read_only=True) as uow:
         assert uow.portal.check_in(first.id).triage_level == "call_clinic"
         assert [d.type for d in uow.portal.drafts()] == ["nerve_injury"]

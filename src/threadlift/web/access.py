@@ -193,6 +193,7 @@ ROUTES: dict[str, Permission | Open] = {
     "GET /patients/{patient_id}/portal": P.DEMOGRAPHICS_READ,
     "POST /patients/{patient_id}/portal/invite": P.DEMOGRAPHICS_WRITE,
     "GET /episodes/{episode_id}/questionnaire": P.MEDICAL_READ,
+    "GET /check-ins/{check_in_id}": P.MEDICAL_READ,
     "POST /episodes/{episode_id}/questionnaire": P.MEDICAL_WRITE,
     "POST /adverse-drafts/{draft_id}/confirm": P.ADVERSE_WRITE,
     "POST /adverse-drafts/{draft_id}/dismiss": P.ADVERSE_WRITE,
@@ -200,6 +201,7 @@ ROUTES: dict[str, Permission | Open] = {
     "GET /api/patients/{patient_id}/portal": P.DEMOGRAPHICS_READ,
     "POST /api/patients/{patient_id}/portal/invitation": P.DEMOGRAPHICS_WRITE,
     "GET /api/adverse-drafts": P.MEDICAL_READ,
+    "GET /api/check-ins/{check_in_id}": P.MEDICAL_READ,
     "POST /api/adverse-drafts/{draft_id}/confirmation": P.ADVERSE_WRITE,
     # -- follow-up appointments (issue 14): reception books and reads the diary, no clinical content ---
     "POST /api/episodes/{episode_id}/appointments": P.APPOINTMENTS_BOOK,

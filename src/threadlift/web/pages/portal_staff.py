@@ -64,6 +64,12 @@ def resend(message_id: UUID, page: PageDep) -> Response:
     return page.redirect("/")
 
 
+@router.get("/check-ins/{check_in_id}")
+def check_in_page(check_in_id: UUID, page: PageDep) -> Response:
+    return page.render("check_in_review.html", view=portal_staff.check_in_for_staff(page.services, page.user,
+                                                                                    str(check_in_id)))
+
+
 @router.get("/episodes/{episode_id}/questionnaire")
 def review_page(episode_id: UUID, page: PageDep) -> Response:
     review = portal.questionnaire_for_review(page.services, page.user, episode_id)

@@ -25,6 +25,24 @@ class CheckInOut(BaseModel):
     triage_level: str | None
 
 
+class CheckInAnswerOut(BaseModel):
+    question: str
+    answer: str
+
+
+class CheckInDetailOut(CheckInOut):
+    episode_id: str
+    patient_id: str
+    answers: dict[str, CheckInAnswerOut]  # by question key, as the patient read it and answered
+    comment: str
+    triage_rules: list[str]
+    triage_sources: list[str]
+    photo_id: str | None
+    photo_quality_ok: bool | None
+    draft_id: str | None
+    draft_status: str | None
+
+
 class EpisodePortalOut(BaseModel):
     episode_id: UUID
     questionnaire_sent: bool
@@ -71,6 +89,21 @@ def portal_status(patient_id: UUID, services: ServicesDep, user: CurrentUser) ->
                                                answered_at=c.answered_at, late=c.late, triage_level=c.triage_level)
                                     for c in e.check_ins])
         for e in found.episodes])
+
+
+@router.get("/check-ins/{check_in_id}")
+def check_in(check_in_id: UUID, services: ServicesDep, user: CurrentUser) -> CheckInDetailOut:
+    """A patient's check-in with their answers and its triage (the rules that applied, each with its source)."""
+    view = portal_staff.check_in_for_staff(services, user, str(check_in_id))
+    c = view.check_in
+    return CheckInDetailOut(
+        id=c.id, after_hours=c.after_hours, opens_at=c.opens_at, answered_at=c.answered_at, late=c.late,
+        triage_level=c.triage_level, episode_id=c.episode_id, patient_id=c.patient_id,
+        answers={key: CheckInAnswerOut(question=question, answer=answer) for key, question, answer in view.answers},
+        comment=view.comment, triage_rules=[key for key, _ in view.rules],
+        triage_sources=[source for _, source in view.rules],
+        photo_id=c.photo_id, photo_quality_ok=c.photo_quality_ok, draft_id=view.draft.id if view.draft else None,
+        draft_status=view.draft.status if view.draft else None)
 
 
 @router.post("/patients/{patient_id}/portal/invitation", status_code=201)
