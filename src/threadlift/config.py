@@ -307,12 +307,15 @@ class VaultKeys:
     ring: KeyRing
     key_file: KeyFile | None  # None: the key came from THREADLIFT_KEY
     created: Path | None = None  # the key file made by this run (first run of an empty clinic)
+    unsaved: bool = False  # made but not yet written to ``created`` (see save_new_key)
 
 
-def vault_keys(settings: Settings, *, create: bool = True, replacing: bool = False) -> VaultKeys:
+def vault_keys(settings: Settings, *, create: bool = True, replacing: bool = False, write: bool = True) -> VaultKeys:
     """The photo keys: ``THREADLIFT_KEY``, or the key file. An empty clinic's first run makes the key file
     (0600, outside the data folder) and says where; a clinic with photos but no key refuses to start
-    rather than make a new key that could not open them (``replacing``: a restore replaces them)."""
+    rather than make a new key that could not open them (``replacing``: a restore replaces them).
+    ``write=False``: a new key is made but not yet written (``VaultKeys.unsaved``); :func:`save_new_key`
+    writes it once the caller knows it will go ahead (a restore, after the archive checked out)."""
     if settings.key_text:
         keys = [decode_key(part.strip()) for part in settings.key_text.split(",") if part.strip()]
         if not keys or any(k is None for k in keys):
@@ -343,16 +346,40 @@ def vault_keys(settings: Settings, *, create: bool = True, replacing: bool = Fal
     if not create:
         raise ConfigurationError(f"no photo key at {path}: set THREADLIFT_KEY_FILE or THREADLIFT_KEY")
     ring = KeyRing((new_key(),))
+    if not write:
+        return VaultKeys(ring, None, created=path, unsaved=True)
     try:
         write_key_file(path, ring, create_only=True)
     except FileExistsError:  # another process of this clinic made it a moment ago
         pass
     except OSError as error:
-        raise ConfigurationError(f"cannot create the photo key at {path} ({error.strerror}): set "
-                                 "THREADLIFT_KEY_FILE to a file this service may write, or create one") from None
+        raise _unwritable_key(path, error) from None
     source = KeyFile(path)
     log.warning("created the photo key at %s (0600); back it up apart from the data folder", path)
     return VaultKeys(source.load(), source, created=path)
+
+
+def save_new_key(keys: VaultKeys) -> VaultKeys:
+    """Write the new key that ``vault_keys(..., write=False)`` made (nothing to do for a key that exists).
+    Refused when a key file appeared meanwhile: what was sealed under the new key would not open with it."""
+    if not keys.unsaved or keys.created is None:
+        return keys
+    path = keys.created
+    try:
+        write_key_file(path, keys.ring, create_only=True)
+    except FileExistsError:
+        raise ConfigurationError(f"a photo key file appeared at {path} meanwhile (another run of ThreadLift?): "
+                                 "nothing was changed; run it again") from None
+    except OSError as error:
+        raise _unwritable_key(path, error) from None
+    log.warning("created the photo key at %s (0600); back it up apart from the data folder", path)
+    source = KeyFile(path)
+    return VaultKeys(source.load(), source, created=path)
+
+
+def _unwritable_key(path: Path, error: OSError) -> ConfigurationError:
+    return ConfigurationError(f"cannot create the photo key at {path} ({error.strerror}): set "
+                              "THREADLIFT_KEY_FILE to a file this service may write, or create one")
 
 
 @dataclass(frozen=True)

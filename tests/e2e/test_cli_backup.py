@@ -88,11 +88,15 @@ def test_verify_and_every_bad_archive(archive, tmp_path, monkeypatch):
             result = runner.invoke(app, [*command, str(bad), "--passphrase-file", str(secret)])
             assert result.exit_code == code and words in one_line(result), (name, command, result.stderr)
         assert snapshot_of(tmp_path / "target") == {}, name
+        assert not (tmp_path / "target.key").exists(), name  # no photo key made for a restore that failed
     (tmp_path / "wrong").mkdir()
     wrong = passphrase_file(tmp_path / "wrong", "not the passphrase at all")
     refused = runner.invoke(app, ["restore", str(archive), "--passphrase-file", str(wrong)])
     assert refused.exit_code == 3 and "wrong passphrase" in one_line(refused)
-    assert snapshot_of(tmp_path / "target") == {}
+    assert snapshot_of(tmp_path / "target") == {} and not (tmp_path / "target.key").exists()
+    restored = runner.invoke(app, ["restore", str(archive), "--passphrase-file", str(secret)])
+    assert restored.exit_code == 0, restored.output
+    assert (tmp_path / "target.key").stat().st_mode & 0o777 == 0o600  # made once the archive checked out
 
 
 def test_a_backup_from_a_newer_schema_and_a_non_empty_target_are_refused(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from threadlift.config import ConfigurationError, Settings, vault_keys
+from threadlift.config import ConfigurationError, Settings, VaultKeys, save_new_key, vault_keys
 from threadlift.services.backup import (
     BackupRefused,
     Description,
@@ -89,7 +89,7 @@ def restore_backup(archive: Path, identity: Identity, settings: Settings, *, rep
         raise BackupRefused(f"the target is not empty ({'; '.join(held)}): restore into an empty one, or replace "
                             "it with --replace")
     postgresql = is_postgresql(settings.database_url)
-    keys = vault_keys(settings, create=True, replacing=True)
+    keys = vault_keys(settings, create=True, replacing=True, write=False)  # a new key is written only at the end
     parent = settings.data_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     for stale in parent.glob(f".{settings.data_dir.name}.restore-*"):
@@ -119,7 +119,7 @@ def restore_backup(archive: Path, identity: Identity, settings: Settings, *, rep
             raise ArchiveError("the backup holds no database copy")
         revision = description.revision
         if postgresql:
-            return _put_postgresql_in_place(unpacked, staging, settings, replace, keys.created, started)
+            return _put_postgresql_in_place(unpacked, staging, settings, replace, keys, started)
         copy = describe_sqlite(unpacked.database)
         if copy.counts != description.counts or set(copy.photos) != set(unpacked.photos):
             raise ArchiveError("the database copy disagrees with the manifest's counts: the backup is damaged")
@@ -127,6 +127,7 @@ def restore_backup(archive: Path, identity: Identity, settings: Settings, *, rep
         migrate.upgrade(f"sqlite:///{unpacked.database}")
         vault.sync()
         sync_directory(staging)
+        save_new_key(keys)  # every check passed: the restored photos need it from now on
         _exchange_into_place(staging, settings.data_dir)
         return RestoreResult(str(settings.data_dir), len(unpacked.photos), description.counts,
                              revision if revision != migrate.head() else None, keys.created,
@@ -143,7 +144,7 @@ def _put_sealed(vault: PhotoVault, name: str, data: bytes) -> None:
 
 
 def _put_postgresql_in_place(unpacked: Unpacked, staging: Path, settings: Settings, replace: bool,
-                             key_created: Path | None, started: float) -> RestoreResult:
+                             keys: VaultKeys, started: float) -> RestoreResult:
     description = unpacked.description
     assert unpacked.database is not None
     schema, _tables, _server = postgresql_schema_state(settings.database_url)
@@ -152,6 +153,7 @@ def _put_postgresql_in_place(unpacked: Unpacked, staging: Path, settings: Settin
                             f"{schema!r}: give a target URL whose search_path names {description.database['schema']}")
     (staging / "photos").mkdir(exist_ok=True, mode=0o700)
     sync_directory(staging / "photos")
+    save_new_key(keys)
     settings.ensure_data_dir()
     note = settings.data_dir / PENDING_NOTE
     staging_photos = settings.data_dir / f".photos.restore-{secrets.token_hex(4)}"
@@ -165,11 +167,13 @@ def _put_postgresql_in_place(unpacked: Unpacked, staging: Path, settings: Settin
     except SnapshotError as error:
         note.unlink(missing_ok=True)
         shutil.rmtree(staging_photos, ignore_errors=True)
+        if keys.unsaved and keys.created is not None:
+            keys.created.unlink(missing_ok=True)  # made for this restore, which did not happen
         raise BackupRefused(str(error)) from None
     finish_interrupted_restore(settings)  # the database is in: the photos follow (a restart would do it too)
     migrate.upgrade(settings.database_url)
     return RestoreResult(settings.database_url, len(unpacked.photos), description.counts,
-                         description.revision if description.revision != migrate.head() else None, key_created,
+                         description.revision if description.revision != migrate.head() else None, keys.created,
                          time.perf_counter() - started)
 
 
