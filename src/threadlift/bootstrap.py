@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
-from threadlift.config import ConfigurationError, Settings, vault_keys
+from threadlift.config import ConfigurationError, Settings, save_new_key, vault_keys
 from threadlift.services.analysers import WorkerAnalyser
 from threadlift.services.base import Services, utc_now
 from threadlift.services.photos import recover_pending_files
 from threadlift.services.restore import finish_interrupted_restore
-from threadlift.store.db import make_engine, session_factory
+from threadlift.store.db import listed_photo_count, make_engine, session_factory
 from threadlift.store.keys import derived_key
 from threadlift.store.unit_of_work import SqlUnitOfWorkFactory
 from threadlift.store.vault import PhotoVault, VaultError
@@ -25,7 +26,10 @@ def build(settings: Settings | None = None, *, analyse_in_worker: bool = False) 
     settings = settings or Settings.from_env()
     settings.ensure_data_dir()
     finish_interrupted_restore(settings)
-    keys = vault_keys(settings)
+    keys = vault_keys(settings, write=False)
+    if keys.unsaved:  # no key yet and no photo file: a new clinic, unless its database lists photos
+        refuse_new_key_for_listed_photos(settings, keys.created)
+        keys = save_new_key(keys)
     vault = PhotoVault(settings.photo_dir, keys.ring, keys.key_file)
     check_key_opens_vault(vault)
     services = services_on(settings, vault)
@@ -42,6 +46,19 @@ def services_on(settings: Settings, vault: PhotoVault, clock: Callable[[], datet
     csrf_keys = tuple(derived_key(key, "csrf") for key in vault.ring.keys)
     return Services(settings=settings, uow_factory=units, vault=vault, clock=clock,
                     database_in_process=units.in_process, csrf_keys=csrf_keys)
+
+
+def refuse_new_key_for_listed_photos(settings: Settings, key_path: Path | None) -> None:
+    """A database that lists photos is not a new clinic, even when the data folder holds none (it names
+    another folder, e.g. ``serve`` started elsewhere against the clinic's PostgreSQL): a new key would
+    never open its photos, so none is made."""
+    listed = listed_photo_count(settings.database_url)
+    if listed:
+        raise ConfigurationError(
+            f"the database lists {listed} photo(s) but there is no photo key at {key_path} and the photo folder "
+            f"{settings.photo_dir} holds none: THREADLIFT_DATA_DIR and THREADLIFT_KEY_FILE (or THREADLIFT_KEY) "
+            "probably name another clinic's; set them to this clinic's. A new key would not open its photos, so "
+            "none is made")
 
 
 def check_key_opens_vault(vault: PhotoVault) -> None:

@@ -27,6 +27,18 @@ def test_a_data_folder_without_the_databases_photos_is_refused(tmp_path):
         check_photos_present(build(elsewhere))
 
 
+def test_no_new_key_for_a_database_that_lists_photos(tmp_path):
+    """``serve`` started from elsewhere against the clinic's database, with neither its data folder nor its
+    key: refused, and no key file is made (a new key would never open the clinic's photos)."""
+    clinic = staffed_clinic(sqlite_clinic(tmp_path / "clinic", tmp_path / "clinic.key"), patients=1, photos_each=1)
+    elsewhere = replace(clinic.settings, data_dir=tmp_path / "elsewhere", key_file=tmp_path / "keys" / "new.key")
+    with pytest.raises(ConfigurationError, match=r"lists 1 photo\(s\) but there is no photo key.*none is made"):
+        build(elsewhere)
+    assert not (tmp_path / "keys" / "new.key").exists()
+    empty = sqlite_clinic(tmp_path / "new-clinic", tmp_path / "keys" / "new.key")
+    assert build(empty).vault.ring.keys and (tmp_path / "keys" / "new.key").stat().st_mode & 0o777 == 0o600
+
+
 def test_an_interrupted_restore_is_finished_by_the_next_start(tmp_path):
     settings = sqlite_clinic(tmp_path / "clinic", tmp_path / "clinic.key")
     clinic = staffed_clinic(settings, patients=2, photos_each=1)

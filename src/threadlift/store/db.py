@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 # A connection for every thread that may hold one at once: the server's thread pool (anyio's 40 workers)
 # and the event loop, which reads a session on SQLite (web/deps.py) and must never queue for a connection.
@@ -22,6 +23,20 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     pooling = {} if "poolclass" in options else {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
     return create_engine(url, **pooling, **options)
+
+
+def listed_photo_count(url: str) -> int:
+    """How many photos the database lists (0 before its first migration): one short connection of its own."""
+    from threadlift.store.tables import PhotoRow
+
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(PhotoRow.__tablename__):
+                return 0
+            return int(connection.execute(select(func.count()).select_from(PhotoRow)).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
