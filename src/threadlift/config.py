@@ -34,6 +34,7 @@ from threadlift.store.keys import (
 )
 
 KEY_FILE_NAME = "photo-vault.key"
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 log = logging.getLogger("threadlift.config")
 
@@ -145,6 +146,11 @@ class Settings:
         data_dir = Path(env["THREADLIFT_DATA_DIR"]).expanduser().resolve() if env.get("THREADLIFT_DATA_DIR") \
             else default_data_dir()
         url = env.get("THREADLIFT_DATABASE_URL") or f"sqlite:///{data_dir / 'threadlift.db'}"
+        if not url.startswith(DATABASE_SCHEMES):
+            scheme = url.split("://", 1)[0] + "://" if "://" in url else "no scheme"
+            raise ConfigurationError(f"THREADLIFT_DATABASE_URL must be postgresql://user:password@host/database or "
+                                     f"sqlite:////path/to/threadlift.db (it has {scheme}); or leave it unset for "
+                                     "SQLite in the data folder")
         try:
             jurisdiction = Jurisdiction(env.get("THREADLIFT_JURISDICTION", "UK").upper())
         except ValueError:
@@ -197,8 +203,15 @@ class Settings:
 
     def ensure_data_dir(self) -> Path:
         """The data folder, created private (0700): it holds the database file and the photos."""
-        if not self.data_dir.exists():
-            self.data_dir.mkdir(parents=True, mode=0o700)
+        try:
+            if not self.data_dir.exists():
+                self.data_dir.mkdir(parents=True, mode=0o700)
+        except OSError as error:
+            raise ConfigurationError(f"THREADLIFT_DATA_DIR {self.data_dir} cannot be created ({error.strerror}): "
+                                     "name a folder this service may write, or create it") from None
+        if not self.data_dir.is_dir():
+            raise ConfigurationError(f"THREADLIFT_DATA_DIR {self.data_dir} is not a folder: name the clinic's data "
+                                     "folder (or a new one)")
         return self.data_dir
 
 

@@ -43,13 +43,19 @@ def test_version_and_help_do_not_load_the_photo_analysis():
     ("THREADLIFT_TIMEZONE", "Mars/Base", "THREADLIFT_TIMEZONE"),
     ("THREADLIFT_JURISDICTION", "Atlantis", "THREADLIFT_JURISDICTION"),
     ("THREADLIFT_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere", "THREADLIFT_DATABASE_URL"),
+    ("THREADLIFT_DATABASE_URL", "mysql://clinic:s3cret@db/clinic", "THREADLIFT_DATABASE_URL"),
+    ("THREADLIFT_DATABASE_URL", "clinic.db", "THREADLIFT_DATABASE_URL"),
+    ("THREADLIFT_DATA_DIR", "{tmp}/a-file", "THREADLIFT_DATA_DIR"),
+    ("THREADLIFT_DATA_DIR", "/proc/threadlift-data", "THREADLIFT_DATA_DIR"),  # cannot be created
 ])
 def test_a_bad_setting_is_one_line_that_names_it_and_exit_code_2(tmp_path, variable, value, named):
-    result = run(["db", "upgrade"], {"THREADLIFT_DATA_DIR": str(tmp_path / "data"), variable: value})
+    (tmp_path / "a-file").write_text("not a folder")
+    setting = {"THREADLIFT_DATA_DIR": str(tmp_path / "data"), variable: value.format(tmp=tmp_path)}
+    result = run(["db", "upgrade"], setting)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
 
 
 def test_db_downgrade_needs_yes_without_a_terminal_and_changes_nothing(tmp_path, monkeypatch):
