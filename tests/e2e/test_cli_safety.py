@@ -35,8 +35,14 @@ def test_version_and_help_do_not_load_the_photo_analysis():
              "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert loaded.stdout.strip() == "[]"
-    completion = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"}, prog_name="threadlift")
-    assert completion.exit_code == 0 and "_THREADLIFT_COMPLETE" in completion.stdout
+
+    # Shell completion: the script (whatever shell runs this test: --show-completion detects the parent
+    # shell, so the script is asked for by name), then what it completes.
+    script = run([], {"_THREADLIFT_COMPLETE": "source_bash"})
+    assert script.returncode == 0 and "_THREADLIFT_COMPLETE=complete_bash" in script.stdout, script.stderr
+    completed = run([], {"_THREADLIFT_COMPLETE": "complete_bash", "COMP_WORDS": "threadlift admin rot",
+                         "COMP_CWORD": "2"})
+    assert completed.stdout.split() == ["rotate-key"], completed.stderr
 
 
 @pytest.mark.parametrize(("variable", "value", "named"), [
