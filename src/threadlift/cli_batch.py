@@ -23,7 +23,7 @@ from threadlift.cli_common import plain as _say
 
 batch_app = typer.Typer(help="Analyse many photos, or compare many follow-up pairs, on Ray (a folder or manifest, "
                              "or the clinic's photo vault), results to Parquet. Needs pip install "
-                             "'threadlift[cluster]'.", no_args_is_help=True)
+                             "'threadlift\\[cluster]'.", no_args_is_help=True)  # \\[: not Rich markup
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 

@@ -66,14 +66,16 @@ def demo(
     for account in accounts:
         table.add_row(account.username, account.password, account.role, account.display_name)
     out.print(table)
+    if not serve:
+        plain(out, f"ThreadLift demo clinic built in {folder}; serve it with: threadlift demo --data-dir {folder}")
+        return
     plain(out, f"ThreadLift demo clinic: http://{host}:{port}/  (data: {folder}; Ctrl+C stops it)")
-    if serve:
-        import uvicorn
+    import uvicorn
 
-        from threadlift.web.app import create_app
+    from threadlift.web.app import create_app
 
-        uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False,
-                    server_header=False)
+    uvicorn.run(create_app(services), host=host, port=port, log_level="warning", access_log=False,
+                server_header=False)
 
 
 def serve(

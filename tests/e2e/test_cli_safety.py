@@ -96,6 +96,22 @@ def test_demo_reset_of_a_folder_that_is_not_a_demo_clinic_needs_yes(tmp_path):
     assert (clinic / "threadlift.db").read_bytes() == b"a clinic's records"
 
 
+@pytest.mark.mediapipe  # the demo clinic's photos are analysed as it is built
+def test_demo_reset_with_yes_replaces_the_folder_and_no_serve_says_how_to_serve(tmp_path):
+    clinic = tmp_path / "not-a-demo"
+    clinic.mkdir()
+    (clinic / "notes.txt").write_text("kept until --yes")
+    built = run(["demo", "--data-dir", str(clinic), "--reset", "--yes", "--no-serve"],
+                {"XDG_CONFIG_HOME": str(tmp_path / "config")})
+    assert built.returncode == 0, built.stderr
+    assert not (clinic / "notes.txt").exists() and (clinic / "demo-accounts.json").exists()
+    assert f"serve it with: threadlift demo --data-dir {clinic}" in built.stdout and "Ctrl+C" not in built.stdout
+
+
+def test_help_writes_brackets_as_they_are():
+    assert "pip install 'threadlift[cluster]'" in run(["batch", "--help"], {"COLUMNS": "200"}).stdout
+
+
 @pytest.mark.parametrize("option", [["--mm-per-px", "-1"], ["--mm-per-px", "0"], ["--marker-mm", "-5"],
                                     ["--passes", "0"]])
 def test_bad_option_values_exit_2_before_any_work(option):
