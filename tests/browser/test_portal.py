@@ -141,4 +141,8 @@ def test_a_patient_signs_in_fills_in_the_history_and_a_red_flag_reaches_the_clin
     expect(doctor.locator(".draft-event")).to_contain_text("infection")
     expect(doctor.locator(".draft-event")).to_contain_text("Okafor")
     shot(doctor, site, "p05-dashboard-urgent")
+    doctor.locator(".draft-event").get_by_role("link", name="48-hour check-in").click()  # what the patient said
+    expect(doctor.locator("#answer-fever")).to_contain_text("yes")
+    expect(doctor.locator("#triage-rules")).to_contain_text("thread-lift-clinical.md §5.5")
+    shot(doctor, site, "p06-check-in-answers")
     assert problems == []
