@@ -82,13 +82,16 @@ def test_the_clinic_in_bulk_is_ndjson_per_type_with_shared_resources_once(clinic
     store_patient(clinic.services, State.CLOSED, seed_value=1)
     store_patient(clinic.services, State.PLANNED, seed_value=2)
     store_patient(clinic.services, State.CONSULTATION, seed_value=3, with_photos=False)
+    withdrawn = store_patient(clinic.services, State.FOLLOW_UP, seed_value=4, withdrawn=True)
     result = exports.fhir_bulk(clinic.services, user(clinic, "admin"), tmp_path / "bulk")
-    assert result.patients == 3 and result.files["Patient"] == 3
+    assert result.patients == 4 and result.files["Patient"] == 4
     everything = []
     for kind, count in result.files.items():
         lines = (tmp_path / "bulk" / f"{kind}.ndjson").read_text().splitlines()
         assert len(lines) == count
         everything += [json.loads(line) for line in lines]
     validate(everything)  # every reference resolves across the files
+    photos = [r for r in everything if r["resourceType"] == "DocumentReference"]
+    assert len(photos) == 3 and not [p for p in photos if p["subject"]["reference"] == f"Patient/{withdrawn}"]
     assert result.files["Organization"] == 1 and result.files["Questionnaire"] == 1
     assert len({(r["resourceType"], r["id"]) for r in everything}) == len(everything)
