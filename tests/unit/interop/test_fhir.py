@@ -181,6 +181,12 @@ def test_r4b_turns_photos_into_media_and_follows_every_reference():
     assert kinds(converted)["Media"] == 2 and not kinds(converted)["DocumentReference"]
     assert kinds(converted)["DeviceUseStatement"] >= 2 and not kinds(converted)["DeviceUsage"]
     assert "DocumentReference/" not in json.dumps(converted)
+    left = next(o for o in of(converted, "Observation") if o.get("bodySite", {}).get("text") == "patient's left brow")
+    [extension] = left["bodySite"]["extension"]
+    assert extension["url"] == "http://hl7.org/fhir/StructureDefinition/bodySite"
+    structure = next(b for b in of(converted, "BodyStructure")
+                     if f"BodyStructure/{b['id']}" == extension["valueReference"]["reference"])
+    assert structure["locationQualifier"][0]["coding"][0]["code"] == "7771000"  # SNOMED CT: left
 
 
 def test_the_checker_refuses_what_a_fhir_reader_would():

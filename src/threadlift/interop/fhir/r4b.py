@@ -23,6 +23,8 @@ AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 MEDIA_TYPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/media-type", "code": "image",
                           "display": "Image"}]}
 R4B_NAME_TYPE = {"registered-name": "manufacturer-name"}
+# The core extension "BodyStructure Reference" (R4B, context Element): a coded site's BodyStructure
+BODY_SITE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/bodySite"
 ENCOUNTER_STATUS = {"completed": "finished", "discharged": "finished", "on-hold": "onleave",
                     "discontinued": "finished"}
 
@@ -102,8 +104,10 @@ def _procedure(r: Resource) -> Resource:
 
 def _observation(r: Resource) -> Resource:
     structure = r.pop("bodyStructure", None)
-    if structure and "bodySite" in r:  # R4B has no bodyStructure: laterality goes into the site's text
-        r["bodySite"] = {**r["bodySite"], "text": structure.get("display") or r["bodySite"].get("text")}
+    if structure and "bodySite" in r:  # R4B has no bodyStructure: the site's text names the side, and the core
+        # extension bodySite (any element, Reference(BodyStructure)) keeps the coded laterality within reach
+        r["bodySite"] = {**r["bodySite"], "text": structure.get("display") or r["bodySite"].get("text"),
+                         "extension": [{"url": BODY_SITE_EXTENSION, "valueReference": structure}]}
     r.pop("triggeredBy", None)
     return r
 
