@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 from pypdf import PdfReader
 
@@ -45,6 +46,10 @@ def test_the_referral_letter_from_its_page_and_the_api_when_suitability_suggests
     download = doctor.get(f"/episodes/{episode['id']}/documents/referral.pdf")
     assert download.status_code == 200 and text_of(download.content) == text
     assert [d["kind"] for a, _, d in actions(clinic) if a == "document"] == ["referral", "referral"]
+    archive = clinic.call("admin", "GET", f"/api/patients/{patient['id']}/subject-access")
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        [name] = [n for n in zipped.namelist() if n.startswith("documents/")]  # no consent signed yet
+        assert name.endswith("-referral.pdf") and text_of(zipped.read(name)) == text
 
 
 def test_a_patient_with_no_episode_exports_as_the_patient_alone(clinic: Clinic):
@@ -119,7 +124,6 @@ def test_the_paper_and_the_name_on_each_document_come_from_the_clinics_settings(
 
 def test_subject_access_gives_the_photo_as_the_patient_gave_it_without_its_location(clinic: Clinic):
     import json
-    import zipfile
 
     from PIL import Image
 
