@@ -156,3 +156,24 @@ def test_the_health_probe_reports_a_key_that_became_unusable(tmp_path):
     assert exposed.status_code == 503
     assert exposed.json()["status"] == "unavailable" and exposed.json()["photo_key"].startswith("unusable")
     assert len(exposed.headers["x-request-id"]) == 16
+
+
+def test_the_health_probe_reports_a_key_file_that_no_longer_opens_the_photos(tmp_path):
+    """The probe tries the key file as it is on disk now (what the server would read next), without
+    taking it up: a key file overwritten with another key is reported, and put back it is healthy again."""
+    from fastapi.testclient import TestClient
+
+    from tests.helpers.backups import staffed_clinic
+    from threadlift.web.app import create_app
+
+    key = tmp_path / "keys" / "photo.key"
+    clinic = staffed_clinic(settings(tmp_path / "clinic", key_file=key), patients=1, photos_each=1)
+    client = TestClient(create_app(clinic))
+    assert client.get("/api/health").status_code == 200
+    saved = key.read_bytes()
+    write_key_file(key, KeyRing((new_key(),)))  # a private, well-formed key: another clinic's
+    for _ in range(2):  # the first probe must not hide the change from the second
+        wrong = client.get("/api/health")
+        assert wrong.status_code == 503 and wrong.json()["photo_key"] == "unusable (VaultError)", wrong.json()
+    key.write_bytes(saved)
+    assert client.get("/api/health").json()["photo_key"] == "ok"

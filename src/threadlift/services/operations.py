@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from threadlift.clinic.errors import DomainError
 from threadlift.config import ConfigurationError, Settings
 from threadlift.services.base import Services, record
-from threadlift.store.keys import KeyRing, UnusableKey, new_key, write_key_file
+from threadlift.store.keys import KeyRing, UnusableKey, new_key, read_key_file, write_key_file
 from threadlift.store.vault import PhotoVault, VaultError
 
 
@@ -111,13 +111,14 @@ def health(svc: Services) -> dict[str, str]:
 
 
 def _photo_key_state(svc: Services) -> str:
+    """The key file as it is on disk now (still there, still private, still opening a photo), read apart
+    from the ring the server uses: the probe reports a change, and leaves taking it up to the vault."""
     vault = encrypted_vault(svc)
     try:
-        if vault.key_file is not None:
-            vault.key_file.load()  # still there, still private
+        ring = read_key_file(vault.key_file.path) if vault.key_file is not None else vault.ring
         name = next(iter(vault.names()), None)
         if name is not None:
-            vault.get(name)
+            PhotoVault(vault.directory, ring).get(name)
     except (UnusableKey, VaultError, OSError) as error:
         return f"unusable ({type(error).__name__})"
     return "ok"
