@@ -12,7 +12,7 @@ from threadlift.services.analysers import WorkerAnalyser
 from threadlift.services.base import Services, utc_now
 from threadlift.services.photos import recover_pending_files
 from threadlift.services.restore import finish_interrupted_restore
-from threadlift.store.db import listed_photo_count, make_engine, session_factory
+from threadlift.store.db import listed_photos, make_engine, session_factory
 from threadlift.store.keys import derived_key
 from threadlift.store.unit_of_work import SqlUnitOfWorkFactory
 from threadlift.store.vault import PhotoVault, VaultError
@@ -52,10 +52,9 @@ def refuse_new_key_for_listed_photos(settings: Settings, key_path: Path | None) 
     """A database that lists photos is not a new clinic, even when the data folder holds none (it names
     another folder, e.g. ``serve`` started elsewhere against the clinic's PostgreSQL): a new key would
     never open its photos, so none is made."""
-    listed = listed_photo_count(settings.database_url)
-    if listed:
+    if listed_photos(settings.database_url, limit=1):
         raise ConfigurationError(
-            f"the database lists {listed} photo(s) but there is no photo key at {key_path} and the photo folder "
+            f"the database lists photos but there is no photo key at {key_path} and the photo folder "
             f"{settings.photo_dir} holds none: THREADLIFT_DATA_DIR and THREADLIFT_KEY_FILE (or THREADLIFT_KEY) "
             "probably name another clinic's; set them to this clinic's. A new key would not open its photos, so "
             "none is made")

@@ -34,6 +34,7 @@ from threadlift.services.backup import (
 )
 from threadlift.store import migrate
 from threadlift.store.archive import ArchiveError, Identity
+from threadlift.store.db import listed_photos
 from threadlift.store.keys import sync_directory
 from threadlift.store.snapshot import (
     SnapshotError,
@@ -178,8 +179,9 @@ def _put_postgresql_in_place(unpacked: Unpacked, staging: Path, settings: Settin
 
 
 def finish_interrupted_restore(settings: Settings) -> None:
-    """A PostgreSQL restore whose database was committed but whose photos were not yet put in place
-    (the process was killed between the two): put them in place now."""
+    """A PostgreSQL restore killed after it staged its photos: if its database transaction committed (the
+    database lists exactly the staged photos), put the photos in place now; if not (the database is still
+    the clinic's own), the clinic's photo folder stays and the staged one goes."""
     note = settings.data_dir / PENDING_NOTE
     if not note.is_file():
         return
@@ -188,7 +190,8 @@ def finish_interrupted_restore(settings: Settings) -> None:
     except (ValueError, KeyError, TypeError):
         raise ConfigurationError(f"{note} is damaged: a restore was interrupted; run the restore again") from None
     if staged.is_dir():
-        _exchange_into_place(staged, settings.photo_dir)
+        if {p.name for p in staged.iterdir() if p.name.isalnum()} == listed_photos(settings.database_url):
+            _exchange_into_place(staged, settings.photo_dir)
         shutil.rmtree(staged, ignore_errors=True)
     note.unlink()
     sync_directory(settings.data_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -25,16 +25,17 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, **pooling, **options)
 
 
-def listed_photo_count(url: str) -> int:
-    """How many photos the database lists (0 before its first migration): one short connection of its own."""
+def listed_photos(url: str, limit: int | None = None) -> set[str]:
+    """The stored names of the photos the database lists (none before its first migration), at most
+    ``limit`` of them: one short connection of its own."""
     from threadlift.store.tables import PhotoRow
 
     engine = make_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table(PhotoRow.__tablename__):
-                return 0
-            return int(connection.execute(select(func.count()).select_from(PhotoRow)).scalar_one())
+                return set()
+            return set(connection.execute(select(PhotoRow.stored_name).limit(limit)).scalars())
     finally:
         engine.dispose()
 
