@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.formparsers import MultiPartParser
 
 from threadlift import __version__
 from threadlift.logs import RequestLog
 from threadlift.services.base import Services
 from threadlift.services.operations import health as check_health
+from threadlift.services.photos import MAX_UPLOAD_BYTES
 from threadlift.services.portal_worker import start_worker
 from threadlift.web import errors, openapi, site
 from threadlift.web.access import check_covered
@@ -36,6 +38,10 @@ from threadlift.web.routes import portal as portal_api
 
 
 def create_app(services: Services) -> FastAPI:
+    # An uploaded photo stays in memory while its form is parsed (the idempotency check holds the body
+    # already, and the handlers read the file whole): spooled to disk past Starlette's 1 MB, each 64 KB
+    # of a 12 MB photo went through the thread pool to a temporary file and back.
+    MultiPartParser.spool_max_size = MAX_UPLOAD_BYTES
     # FastAPI's /docs and /redoc pages load their scripts from a public CDN: a clinic's browser would
     # call out to a third party, and offline they do not work. The schema stays at /openapi.json.
     @asynccontextmanager
