@@ -104,7 +104,10 @@ def docker_engine() -> str | None:
         return "no docker command on this machine"
     info = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True,
                           timeout=60)
-    return None if info.returncode == 0 else "no Docker engine answers on this machine (docker info failed)"
+    if info.returncode == 0:
+        return None
+    said = next((line.strip() for line in info.stderr.splitlines() if line.strip()), "no message")
+    return f"no Docker engine answers on this machine (docker info: {said})"
 
 
 def test_the_image_builds_runs_as_a_user_and_holds_no_compiler():
