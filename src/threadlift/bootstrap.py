@@ -10,7 +10,7 @@ from pathlib import Path
 from threadlift.config import ConfigurationError, Settings, save_new_key, vault_keys
 from threadlift.services.analysers import WorkerAnalyser
 from threadlift.services.base import Services, utc_now
-from threadlift.services.photos import recover_pending_files
+from threadlift.services.operations import recover_pending_files
 from threadlift.services.restore import finish_interrupted_restore
 from threadlift.store.db import listed_photos, make_engine, session_factory
 from threadlift.store.keys import derived_key

@@ -27,14 +27,18 @@ def run(args: list[str], env: dict[str, str] | None = None, **kwargs: object) ->
                           env={**os.environ, **(env or {})}, **kwargs)  # type: ignore[call-overload]
 
 
+def loaded_by(code: str, *modules: str) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys; {code}; print(','.join(m for m in {modules!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return [m for m in loaded.stdout.strip().split(",") if m]
+
+
 def test_version_and_help_do_not_load_the_photo_analysis():
     assert runner.invoke(app, ["--version"]).stdout.strip() == f"threadlift {__version__}"
-    probe = ("import sys, threadlift.cli; from typer.testing import CliRunner; "
-             "CliRunner().invoke(threadlift.cli.app, ['--help']); "
-             "print(sorted(m for m in ('mediapipe', 'cv2', 'numpy', 'sqlalchemy', 'fastapi', 'PIL') "
-             "if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
-    assert loaded.stdout.strip() == "[]"
+    assert loaded_by("import threadlift.cli; from typer.testing import CliRunner; "
+                     "CliRunner().invoke(threadlift.cli.app, ['--help'])",
+                     "mediapipe", "cv2", "numpy", "sqlalchemy", "fastapi", "PIL") == []
 
     # Shell completion: the script (whatever shell runs this test: --show-completion detects the parent
     # shell, so the script is asked for by name), then what it completes.
@@ -43,6 +47,15 @@ def test_version_and_help_do_not_load_the_photo_analysis():
     completed = run([], {"_THREADLIFT_COMPLETE": "complete_bash", "COMP_WORDS": "threadlift admin rot",
                          "COMP_CWORD": "2"})
     assert completed.stdout.split() == ["rotate-key"], completed.stderr
+
+
+def test_backup_restore_and_administration_do_not_load_the_photo_analysis():
+    """What these commands import (the composition root included): MediaPipe and OpenCV cost seconds
+    to import, more than a demo clinic's whole backup."""
+    assert loaded_by("import threadlift.bootstrap, threadlift.cli_backup, threadlift.cli_admin, "
+                     "threadlift.services.backup, threadlift.services.restore, threadlift.services.operations, "
+                     "threadlift.services.people, threadlift.services.audit",
+                     "mediapipe", "cv2", "numpy", "PIL", "threadlift.face") == []
 
 
 @pytest.mark.parametrize(("variable", "value", "named"), [

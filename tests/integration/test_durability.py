@@ -25,7 +25,7 @@ from tests.helpers.records import PASSWORD, STAFF
 from threadlift.bootstrap import services_on
 from threadlift.clinic.staff import StaffAccount
 from threadlift.config import Settings
-from threadlift.services import consents, people, photos
+from threadlift.services import consents, operations, people
 from threadlift.services.analysers import summarise_here
 from threadlift.services.audit import verify_audit
 from threadlift.services.commands import AddConsentDocument, CreateUser
@@ -97,7 +97,7 @@ def write_until_killed(url: str, folder: Path, key: bytes, analysis: Path, photo
 def check_after_crash(settings: Settings, key: bytes, acknowledged: dict[str, list[str]]) -> tuple[int, int]:
     svc = services_on(settings, PhotoVault(settings.photo_dir, key))
     try:
-        settled = photos.recover_pending_files(svc, older_than_s=0)  # what the next start-up does (bootstrap)
+        settled = operations.recover_pending_files(svc, older_than_s=0)  # what the next start-up does (bootstrap)
         if settings.database_url.startswith("sqlite"):
             with svc.uow(read_only=True) as uow:
                 assert uow.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"  # type: ignore[attr-defined]

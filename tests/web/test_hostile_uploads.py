@@ -107,7 +107,7 @@ def test_a_polyglot_is_stored_without_its_payload_xmp_location_or_comment(clinic
 
 
 def test_a_failed_commit_leaves_no_photo_file_and_a_crash_leaves_none_after_recovery(clinic: Clinic, monkeypatch):
-    from threadlift.services import photos
+    from threadlift.services import operations, photos
     from threadlift.services.commands import PhotoUpload
 
     _, episode = registered(clinic)
@@ -139,7 +139,7 @@ def test_a_failed_commit_leaves_no_photo_file_and_a_crash_leaves_none_after_reco
     directory = clinic.services.settings.photo_dir
     os.replace(directory / name, directory / f".{name}.pending")
     orphan = vault.stage(b"never committed")  # type: ignore[attr-defined]
-    assert photos.recover_pending_files(clinic.services, older_than_s=0) == (1, 1)
+    assert operations.recover_pending_files(clinic.services, older_than_s=0) == (1, 1)
     assert sorted(vault.names()) == [name] and vault.pending() == []  # type: ignore[attr-defined]
     assert orphan not in vault.names()  # type: ignore[attr-defined]
     assert photos.photo_bytes(clinic.services, clinic.user("dr-hale"), stored.id)[0][:2] == b"\xff\xd8"

@@ -17,11 +17,15 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
-from threadlift.face.analysis import FaceAnalysis, default_analyzer
-from threadlift.face.load import load_photo
-from threadlift.face.overlay import render_overlay
 from threadlift.services.ports import AnalysisSummary
+
+if TYPE_CHECKING:
+    from threadlift.face.analysis import FaceAnalysis
+
+# The photo analysis (MediaPipe, OpenCV: seconds to import) is imported by the functions that analyse,
+# so that commands which never analyse a photo (backup, restore, admin) start without it.
 
 WORKER_NICENESS = 10
 PARENT_CHECK_S = 1.0
@@ -30,6 +34,9 @@ OVERLAY_JPEG_QUALITY = 85
 
 def analyse_here(data: bytes) -> FaceAnalysis:
     """The photo's analysis, in this process; raises PhotoError for an unusable file."""
+    from threadlift.face.analysis import default_analyzer
+    from threadlift.face.load import load_photo
+
     return default_analyzer().analyze(load_photo(data))
 
 
@@ -37,6 +44,8 @@ def summarise_here(data: bytes, overlay: bool = False) -> AnalysisSummary:
     analysis = analyse_here(data)
     drawn = None
     if overlay:
+        from threadlift.face.overlay import render_overlay
+
         buffer = io.BytesIO()
         render_overlay(analysis).save(buffer, format="JPEG", quality=OVERLAY_JPEG_QUALITY)
         drawn = buffer.getvalue()
@@ -98,6 +107,8 @@ def _yield_to_the_server() -> None:
     """In the worker, before its models and their threads start (threads inherit the priority)."""
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    from threadlift.face.analysis import default_analyzer
+
     default_analyzer()
 
 

@@ -11,6 +11,8 @@ from threadlift.services.base import Services, record
 from threadlift.store.keys import KeyRing, UnusableKey, new_key, read_key_file, write_key_file
 from threadlift.store.vault import PhotoVault, VaultError
 
+PENDING_GRACE_S = 600.0  # an upload's pending file older than this is left over from a crash
+
 
 class KeyRotationRefused(DomainError):
     rule = "key_rotation"
@@ -81,6 +83,24 @@ def retire_old_keys(svc: Services) -> tuple[str, ...]:
         record(uow, svc, None, "key_retire", "photo_vault", ring.current_id.hex(), retired=len(retired))
         uow.commit()
     return retired
+
+
+def recover_pending_files(svc: Services, older_than_s: float = PENDING_GRACE_S) -> tuple[int, int]:
+    """Settle the vault's pending files left by uploads that stopped between writing the file and
+    publishing it (a crash, a kill): published if their record committed, removed if not. Files younger
+    than ``older_than_s`` may belong to an upload still running in another process and are left.
+    Returns (published, removed)."""
+    waiting = [name for name, age in svc.vault.pending() if age >= older_than_s]
+    if not waiting:
+        return 0, 0
+    with svc.uow(read_only=True) as uow:
+        committed = uow.photos.stored_names(waiting)
+    for name in waiting:
+        if name in committed:
+            svc.vault.publish(name)
+        else:
+            svc.vault.discard(name)
+    return len(committed), len(waiting) - len(committed)
 
 
 def check_photos_present(svc: Services) -> None:

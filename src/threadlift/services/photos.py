@@ -28,7 +28,6 @@ from threadlift.services.ports import UnitOfWork
 from threadlift.store.exif import strip_location
 
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
-PENDING_GRACE_S = 600.0  # an upload's pending file older than this is left over from a crash
 VIEWS = tuple(v.value for v in View)
 STAGES = tuple(s.value for s in PhotoStage)
 
@@ -112,7 +111,7 @@ def upload(svc: Services, actor: User, upload: PhotoUpload) -> StoredPhoto:
     The consent is checked again in the transaction that stores the record, its rows locked, so a
     withdrawal cannot slip in between. The encrypted file is written pending before the commit and
     published after it: a failed commit discards it, and a crash leaves a pending file that
-    :func:`recover_pending_files` settles, never a photo file without its record."""
+    :func:`threadlift.services.operations.recover_pending_files` settles, never a photo file without its record."""
     episode = _check_upload(svc, actor, upload)
     document = _document(svc.analyser.summarise(upload.data).document, upload.view)  # PhotoError: unusable
     stored, content_type, removed = strip_location(upload.data)  # PhotoError: cannot be stored safely
@@ -142,30 +141,12 @@ def upload(svc: Services, actor: User, upload: PhotoUpload) -> StoredPhoto:
 
 def _recorded(svc: Services, name: str) -> bool:
     """After a commit that raised: did it commit all the same? (If the database cannot say, the pending
-    file stays for :func:`recover_pending_files`.)"""
+    file stays for :func:`threadlift.services.operations.recover_pending_files`.)"""
     try:
         with svc.uow(read_only=True) as uow:
             return bool(uow.photos.stored_names([name]))
     except Exception:
         return True
-
-
-def recover_pending_files(svc: Services, older_than_s: float = PENDING_GRACE_S) -> tuple[int, int]:
-    """Settle the vault's pending files left by uploads that stopped between writing the file and
-    publishing it (a crash, a kill): published if their record committed, removed if not. Files younger
-    than ``older_than_s`` may belong to an upload still running in another process and are left.
-    Returns (published, removed)."""
-    waiting = [name for name, age in svc.vault.pending() if age >= older_than_s]
-    if not waiting:
-        return 0, 0
-    with svc.uow(read_only=True) as uow:
-        committed = uow.photos.stored_names(waiting)
-    for name in waiting:
-        if name in committed:
-            svc.vault.publish(name)
-        else:
-            svc.vault.discard(name)
-    return len(committed), len(waiting) - len(committed)
 
 
 def photos_of(svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
 
 from threadlift.clinic.appointments import Appointment
@@ -32,10 +32,12 @@ from threadlift.clinic.roles import Role
 from threadlift.clinic.signin import Failures
 from threadlift.clinic.staff import User
 from threadlift.clinic.threads import ThreadLot
-from threadlift.face.analysis import FaceAnalysis
 from threadlift.outcomes.records import AreaLift, OutcomeRecords
 from threadlift.services.portal_ports import Outbox, PortalRepository
 from threadlift.store.audit import AuditEntry, AuditProblem
+
+if TYPE_CHECKING:  # the photo analysis (MediaPipe, OpenCV) is imported only where photos are analysed
+    from threadlift.face.analysis import FaceAnalysis
 
 
 class PatientRepository(Protocol):
