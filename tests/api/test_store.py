@@ -166,6 +166,12 @@ def test_a_stored_photo_through_the_api_is_byte_identical(clinic: Clinic, tmp_pa
     stored = list((tmp_path / "photos").iterdir())
     assert len(stored) == 1 and data not in stored[0].read_bytes()
 
+    with c.services.uow(read_only=True) as uow:  # a listing without the analysis: the same record otherwise
+        whole, = uow.photos.for_episode(episode["id"])
+        listed, = uow.photos.for_episode(episode["id"], without_analysis=True)
+    assert whole.analysis["measurements"] and listed.analysis == {}
+    assert listed == whole.model_copy(update={"analysis": {}})
+
 
 def test_two_saves_of_one_episode_cannot_overwrite_each_other(clinic: Clinic):
     services = clinic.services

@@ -140,7 +140,8 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
-        photos = usable(stored_photos(uow, svc, actor, episode_id))  # never compare one recorded in error
+        # the pairs to compare, listed: their analyses are read when a pair is opened
+        photos = usable(stored_photos(uow, svc, actor, episode_id, without_analysis=True))  # none recorded in error
         uow.commit()
     baseline = {p.view: p for p in photos if p.stage == "baseline"}
     pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]

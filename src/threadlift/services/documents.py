@@ -72,7 +72,7 @@ def offered(svc: Services, actor: User, episode_id: UUID) -> list[str]:
     with svc.uow(read_only=True) as uow:  # the episode, its photos and the photo consents: not the whole record
         episode = uow.episodes.get(episode_id)
         record_ = PatientRecord(uow.patients.get(episode.patient_id), (episode,),
-                                tuple(sorted(uow.photos.for_episode(episode.id), key=lambda p: p.uploaded_at)),
+                                tuple(uow.photos.for_episode(episode.id, without_analysis=True)),
                                 tuple(uow.consents.photo_consents(episode.patient_id)))
     return available(svc, episode, record_.without_withdrawn_photos())
 
