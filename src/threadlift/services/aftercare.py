@@ -17,6 +17,7 @@ from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
 from threadlift.clinic.when import check_day
+from threadlift.services import documents
 from threadlift.services.appointments import follow_up_recorded
 from threadlift.services.base import Services, record, require
 from threadlift.services.commands import (
@@ -48,6 +49,7 @@ class FollowUpView:
     patient: Patient
     events: list[AdverseEventView]
     comparable: list[tuple[StoredPhoto, StoredPhoto]]  # (baseline, follow-up) pairs of the same view
+    documents: list[str]  # the documents the page may offer (services/documents.py decides)
 
 
 def observe(svc: Services, actor: User, command: RecordObservation) -> ObservationRecord:
@@ -141,12 +143,15 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
         # the pairs to compare, listed: their analyses are read when a pair is opened
-        photos = usable(stored_photos(uow, svc, actor, episode_id, without_analysis=True))  # none recorded in error
+        listed = uow.photos.for_episode(episode_id, without_analysis=True)
+        photos = usable(stored_photos(uow, svc, actor, episode_id, listed=listed))  # none recorded in error
+        offered = documents.available_from(found.patient, found.episode, listed,
+                                           uow.consents.photo_consents(found.patient.id))
         uow.commit()
     baseline = {p.view: p for p in photos if p.stage == "baseline"}
     pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]
     events = [view_of_event(svc, e, found.episode) for e in found.episode.adverse_events]
-    return FollowUpView(found.episode, found.patient, events, pairs)
+    return FollowUpView(found.episode, found.patient, events, pairs, offered)
 
 
 def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7,

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Literal, get_args
 from uuid import UUID
 
+from threadlift.clinic.consent import PhotoConsent
 from threadlift.clinic.corrections import EntryKind
 from threadlift.clinic.dates import date_pattern
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
+from threadlift.clinic.patient import Patient
 from threadlift.clinic.photos import PhotoRecord
 from threadlift.clinic.record import PatientRecord
 from threadlift.clinic.roles import Permission
@@ -49,7 +51,7 @@ def _load(svc: Services, episode_id: UUID) -> tuple[PatientRecord, Episode]:
     return whole.without_withdrawn_photos(), next(e for e in whole.episodes if e.id == episode.id)
 
 
-def available(svc: Services, episode: Episode, record_: PatientRecord | None = None) -> list[str]:
+def available(episode: Episode, record_: PatientRecord | None = None) -> list[str]:
     """The documents this episode has (for the buttons on its pages)."""
     kinds = []
     if episode.consent is not None:
@@ -65,16 +67,13 @@ def available(svc: Services, episode: Episode, record_: PatientRecord | None = N
     return kinds
 
 
-def offered(svc: Services, actor: User, episode_id: UUID) -> list[str]:
+def available_from(patient: Patient, episode: Episode, photos: list[PhotoRecord],
+                   photo_consents: list[PhotoConsent]) -> list[str]:
     """The documents the episode's pages may offer for download: what :func:`document` would make now (an
-    outcome report only from photos whose consent to clinical photography still stands)."""
-    require(actor, Permission.MEDICAL_READ)
-    with svc.uow(read_only=True) as uow:  # the episode, its photos and the photo consents: not the whole record
-        episode = uow.episodes.get(episode_id)
-        record_ = PatientRecord(uow.patients.get(episode.patient_id), (episode,),
-                                tuple(uow.photos.for_episode(episode.id, without_analysis=True)),
-                                tuple(uow.consents.photo_consents(episode.patient_id)))
-    return available(svc, episode, record_.without_withdrawn_photos())
+    outcome report only from photos whose consent to clinical photography still stands). Needs the
+    episode's photos (their analyses may be left out) and the patient's photo consents, not the whole record."""
+    record_ = PatientRecord(patient, (episode,), tuple(photos), tuple(photo_consents))
+    return available(episode, record_.without_withdrawn_photos())
 
 
 def document(svc: Services, actor: User | None, episode_id: UUID, kind: str) -> tuple[bytes, str]:

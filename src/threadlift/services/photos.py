@@ -158,10 +158,10 @@ def photos_of(svc: Services, actor: User, episode_id: UUID) -> list[StoredPhoto]
 
 
 def stored_photos(uow: UnitOfWork, svc: Services, actor: User, episode_id: UUID, *,
-                  without_analysis: bool = False) -> list[StoredPhoto]:
-    """Inside a use case's unit of work: the episode's photos, the read logged (``without_analysis``: for
-    a listing that shows no measurement; see :meth:`PhotoRepository.for_episode`)."""
-    rows = uow.photos.for_episode(episode_id, without_analysis=without_analysis)
+                  listed: list[PhotoRecord] | None = None) -> list[StoredPhoto]:
+    """Inside a use case's unit of work: the episode's photos (or those ``listed`` from it already), the
+    read logged."""
+    rows = uow.photos.for_episode(episode_id) if listed is None else listed
     record(uow, svc, actor, "read", "photo", None, episode=str(episode_id), count=len(rows))
     return [shown(r) for r in rows]
 

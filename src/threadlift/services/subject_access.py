@@ -41,7 +41,7 @@ def archive(svc: Services, actor: User | None, patient_id: UUID) -> tuple[bytes,
                      json.dumps(fhir, indent=1, ensure_ascii=False).encode()))
     for episode in whole.episodes:
         opened = svc.date_of(episode.opened_at).isoformat()
-        for kind in documents.available(svc, episode, whole):
+        for kind in documents.available(episode, whole):
             try:
                 pdf = documents.make(svc, None, whole, episode, kind)
             except (DomainError, PhotoError):

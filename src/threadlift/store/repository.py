@@ -11,7 +11,7 @@ from uuid import UUID
 
 from sqlalchemy import Date, Select, Text, and_, bindparam, cast, delete, func, insert, intersect, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.corrections import InError
@@ -371,10 +371,13 @@ class SqlPhotoRepository:
         return _photo(row)
 
     def for_episode(self, episode_id: UUID | str, *, without_analysis: bool = False) -> list[PhotoRecord]:
-        query = select(PhotoRow).where(PhotoRow.episode_id == str(episode_id)).order_by(PhotoRow.uploaded_at)
-        if without_analysis:
-            query = query.options(defer(PhotoRow.analysis))
-        return [_photo(r, without_analysis=without_analysis) for r in self.session.execute(query).scalars()]
+        if without_analysis:  # the columns alone: no ORM object to build per photo
+            listed = self.session.execute(select(*_LISTED_COLUMNS).where(PhotoRow.episode_id == str(episode_id))
+                                          .order_by(PhotoRow.uploaded_at))
+            return [_photo(r, without_analysis=True) for r in listed]
+        rows = self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
+                                    .order_by(PhotoRow.uploaded_at)).scalars()
+        return [_photo(r) for r in rows]
 
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(PhotoRow)).scalar_one())
@@ -436,7 +439,10 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _photo(row: PhotoRow, *, without_analysis: bool = False) -> PhotoRecord:
+_LISTED_COLUMNS = [getattr(PhotoRow, name) for name in PhotoRecord.model_fields if name != "analysis"]
+
+
+def _photo(row: PhotoRow | Row[Any], *, without_analysis: bool = False) -> PhotoRecord:
     values = {column: {} if without_analysis and column == "analysis" else getattr(row, column)
               for column in PhotoRecord.model_fields}
     if values["uploaded_at"].tzinfo is None:  # SQLite keeps no zone; every time is written in UTC

@@ -9,7 +9,7 @@ from fastapi import Path
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from threadlift.services import aftercare, appointments, documents, episodes, outcomes
+from threadlift.services import aftercare, appointments, episodes, outcomes
 from threadlift.services.commands import (
     AssessFollowUp,
     ComparePhotos,
@@ -51,7 +51,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     booked = {w.position: w.booked for w in appointments.of_episode(page.services, page.user, episode_id).windows
               if w.booked} if page.may("diary:read") else {}
     return page.render("followup.html", status, episode=episode, patient=view.patient, pairs=view.comparable,
-                       booked=booked, offered=documents.offered(page.services, page.user, episode_id),
+                       booked=booked, offered=view.documents,
                        lots=lots, lot_places=lot_places, prompts={e.event.id: e.prompts for e in view.events},
                        statuses=[s.value for s in FollowUpStatus if s is not FollowUpStatus.SCHEDULED],
                        types=[t.value for t in EventType], interventions=[i.value for i in Intervention],
