@@ -346,7 +346,7 @@ class FakeRegisters:
     def in_clinic(self, since: datetime, limit: int) -> list[NamedEpisode]:
         active = [e for e, _ in self.db.episodes.values() if e.state in (State.PROCEDURE, State.OBSERVATION)
                   or (e.state is State.DISCHARGED and e.history and e.history[-1].at >= since)]
-        return [NamedEpisode(e.model_copy(deep=True), self._named(e)) for e in active][:limit]
+        return [NamedEpisode.of(e, self._named(e)) for e in active][:limit]
 
     def planned(self) -> list[PlannedEpisode]:
         return [PlannedEpisode(e.id, e.patient_id, self._named(e)) for e, _ in self.db.episodes.values()

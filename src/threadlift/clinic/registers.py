@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from threadlift.clinic.episode import Episode
+from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.threads import ThreadLot
 
 
@@ -52,10 +52,23 @@ class FollowUpDue:
 
 @dataclass(frozen=True)
 class NamedEpisode:
-    """An episode with its patient's name, for lists across patients (the day's board)."""
+    """An episode on the day's board: its state, its patient's name and its procedure's times, read without
+    the rest of its record (a board of episodes would otherwise parse each one's whole history)."""
 
-    episode: Episode
+    episode_id: UUID
+    patient_id: UUID
     patient_name: str
+    state: State
+    procedure_started_at: datetime | None
+    procedure_ended_at: datetime | None
+    threads_placed: int  # not those recorded in error
+
+    @classmethod
+    def of(cls, episode: Episode, patient_name: str) -> NamedEpisode:
+        procedure = episode.procedure
+        return cls(episode.id, episode.patient_id, patient_name, episode.state,
+                   procedure.started_at if procedure else None, procedure.ended_at if procedure else None,
+                   len(episode.placed_threads()))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.episode import State
 from threadlift.clinic.registers import FollowUpDue, LotStock, NamedEpisode, RegisterEntry, RegisterFilter
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
@@ -84,21 +84,19 @@ def dashboard(svc: Services, actor: User) -> Dashboard:
 
 
 def _place(svc: Services, board: Dashboard, in_clinic: list[NamedEpisode], clinical: bool) -> None:
-    for named in in_clinic:
-        episode = named.episode
-        item = _item(episode, named.patient_name, clinical)
+    for episode in in_clinic:
+        item = _item(episode, clinical)
         if episode.state is State.PROCEDURE:
             board.in_procedure.append(item)
         elif episode.state is State.OBSERVATION:
             board.in_observation.append(item)
-        elif episode.procedure and svc.date_of(episode.procedure.started_at) == board.today:
+        elif episode.procedure_started_at and svc.date_of(episode.procedure_started_at) == board.today:
             board.done_today.append(item)
     board.in_observation.sort(key=lambda e: e.ended_at or board.now)
 
 
-def _item(episode: Episode, name: str, clinical: bool) -> ActiveEpisode:
-    if not clinical or episode.procedure is None:
-        return ActiveEpisode(episode.id, episode.patient_id, name, episode.state)
-    record_ = episode.procedure
-    return ActiveEpisode(episode.id, episode.patient_id, name, episode.state, record_.started_at, record_.ended_at,
-                         len(record_.threads))
+def _item(episode: NamedEpisode, clinical: bool) -> ActiveEpisode:
+    if not clinical or episode.procedure_started_at is None:
+        return ActiveEpisode(episode.episode_id, episode.patient_id, episode.patient_name, episode.state)
+    return ActiveEpisode(episode.episode_id, episode.patient_id, episode.patient_name, episode.state,
+                         episode.procedure_started_at, episode.procedure_ended_at, episode.threads_placed)

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.episode import State
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.registers import (
     FollowUpDue,
@@ -51,14 +51,19 @@ class SqlRegisters:
         self.session = session
 
     def in_clinic(self, since: datetime, limit: int) -> list[NamedEpisode]:
+        procedure = EpisodeRow.document["procedure"]
+        threads_placed = (select(func.count(ThreadUseRow.id)).where(ThreadUseRow.episode_id == EpisodeRow.id)
+                          .correlate(EpisodeRow).scalar_subquery())
         rows = self.session.execute(
-            select(EpisodeRow.document, PatientRow.given_name, PatientRow.family_name)
+            select(EpisodeRow.id, EpisodeRow.patient_id, EpisodeRow.state, procedure["started_at"].as_string(),
+                   procedure["ended_at"].as_string(), threads_placed, PatientRow.given_name, PatientRow.family_name)
             .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
             .where(or_(EpisodeRow.state.in_(_ACTIVE),
                        (EpisodeRow.state == State.DISCHARGED.value) & (EpisodeRow.updated_at >= since)))
             .order_by(EpisodeRow.updated_at.desc()).limit(limit)).all()
-        return [NamedEpisode(Episode.model_validate(document), f"{given} {family}")
-                for document, given, family in rows]
+        return [NamedEpisode(UUID(episode), UUID(patient), f"{given} {family}", State(state), _moment(started),
+                             _moment(ended), threads)
+                for episode, patient, state, started, ended, threads, given, family in rows]
 
     def planned(self) -> list[PlannedEpisode]:
         rows = self.session.execute(
@@ -199,6 +204,11 @@ class SqlRegisters:
                 sum(r.lift_mm for r in rows) / len(rows), max(r.uncertainty_mm for r in rows),
                 tuple(sorted({t.design for t in placed})), tuple(sorted({t.material for t in placed}))))
         return tuple(readings)
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A time as the episode's document keeps it (ISO 8601, UTC)."""
+    return _aware(datetime.fromisoformat(text)) if text else None
 
 
 def _aware(moment: datetime | None) -> datetime:

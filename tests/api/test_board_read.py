@@ -1,0 +1,63 @@
+"""The day's board reads each episode's state, procedure times and placed threads from the store without
+parsing its record (issue 12): on SQLite and PostgreSQL it must say what the record itself says."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from tests.helpers.exports import episode as built_episode
+from threadlift.clinic.corrections import EntryKind, ErrorEntry
+from threadlift.clinic.episode import Episode, State
+from threadlift.clinic.registers import NamedEpisode
+from threadlift.clinic.threads import ThreadLot
+from threadlift.store import migrate
+from threadlift.store.db import make_engine, session_factory
+from threadlift.store.unit_of_work import SqlUnitOfWork as UnitOfWork
+
+
+@pytest.fixture
+def factory(database):  # type: ignore[no-untyped-def]
+    migrate.upgrade(database)
+    made = session_factory(make_engine(database))
+    yield made
+    made.kw["bind"].dispose()
+
+
+def test_the_board_says_what_each_record_says(factory):
+    observed, lots, person = built_episode(State.OBSERVATION)
+    observed.mark_entered_in_error(ErrorEntry(kind=EntryKind.THREAD, index=0, reason="Scanned the wrong packet"),
+                                   "dr-hale", observed.history[-1].at)
+    in_procedure, discharged, consulted = (_of(person.id, lots, *built_episode(state)[:2])
+                                           for state in (State.PROCEDURE, State.DISCHARGED, State.CONSULTATION))
+    episodes = [observed, in_procedure, discharged, consulted]
+    with UnitOfWork(factory) as uow:
+        for lot in lots:
+            uow.lots.add(lot)
+        uow.patients.add(person)
+        for episode in episodes:
+            uow.episodes.add(episode)
+        uow.commit()
+    name = f"{person.given_name} {person.family_name}"
+    expected = {e.id: NamedEpisode.of(e, name) for e in episodes[:3]}
+    assert expected[observed.id].threads_placed == len(observed.procedure.threads) - 1  # type: ignore[union-attr]
+
+    with UnitOfWork(factory, read_only=True) as uow:
+        long_ago = min(e.opened_at for e in episodes) - timedelta(days=1)
+        tomorrow = datetime.now(UTC) + timedelta(days=1)  # the store stamps each save with its own time
+        board = {e.episode_id: e for e in uow.registers.in_clinic(long_ago, 200)}
+        assert board == expected  # the consultation is not on the board
+        assert {e.episode_id for e in uow.registers.in_clinic(tomorrow, 200)} == {
+            observed.id, in_procedure.id}  # discharged before "since": off the board
+        assert len(uow.registers.in_clinic(long_ago, 1)) == 1
+
+
+def _of(patient_id: UUID, stored: list[ThreadLot], episode: Episode, stock: list[ThreadLot]) -> Episode:
+    """``episode`` (built with its own patient and lots) as the stored patient's, with the stored lots."""
+    same = {lot.id: next(s.id for s in stored if (s.product, s.lot) == (lot.product, lot.lot)) for lot in stock}
+    procedure = episode.procedure and episode.procedure.model_copy(update={"threads": [
+        t.model_copy(update={"lot_id": same[t.lot_id]}) for t in episode.procedure.threads]})
+    return episode.model_copy(update={"patient_id": patient_id, "procedure": procedure})
+
