@@ -14,11 +14,11 @@ from threadlift.clinic.errors import InvalidInput
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import Patient
 from threadlift.clinic.registers import FollowUpDue
-from threadlift.clinic.roles import Permission
+from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
 from threadlift.clinic.when import check_day
 from threadlift.services import documents
-from threadlift.services.appointments import follow_up_recorded
+from threadlift.services.appointments import DiaryEntry, episode_appointments, follow_up_recorded, follow_up_windows
 from threadlift.services.base import Services, record, require
 from threadlift.services.commands import (
     AssessFollowUp,
@@ -50,6 +50,7 @@ class FollowUpView:
     events: list[AdverseEventView]
     comparable: list[tuple[StoredPhoto, StoredPhoto]]  # (baseline, follow-up) pairs of the same view
     documents: list[str]  # the documents the page may offer (services/documents.py decides)
+    booked: dict[int, DiaryEntry]  # follow-up position -> its booked appointment (empty without the diary)
 
 
 def observe(svc: Services, actor: User, command: RecordObservation) -> ObservationRecord:
@@ -147,11 +148,16 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView
         photos = usable(stored_photos(uow, svc, actor, episode_id, listed=listed))  # none recorded in error
         offered = documents.available_from(found.patient, found.episode, listed,
                                            uow.consents.photo_consents(found.patient.id))
+        booked: dict[int, DiaryEntry] = {}
+        if allowed(actor.role, Permission.DIARY_READ):
+            windows = follow_up_windows(found.episode, episode_appointments(uow, found.episode, found.patient))
+            booked = {w.position: w.booked for w in windows if w.booked}
+            record(uow, svc, actor, "read_status", "episode", episode_id, part="appointments")
         uow.commit()
     baseline = {p.view: p for p in photos if p.stage == "baseline"}
     pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]
     events = [view_of_event(svc, e, found.episode) for e in found.episode.adverse_events]
-    return FollowUpView(found.episode, found.patient, events, pairs, offered)
+    return FollowUpView(found.episode, found.patient, events, pairs, offered, booked)
 
 
 def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7,

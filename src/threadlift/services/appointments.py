@@ -96,6 +96,21 @@ def _hours(svc: Services) -> ClinicHours:
     return ClinicHours(opens=opens, closes=closes)
 
 
+def episode_appointments(uow: UnitOfWork, episode: Episode, patient: Patient) -> list[DiaryEntry]:
+    """The episode's appointments, in the caller's unit of work (which records the reading)."""
+    names = _staff_names(uow)
+    return [_entry(a, patient, names) for a in uow.appointments.for_episode(episode.id)]
+
+
+def follow_up_windows(episode: Episode, appointments: list[DiaryEntry]) -> tuple[FollowUpWindow, ...]:
+    """The follow-ups still to take place, each with its booked appointment, if any."""
+    if episode.state not in BOOKABLE:
+        return ()
+    booked = {a.follow_up: a for a in appointments if a.status is AppointmentStatus.BOOKED}
+    return tuple(FollowUpWindow(i, f.name, f.kind, f.due_on, booked.get(i))
+                 for i, f in enumerate(episode.follow_ups) if f.status is FollowUpStatus.SCHEDULED)
+
+
 def _staff_names(uow: UnitOfWork) -> dict[str, str]:
     return {u.id: u.display_name for u in uow.users.all()}
 
@@ -280,16 +295,12 @@ def of_episode(svc: Services, actor: User, episode_id: UUID) -> EpisodeAppointme
     with svc.uow(logs_reads=True) as uow:
         episode = uow.episodes.get(episode_id)
         patient = uow.patients.get(episode.patient_id)
-        names = _staff_names(uow)
-        appointments = [_entry(a, patient, names) for a in uow.appointments.for_episode(episode_id)]
+        appointments = episode_appointments(uow, episode, patient)
         clinicians = tuple(Clinician(u.id, u.display_name) for u in uow.users.all()
                            if u.active and u.role is Role.CLINICIAN)
         record(uow, svc, actor, "read_status", "episode", episode_id, part="appointments")
         uow.commit()
-    booked = {a.follow_up: a for a in appointments if a.status is AppointmentStatus.BOOKED}
-    windows = tuple(FollowUpWindow(i, f.name, f.kind, f.due_on, booked.get(i))
-                    for i, f in enumerate(episode.follow_ups) if f.status is FollowUpStatus.SCHEDULED) \
-        if episode.state in BOOKABLE else ()
+    windows = follow_up_windows(episode, appointments)
     opens, closes = (t.strftime("%H:%M") for t in svc.settings.clinic_hours)
     return EpisodeAppointments(episode.id, patient.id, patient.display_name, windows, tuple(appointments),
                                clinicians, svc.settings.rooms, opens, closes)

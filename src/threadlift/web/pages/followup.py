@@ -9,7 +9,7 @@ from fastapi import Path
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from threadlift.services import aftercare, appointments, episodes, outcomes
+from threadlift.services import aftercare, episodes, outcomes
 from threadlift.services.commands import (
     AssessFollowUp,
     ComparePhotos,
@@ -48,10 +48,8 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     # Each lot with every area and side it was used in (one lot often serves both sides, or several areas).
     lot_places = {lot_id: ", ".join(dict.fromkeys(f"{t.area} {t.side.value}" for t in placed if t.lot_id == lot_id))
                   for lot_id in dict.fromkeys(t.lot_id for t in placed)}
-    booked = {w.position: w.booked for w in appointments.of_episode(page.services, page.user, episode_id).windows
-              if w.booked} if page.may("diary:read") else {}
     return page.render("followup.html", status, episode=episode, patient=view.patient, pairs=view.comparable,
-                       booked=booked, offered=view.documents,
+                       booked=view.booked, offered=view.documents,
                        lots=lots, lot_places=lot_places, prompts={e.event.id: e.prompts for e in view.events},
                        statuses=[s.value for s in FollowUpStatus if s is not FollowUpStatus.SCHEDULED],
                        types=[t.value for t in EventType], interventions=[i.value for i in Intervention],
