@@ -6,11 +6,12 @@ The image itself lives encrypted in the vault; the record holds its analysis (a 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,23 +63,38 @@ class FollowUpPair:
         return None if started is None else max((self.follow_up.uploaded_at - started).days, 0)
 
 
+class Staged(Protocol):
+    """A photo as far as pairing needs it: its view and its stage."""
+
+    @property
+    def view(self) -> str: ...
+
+    @property
+    def stage(self) -> str: ...
+
+
+S = TypeVar("S", bound=Staged)
+
+
+def with_baselines(photos: Iterable[S]) -> list[tuple[S, S]]:
+    """One episode's follow-up photos, each with the baseline photo it is compared with: the last baseline of
+    the same view ([DESIGN] OUT-02: lift is measured against the episode's baseline, from the same angle).
+    ``photos`` in upload order, and the pairs in that order. A follow-up with no baseline of its view has no
+    pair; check-in and procedure-day photos are not compared."""
+    ordered = list(photos)
+    baselines = {p.view: p for p in ordered if p.stage == PhotoStage.BASELINE}
+    return [(baselines[p.view], p) for p in ordered if p.stage == PhotoStage.FOLLOW_UP and p.view in baselines]
+
+
 def follow_up_pairs(photos: Iterable[ListedPhoto]) -> list[FollowUpPair]:
-    """Every follow-up photo with its baseline: the last baseline photo (in upload order) of the same view,
-    the same episode and the same patient, as the outcome report pairs them ([DESIGN] OUT-02: lift is measured
-    against the episode's baseline, from the same angle). A follow-up with no baseline of its view has no
-    pair; check-in and procedure-day photos are not compared. In upload order of the follow-up photos."""
-    listed = sorted(photos, key=lambda p: p.uploaded_at)
-    baselines: dict[tuple[str, str, str], ListedPhoto] = {}
-    pairs = []
-    for photo in listed:
-        where = (photo.patient_id, photo.episode_id, photo.view)
-        if photo.stage == PhotoStage.BASELINE:
-            baselines[where] = photo
-    for photo in listed:
-        baseline = baselines.get((photo.patient_id, photo.episode_id, photo.view))
-        if photo.stage == PhotoStage.FOLLOW_UP and baseline is not None:
-            pairs.append(FollowUpPair(baseline, photo))
-    return pairs
+    """Every follow-up photo of every episode with its baseline (:func:`with_baselines`), in upload order of
+    the follow-up photos."""
+    episodes: dict[tuple[str, str], list[ListedPhoto]] = defaultdict(list)
+    for photo in sorted(photos, key=lambda p: p.uploaded_at):
+        episodes[(photo.patient_id, photo.episode_id)].append(photo)
+    pairs = [FollowUpPair(baseline, follow_up) for listed in episodes.values()
+             for baseline, follow_up in with_baselines(listed)]
+    return sorted(pairs, key=lambda pair: pair.follow_up.uploaded_at)
 
 
 class PhotoRecord(BaseModel):

@@ -13,6 +13,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidInput
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import Patient
+from threadlift.clinic.photos import with_baselines
 from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
@@ -33,6 +34,7 @@ from threadlift.services.photos import StoredPhoto, stored_photos, usable
 from threadlift.services.ports import UnitOfWork
 
 MAX_DUE_WINDOW_DAYS = 366
+PAIRS_SHOWN = 12  # a follow-up page lists the newest pairs; an episode photographed at every visit has a few
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,10 @@ class FollowUpView:
     episode: Episode
     patient: Patient
     events: list[AdverseEventView]
-    comparable: list[tuple[StoredPhoto, StoredPhoto]]  # (baseline, follow-up) pairs of the same view
+    comparable: list[tuple[StoredPhoto, StoredPhoto]]  # (baseline, follow-up) pairs of the same view, newest last
     documents: list[str]  # the documents the page may offer (services/documents.py decides)
     booked: dict[int, DiaryEntry]  # follow-up position -> its booked appointment (empty without the diary)
+    earlier_pairs: int = 0  # pairs left out of ``comparable``, the oldest (the page offers them all on request)
 
 
 def observe(svc: Services, actor: User, command: RecordObservation) -> ObservationRecord:
@@ -138,7 +141,10 @@ def view_of_event(svc: Services, event: AdverseEvent, episode: Episode) -> Adver
                             event.prompts(procedure_on, svc.today(), svc.policy.dimpling_review_days))
 
 
-def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView:
+def follow_up_view(svc: Services, actor: User, episode_id: UUID, *, all_pairs: bool = False) -> FollowUpView:
+    """The follow-up page's record: the episode, its adverse events with their prompts, the photo pairs to
+    compare (the newest :data:`PAIRS_SHOWN`, or ``all_pairs``), the documents it may offer and the booked
+    follow-ups (for those who may read the diary), read and audited in one unit of work."""
     require(actor, Permission.MEDICAL_READ)
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
@@ -154,10 +160,10 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID) -> FollowUpView
             booked = {w.position: w.booked for w in windows if w.booked}
             record(uow, svc, actor, "read_status", "episode", episode_id, part="appointments")
         uow.commit()
-    baseline = {p.view: p for p in photos if p.stage == "baseline"}
-    pairs = [(baseline[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baseline]
+    pairs = with_baselines(photos)
+    shown = pairs if all_pairs else pairs[-PAIRS_SHOWN:]
     events = [view_of_event(svc, e, found.episode) for e in found.episode.adverse_events]
-    return FollowUpView(found.episode, found.patient, events, pairs, offered, booked)
+    return FollowUpView(found.episode, found.patient, events, shown, offered, booked, len(pairs) - len(shown))
 
 
 def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7,

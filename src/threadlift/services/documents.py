@@ -16,7 +16,7 @@ from threadlift.clinic.dates import date_pattern
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidTransition
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.photos import PhotoRecord, with_baselines
 from threadlift.clinic.record import PatientRecord
 from threadlift.clinic.roles import Permission
 from threadlift.clinic.staff import User
@@ -118,9 +118,7 @@ def _in_words(photo: PhotoRecord | None) -> list[tuple[str, str]]:
 
 
 def _pairs_of(record_: PatientRecord, episode_id: UUID) -> list[tuple[PhotoRecord, PhotoRecord]]:
-    photos = [p for p in record_.photos_of(episode_id) if p.entered_in_error is None]
-    baselines = {p.view: p for p in photos if p.stage == "baseline"}
-    return [(baselines[p.view], p) for p in photos if p.stage == "follow_up" and p.view in baselines]
+    return with_baselines(p for p in record_.photos_of(episode_id) if p.entered_in_error is None)
 
 
 def _compare(svc: Services, before: PhotoRecord, after: PhotoRecord) -> Comparison:

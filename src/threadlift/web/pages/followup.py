@@ -39,8 +39,8 @@ EVENT_FLAGS = ("serious", "pus_present", "pulsatile_lump")
 RATING_FIELDS = ("clinician_gais", "patient_gais", "effect_noticeable", "effect_lost_after_weeks")
 
 
-def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> Response:
-    view = aftercare.follow_up_view(page.services, page.user, episode_id)
+def _page(page: PageDep, episode_id: UUID, status: int = 200, all_pairs: bool = False, **extra: Any) -> Response:
+    view = aftercare.follow_up_view(page.services, page.user, episode_id, all_pairs=all_pairs)
     episode = view.episode
     today = page.services.today()
     placed = episode.placed_threads()  # the lots offered for an event: not those of threads recorded in error
@@ -49,7 +49,7 @@ def _page(page: PageDep, episode_id: UUID, status: int = 200, **extra: Any) -> R
     lot_places = {lot_id: ", ".join(dict.fromkeys(f"{t.area} {t.side.value}" for t in placed if t.lot_id == lot_id))
                   for lot_id in dict.fromkeys(t.lot_id for t in placed)}
     return page.render("followup.html", status, episode=episode, patient=view.patient, pairs=view.comparable,
-                       booked=view.booked, offered=view.documents,
+                       booked=view.booked, offered=view.documents, earlier_pairs=view.earlier_pairs,
                        lots=lots, lot_places=lot_places, prompts={e.event.id: e.prompts for e in view.events},
                        statuses=[s.value for s in FollowUpStatus if s is not FollowUpStatus.SCHEDULED],
                        types=[t.value for t in EventType], interventions=[i.value for i in Intervention],
@@ -61,8 +61,8 @@ page_of = _page  # the page with a message, for web/pages/corrections.py
 
 
 @router.get("/episodes/{episode_id}/follow-up")
-def follow_up_page(episode_id: UUID, page: PageDep) -> Response:
-    return _page(page, episode_id)
+def follow_up_page(episode_id: UUID, page: PageDep, pairs: Literal["newest", "all"] = "newest") -> Response:
+    return _page(page, episode_id, all_pairs=pairs == "all")
 
 
 def _assessment(values: dict[str, str]) -> dict[str, Any] | None:
