@@ -40,6 +40,7 @@ class CsrfRejected(Exception):
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("threadlift.web", "templates"), autoescape=select_autoescape(["html"]),
+                      auto_reload=False,  # the templates ship in the package: a new version restarts the server
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["words"] = lambda value: str(value).replace("_", " ")
     env.filters["mm"] = lambda value: "" if value is None else f"{value:.1f} mm"
