@@ -193,6 +193,9 @@ class FakeLots:
     def all(self) -> list[LotStock]:
         return [LotStock(lot, self.used(lot.id)) for lot in sorted(self.db.lots.values(), key=lambda lot: lot.expiry)]
 
+    def expiring(self, by: date, limit: int) -> list[LotStock]:
+        return [s for s in self.all() if s.available > 0 and s.lot.expiry <= by][:limit]
+
     def products(self) -> list[str]:
         return sorted({lot.product for lot in self.db.lots.values()})
 
@@ -375,6 +378,7 @@ class FakeRegisters:
                 lots = [self.db.lots[lot] for lot in event.lot_ids if lot in self.db.lots]
                 if ((scope.event_type and event.type.value != scope.event_type)
                         or (scope.area and event.area != scope.area) or (scope.serious_only and not event.serious)
+                        or (scope.onset_from and event.onset_on < scope.onset_from)
                         or (scope.lot and scope.lot not in {lot.lot for lot in lots})
                         or (scope.product and scope.product not in {lot.product for lot in lots})):
                     continue

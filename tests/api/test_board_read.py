@@ -3,18 +3,21 @@ parsing its record (issue 12): on SQLite and PostgreSQL it must say what the rec
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from sqlalchemy import update
 
 from tests.helpers.exports import episode as built_episode
+from threadlift.clinic.adverse import AdverseEvent, EventType
 from threadlift.clinic.corrections import EntryKind, ErrorEntry
 from threadlift.clinic.episode import Episode, State
-from threadlift.clinic.registers import NamedEpisode
+from threadlift.clinic.registers import NamedEpisode, RegisterFilter
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store import migrate
 from threadlift.store.db import make_engine, session_factory
+from threadlift.store.tables import ThreadLotRow
 from threadlift.store.unit_of_work import SqlUnitOfWork as UnitOfWork
 
 
@@ -61,3 +64,39 @@ def _of(patient_id: UUID, stored: list[ThreadLot], episode: Episode, stock: list
         t.model_copy(update={"lot_id": same[t.lot_id]}) for t in episode.procedure.threads]})
     return episode.model_copy(update={"patient_id": patient_id, "procedure": procedure})
 
+
+
+def test_the_boards_expiring_lots_and_recent_events_are_those_of_the_whole_lists(factory):
+    """The board asks the store for lots expiring soon with threads left, and serious events since a day; the
+    answers must be the whole lists' (which the stock page and the register show) cut the same way."""
+    episode, lots, person = built_episode(State.FOLLOW_UP)
+    started = episode.procedure.started_at.date()  # type: ignore[union-attr]
+    for n, (used, serious) in enumerate(zip(episode.procedure.threads, (True, False, True), strict=False)):  # type: ignore[union-attr]
+        episode.add_adverse_event(AdverseEvent(
+            type=EventType.DIMPLING if not serious else EventType.INFECTION, area=used.area, side=used.side.value,
+            onset_on=started + timedelta(days=3 * n), severity=1 + n % 2, serious=serious, lot_ids=[used.lot_id],
+            recorded_by="dr-hale"))
+    with UnitOfWork(factory) as uow:
+        for lot in lots:
+            uow.lots.add(lot)
+        uow.patients.add(person)
+        uow.episodes.add(episode)
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        used_up = next(s for s in uow.lots.all() if s.used)
+        uow.session.execute(update(ThreadLotRow).where(ThreadLotRow.id == str(used_up.lot.id))
+                            .values(quantity_received=used_up.used))  # every thread of this lot placed
+        uow.commit()
+    with UnitOfWork(factory, read_only=True) as uow:
+        stock = uow.lots.all()
+        assert any(s.lot.id == used_up.lot.id and s.available == 0 for s in stock)
+        for by in sorted({s.lot.expiry for s in stock}) + [date(2000, 1, 1), date(2999, 1, 1)]:
+            for limit in (1, 2, 25):
+                assert uow.lots.expiring(by, limit) == [
+                    s for s in stock if s.available > 0 and s.lot.expiry <= by][:limit]
+        every = uow.registers.adverse_events(RegisterFilter())
+        assert every and any(e.lots for e in every)
+        for since in sorted({e.onset_on for e in every}) + [date(2999, 1, 1)]:
+            for serious in (False, True):
+                expected = [e for e in every if e.onset_on >= since and (e.serious or not serious)]
+                assert uow.registers.adverse_events(RegisterFilter(serious_only=serious, onset_from=since)) == expected

@@ -106,6 +106,7 @@ class RegisterFilter:
     lot: str | None = None
     area: str | None = None
     serious_only: bool = False
+    onset_from: date | None = None  # events that began on or after this day (the day's board: the last 90 days)
 
 
 @dataclass(frozen=True)

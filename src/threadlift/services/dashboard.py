@@ -71,12 +71,11 @@ def dashboard(svc: Services, actor: User) -> Dashboard:
             board.appointments = diary_of(uow, svc, today, 1)
         if allowed(actor.role, Permission.REGISTER_READ) and clinical:
             since = today - timedelta(days=SERIOUS_EVENTS_DAYS)
-            board.serious_events = [e for e in uow.registers.adverse_events(RegisterFilter(serious_only=True))
-                                    if e.onset_on >= since][:LIST_LIMIT]
+            board.serious_events = uow.registers.adverse_events(
+                RegisterFilter(serious_only=True, onset_from=since))[:LIST_LIMIT]
         if allowed(actor.role, Permission.LOTS_READ):
             horizon = today + timedelta(days=svc.policy.lot_expiry_warning_days)
-            board.expiring_lots = sorted((s for s in uow.lots.all() if s.available > 0 and s.lot.expiry <= horizon),
-                                         key=lambda s: s.lot.expiry)[:LIST_LIMIT]
+            board.expiring_lots = uow.lots.expiring(horizon, LIST_LIMIT)
         record(uow, svc, actor, "read", "dashboard", None, episodes=len(in_clinic) + len(planned),
                serious_events=len(board.serious_events or []), appointments=len(board.appointments or []))
         uow.commit()

@@ -92,11 +92,6 @@ class SqlRegisters:
                           use.vector, _aware(use.placed_at)) for use, given, family, born in rows]
 
     def adverse_events(self, scope: RegisterFilter) -> list[RegisterEntry]:
-        linked: dict[str, list[tuple[str, str]]] = {}
-        for event_id, lot_number, product in self.session.execute(
-                select(AdverseEventLotRow.event_id, ThreadLotRow.lot, ThreadLotRow.product)
-                .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)):
-            linked.setdefault(event_id, []).append((lot_number, product))
         query = select(AdverseEventRow).order_by(AdverseEventRow.onset_on.desc())
         if scope.event_type:
             query = query.where(AdverseEventRow.type == scope.event_type)
@@ -104,8 +99,18 @@ class SqlRegisters:
             query = query.where(AdverseEventRow.area == scope.area)
         if scope.serious_only:
             query = query.where(AdverseEventRow.serious.is_(True))
+        if scope.onset_from:
+            query = query.where(AdverseEventRow.onset_on >= scope.onset_from)
+        events = list(self.session.execute(query).scalars())
+        linked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for event_id, lot_number, product in self.session.execute(
+                select(AdverseEventLotRow.event_id, ThreadLotRow.lot, ThreadLotRow.product)
+                .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)
+                .where(AdverseEventLotRow.event_id.in_(select(query.with_only_columns(AdverseEventRow.id)
+                                                              .order_by(None).subquery())))):
+            linked[event_id].append((lot_number, product))  # the lots of these events only, not of every event
         entries = []
-        for row in self.session.execute(query).scalars():
+        for row in events:
             lots = linked.get(row.id, [])
             if scope.lot and scope.lot.lower() not in {number.lower() for number, _ in lots}:
                 continue

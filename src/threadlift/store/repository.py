@@ -295,6 +295,17 @@ class SqlLotRepository:
         rows = self.session.execute(select(ThreadLotRow).order_by(ThreadLotRow.expiry)).scalars().all()
         return [LotStock(_lot(r), int(used.get(r.id, 0))) for r in rows]
 
+    def expiring(self, by: date, limit: int) -> list[LotStock]:
+        """Lots with threads left that expire on or before ``by``, soonest first: the day's board."""
+        used = (select(ThreadUseRow.lot_id, func.count().label("used")).group_by(ThreadUseRow.lot_id)
+                .subquery())
+        taken = func.coalesce(used.c.used, 0)
+        rows = self.session.execute(
+            select(ThreadLotRow, taken).outerjoin(used, used.c.lot_id == ThreadLotRow.id)
+            .where(ThreadLotRow.expiry <= by, ThreadLotRow.quantity_received > taken)
+            .order_by(ThreadLotRow.expiry).limit(limit)).all()
+        return [LotStock(_lot(row), int(count)) for row, count in rows]
+
     def products(self) -> list[str]:
         return sorted(set(self.session.execute(select(ThreadLotRow.product)).scalars()))
 
