@@ -53,7 +53,7 @@ class ProcedureView:
     record: ProcedureRecord | None
     dose: DoseStatus | None  # None until the patient's weight is recorded
     planned: list[PlannedThread]
-    stock: list[LotStock]  # usable lots first, soonest expiry first
+    stock: list[LotStock]  # usable lots first, soonest expiry first; none once the procedure has ended
 
     @property
     def dose_warnings(self) -> list[str]:
@@ -145,7 +145,9 @@ def procedure_view(svc: Services, actor: User, episode_id: UUID) -> ProcedureVie
     today = svc.today()
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "procedure")
-        stock = sorted(uow.lots.all(), key=lambda s: (s.lot.expired_on(today), s.lot.expiry))
+        under_way = found.episode.procedure is not None and found.episode.procedure.ended_at is None
+        # the lots to pick from, while threads may still be placed (every lot the clinic ever received)
+        stock = sorted(uow.lots.all(), key=lambda s: (s.lot.expired_on(today), s.lot.expiry)) if under_way else []
         uow.commit()
     record = found.episode.procedure
     return ProcedureView(found.episode, found.patient, record, dose_of(found.patient, svc.policy, found.episode),
