@@ -134,12 +134,19 @@ def mark_photo_consent_in_error(svc: Services, actor: User, command: MarkPhotoCo
 
 
 def photo_consents(svc: Services, actor: User, patient_id: UUID) -> list[PhotoConsent]:
-    require(actor, Permission.DEMOGRAPHICS_READ)
     with svc.uow(logs_reads=True) as uow:
-        found = uow.consents.photo_consents(patient_id)
-        record(uow, svc, actor, "read", "photo_consent", None, patient=str(patient_id), count=len(found))
+        found = read_photo_consents(uow, svc, actor, patient_id)
         uow.commit()
         return found
+
+
+def read_photo_consents(uow: UnitOfWork, svc: Services, actor: User, patient_id: UUID) -> list[PhotoConsent]:
+    """The patient's photo consents, read in the caller's unit of work (which commits the audit row)."""
+    require(actor, Permission.DEMOGRAPHICS_READ)
+    found = uow.consents.photo_consents(patient_id)
+    record(uow, svc, actor, "read", "photo_consent", None, patient=str(patient_id), count=len(found))
+    return found
+
 
 
 def consent_of(svc: Services, actor: User, episode_id: UUID) -> tuple[SignedConsent | None, bool | None]:

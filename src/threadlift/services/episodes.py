@@ -61,15 +61,23 @@ def open_episode(svc: Services, actor: User, command: OpenEpisode) -> Episode:
 
 def episodes_of(svc: Services, actor: User, patient_id: UUID) -> list[Episode] | list[EpisodeStatus]:
     """Full episodes for clinical staff; states and dates only for reception."""
-    require(actor, Permission.EPISODE_STATUS_READ)
     with svc.uow(logs_reads=True) as uow:
         uow.patients.get(patient_id)
-        episodes = uow.episodes.for_patient(patient_id)
-        clinical = allowed(actor.role, Permission.MEDICAL_READ)
-        record(uow, svc, actor, "read" if clinical else "read_status", "episode", None, patient=str(patient_id),
-               count=len(episodes))
+        episodes = read_episodes(uow, svc, actor, patient_id)
         uow.commit()
-        return episodes if clinical else [status_of(e) for e in episodes]
+        return episodes
+
+
+def read_episodes(uow: UnitOfWork, svc: Services, actor: User,
+                  patient_id: UUID) -> list[Episode] | list[EpisodeStatus]:
+    """The patient's episodes as ``actor`` may see them, read in the caller's unit of work (which commits
+    the reading's audit row); the caller has found the patient."""
+    require(actor, Permission.EPISODE_STATUS_READ)
+    episodes = uow.episodes.for_patient(patient_id)
+    clinical = allowed(actor.role, Permission.MEDICAL_READ)
+    record(uow, svc, actor, "read" if clinical else "read_status", "episode", None, patient=str(patient_id),
+           count=len(episodes))
+    return episodes if clinical else [status_of(e) for e in episodes]
 
 
 def get_episode(svc: Services, actor: User, episode_id: UUID) -> Episode | EpisodeStatus:

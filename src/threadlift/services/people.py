@@ -291,12 +291,18 @@ def update_patient(svc: Services, actor: User, command: UpdatePatient) -> Patien
 
 
 def get_patient(svc: Services, actor: User, patient_id: UUID) -> Patient:
-    require(actor, Permission.DEMOGRAPHICS_READ)
     with svc.uow(logs_reads=True) as uow:
-        patient = uow.patients.get(patient_id)
-        record(uow, svc, actor, "read", "patient", patient_id)
+        patient = read_patient(uow, svc, actor, patient_id)
         uow.commit()
         return patient
+
+
+def read_patient(uow: UnitOfWork, svc: Services, actor: User, patient_id: UUID) -> Patient:
+    """The patient's details, read in the caller's unit of work (which commits the reading's audit row)."""
+    require(actor, Permission.DEMOGRAPHICS_READ)
+    patient = uow.patients.get(patient_id)
+    record(uow, svc, actor, "read", "patient", patient_id)
+    return patient
 
 
 def search_patients(svc: Services, actor: User, text: str, limit: int = 50,

@@ -107,3 +107,22 @@ def test_a_consultation_or_an_adverse_event_in_the_future_is_refused(clinic: Cli
         consultation.record_consultation(clinic.services, clinic.user("dr-hale"), RecordConsultation(
             episode_id=episode, consultation=consultation_entry(
                 history={"recent_treatments": [{"kind": "filler", "on": tomorrow.isoformat()}]})))
+
+
+def test_the_patient_page_reads_its_three_parts_in_one_unit_with_their_own_audit_rows(clinic: Clinic):
+    from threadlift.services.episodes import EpisodeStatus
+    from threadlift.services.patient_summary import patient_summary
+
+    patient, episode = registered(clinic)
+    before = len(clinic.units.db.audit)
+    summary = patient_summary(clinic.services, clinic.user("dr-hale"), patient)
+    assert summary.patient.id == patient and [e.id for e in summary.episodes] == [episode]
+    assert len(summary.photo_consents) == 1
+    rows = clinic.units.db.audit[before:]
+    assert [(r.action, r.entity_type) for r in rows] == [("read", "patient"), ("read", "episode"),
+                                                         ("read", "photo_consent")]
+    reception = patient_summary(clinic.services, clinic.user("reception-kim"), patient)
+    assert all(isinstance(e, EpisodeStatus) for e in reception.episodes)
+    assert clinic.units.db.audit[-2].action == "read_status"
+    with pytest.raises(NotFound):
+        patient_summary(clinic.services, clinic.user("dr-hale"), episode)  # not a patient's id

@@ -17,6 +17,7 @@ from threadlift.services.commands import (
     UpdatePatient,
     WithdrawPhotoConsent,
 )
+from threadlift.services.patient_summary import patient_summary
 from threadlift.services.types import (
     Correction,
     DomainError,
@@ -101,12 +102,11 @@ def patient_page(patient_id: UUID, page: PageDep) -> Response:
 
 
 def _patient_page(page: PageDep, patient_id: UUID, status: int = 200, **extra: Any) -> Response:
-    patient = people.get_patient(page.services, page.user, patient_id)
-    found = episodes.episodes_of(page.services, page.user, patient_id)
-    given = consents.photo_consents(page.services, page.user, patient_id)
+    summary = patient_summary(page.services, page.user, patient_id)
     today = page.services.today()
-    return page.render("patient.html", status, patient=patient, episodes=found, consents=given,
-                       scopes=[s.value for s in PhotoScope], age=patient.age_on(today), **extra)
+    return page.render("patient.html", status, patient=summary.patient, episodes=summary.episodes,
+                       consents=summary.photo_consents, scopes=[s.value for s in PhotoScope],
+                       age=summary.patient.age_on(today), **extra)
 
 
 @router.post("/patients/{patient_id}/episodes")
