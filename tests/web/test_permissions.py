@@ -15,7 +15,7 @@ from tests.helpers.photos import jpeg_bytes, read_rgb
 from tests.helpers.records import STAFF, Clinic
 from tests.web.test_pages import registered
 from threadlift.clinic.roles import Role, allowed
-from threadlift.web.access import ROUTES, Open, app_routes, markdown
+from threadlift.web.access import ROUTES, Open, app_routes, declared_keys, markdown
 from threadlift.web.pages.common import COOKIE, csrf_for
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
@@ -54,6 +54,7 @@ def test_every_route_answers_every_role_as_the_table_says(clinic: Clinic):
     browser = TestClient(clinic.client.app, follow_redirects=False)  # no cookie jar: each request says who
     routes = sorted({key for key, _ in app_routes(browser.app)})  # type: ignore[arg-type]
     assert routes == sorted(ROUTES), "every route has one entry in web/access.py ROUTES, and only routes do"
+    assert sorted(set(declared_keys(browser.app.routes))) == routes  # type: ignore[attr-defined]  # create_app's check
     wrong, calls = [], 0
     for key in routes:
         method, path = key.split(" ", 1)
