@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from functools import cache
 from uuid import UUID
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from threadlift.clinic.episode import State
@@ -45,39 +46,44 @@ from threadlift.store.tables import (
 
 _ACTIVE = (State.PROCEDURE.value, State.OBSERVATION.value)
 
+# The day's board runs these on every view: built once (with bind parameters), a statement's construction
+# and cache key cost SQLAlchemy more than SQLite takes to answer it.
+_PROCEDURE = EpisodeRow.document["procedure"]
+_THREADS_PLACED = (select(func.count(ThreadUseRow.id)).where(ThreadUseRow.episode_id == EpisodeRow.id)
+                   .correlate(EpisodeRow).scalar_subquery())
+_IN_CLINIC = (
+    select(EpisodeRow.id, EpisodeRow.patient_id, EpisodeRow.state, _PROCEDURE["started_at"].as_string(),
+           _PROCEDURE["ended_at"].as_string(), _THREADS_PLACED, PatientRow.given_name, PatientRow.family_name)
+    .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
+    .where(or_(EpisodeRow.state.in_(_ACTIVE),
+               (EpisodeRow.state == State.DISCHARGED.value) & (EpisodeRow.updated_at >= bindparam("since"))))
+    .order_by(EpisodeRow.updated_at.desc()).limit(bindparam("limit")))
+_PLANNED = (select(EpisodeRow.id, EpisodeRow.patient_id, PatientRow.given_name, PatientRow.family_name)
+            .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
+            .where(EpisodeRow.state == State.PLANNED.value).order_by(EpisodeRow.updated_at.desc()))
+_FOLLOW_UPS_DUE = (select(FollowUpRow, PatientRow.given_name, PatientRow.family_name)
+                   .join(PatientRow, PatientRow.id == FollowUpRow.patient_id)
+                   .where(FollowUpRow.status == FollowUpStatus.SCHEDULED.value,
+                          FollowUpRow.due_on <= bindparam("until"))
+                   .order_by(FollowUpRow.due_on))
+
 
 class SqlRegisters:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def in_clinic(self, since: datetime, limit: int) -> list[NamedEpisode]:
-        procedure = EpisodeRow.document["procedure"]
-        threads_placed = (select(func.count(ThreadUseRow.id)).where(ThreadUseRow.episode_id == EpisodeRow.id)
-                          .correlate(EpisodeRow).scalar_subquery())
-        rows = self.session.execute(
-            select(EpisodeRow.id, EpisodeRow.patient_id, EpisodeRow.state, procedure["started_at"].as_string(),
-                   procedure["ended_at"].as_string(), threads_placed, PatientRow.given_name, PatientRow.family_name)
-            .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
-            .where(or_(EpisodeRow.state.in_(_ACTIVE),
-                       (EpisodeRow.state == State.DISCHARGED.value) & (EpisodeRow.updated_at >= since)))
-            .order_by(EpisodeRow.updated_at.desc()).limit(limit)).all()
+        rows = self.session.execute(_IN_CLINIC, {"since": since, "limit": limit}).all()
         return [NamedEpisode(UUID(episode), UUID(patient), f"{given} {family}", State(state), _moment(started),
                              _moment(ended), threads)
                 for episode, patient, state, started, ended, threads, given, family in rows]
 
     def planned(self) -> list[PlannedEpisode]:
-        rows = self.session.execute(
-            select(EpisodeRow.id, EpisodeRow.patient_id, PatientRow.given_name, PatientRow.family_name)
-            .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
-            .where(EpisodeRow.state == State.PLANNED.value).order_by(EpisodeRow.updated_at.desc())).all()
+        rows = self.session.execute(_PLANNED).all()
         return [PlannedEpisode(UUID(e), UUID(p), f"{given} {family}") for e, p, given, family in rows]
 
     def follow_ups_due(self, today: date, until: date) -> list[FollowUpDue]:
-        rows = self.session.execute(
-            select(FollowUpRow, PatientRow.given_name, PatientRow.family_name)
-            .join(PatientRow, PatientRow.id == FollowUpRow.patient_id)
-            .where(FollowUpRow.status == FollowUpStatus.SCHEDULED.value, FollowUpRow.due_on <= until)
-            .order_by(FollowUpRow.due_on)).all()
+        rows = self.session.execute(_FOLLOW_UPS_DUE, {"until": until}).all()
         return [FollowUpDue(UUID(r.episode_id), r.position, UUID(r.patient_id), f"{given} {family}", r.name, r.kind,
                             r.due_on, r.due_on < today) for r, given, family in rows]
 
@@ -92,22 +98,12 @@ class SqlRegisters:
                           use.vector, _aware(use.placed_at)) for use, given, family, born in rows]
 
     def adverse_events(self, scope: RegisterFilter) -> list[RegisterEntry]:
-        query = select(AdverseEventRow).order_by(AdverseEventRow.onset_on.desc())
-        if scope.event_type:
-            query = query.where(AdverseEventRow.type == scope.event_type)
-        if scope.area:
-            query = query.where(AdverseEventRow.area == scope.area)
-        if scope.serious_only:
-            query = query.where(AdverseEventRow.serious.is_(True))
-        if scope.onset_from:
-            query = query.where(AdverseEventRow.onset_on >= scope.onset_from)
-        events = list(self.session.execute(query).scalars())
+        events_query, links_query = _event_queries(bool(scope.event_type), bool(scope.area), scope.serious_only,
+                                                   scope.onset_from is not None)
+        given = {"event_type": scope.event_type, "area": scope.area, "onset_from": scope.onset_from}
+        events = list(self.session.execute(events_query, given).scalars())
         linked: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for event_id, lot_number, product in self.session.execute(
-                select(AdverseEventLotRow.event_id, ThreadLotRow.lot, ThreadLotRow.product)
-                .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)
-                .where(AdverseEventLotRow.event_id.in_(select(query.with_only_columns(AdverseEventRow.id)
-                                                              .order_by(None).subquery())))):
+        for event_id, lot_number, product in self.session.execute(links_query, given):
             linked[event_id].append((lot_number, product))  # the lots of these events only, not of every event
         entries = []
         for row in events:
@@ -209,6 +205,27 @@ class SqlRegisters:
                 sum(r.lift_mm for r in rows) / len(rows), max(r.uncertainty_mm for r in rows),
                 tuple(sorted({t.design for t in placed})), tuple(sorted({t.material for t in placed}))))
         return tuple(readings)
+
+
+@cache
+def _event_queries(by_type: bool, by_area: bool, serious_only: bool,
+                   since: bool) -> tuple[Select[AdverseEventRow], Select[str, str, str]]:
+    """The events a register's filter selects (newest onset first) and their lots, built once per kind of
+    filter, its values bound when run (``event_type``, ``area``, ``onset_from``)."""
+    events = select(AdverseEventRow).order_by(AdverseEventRow.onset_on.desc())
+    if by_type:
+        events = events.where(AdverseEventRow.type == bindparam("event_type"))
+    if by_area:
+        events = events.where(AdverseEventRow.area == bindparam("area"))
+    if serious_only:
+        events = events.where(AdverseEventRow.serious.is_(True))
+    if since:
+        events = events.where(AdverseEventRow.onset_on >= bindparam("onset_from"))
+    selected = events.with_only_columns(AdverseEventRow.id).order_by(None).subquery()
+    links = (select(AdverseEventLotRow.event_id, ThreadLotRow.lot, ThreadLotRow.product)
+             .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)
+             .where(AdverseEventLotRow.event_id.in_(select(selected))))
+    return events, links
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -297,17 +297,18 @@ class SqlLotRepository:
 
     def expiring(self, by: date, limit: int) -> list[LotStock]:
         """Lots with threads left that expire on or before ``by``, soonest first: the day's board."""
-        used = (select(ThreadUseRow.lot_id, func.count().label("used")).group_by(ThreadUseRow.lot_id)
-                .subquery())
-        taken = func.coalesce(used.c.used, 0)
-        rows = self.session.execute(
-            select(ThreadLotRow, taken).outerjoin(used, used.c.lot_id == ThreadLotRow.id)
-            .where(ThreadLotRow.expiry <= by, ThreadLotRow.quantity_received > taken)
-            .order_by(ThreadLotRow.expiry).limit(limit)).all()
+        rows = self.session.execute(_EXPIRING, {"by": by, "limit": limit}).all()
         return [LotStock(_lot(row), int(count)) for row, count in rows]
 
     def products(self) -> list[str]:
         return sorted(set(self.session.execute(select(ThreadLotRow.product)).scalars()))
+
+
+_USED = select(ThreadUseRow.lot_id, func.count().label("used")).group_by(ThreadUseRow.lot_id).subquery()
+_TAKEN = func.coalesce(_USED.c.used, 0)
+_EXPIRING = (select(ThreadLotRow, _TAKEN).outerjoin(_USED, _USED.c.lot_id == ThreadLotRow.id)
+             .where(ThreadLotRow.expiry <= bindparam("by"), ThreadLotRow.quantity_received > _TAKEN)
+             .order_by(ThreadLotRow.expiry).limit(bindparam("limit")))  # built once: the board asks on every view
 
 
 def _lot(row: ThreadLotRow) -> ThreadLot:
