@@ -211,9 +211,8 @@ class SqlEpisodeRepository:
         return Episode.model_validate_json(row.document), row.version
 
     def for_patient(self, patient_id: UUID | str) -> list[Episode]:
-        rows = self.session.execute(select(EpisodeRow).where(EpisodeRow.patient_id == str(patient_id))
-                                    .order_by(EpisodeRow.opened_at)).scalars().all()
-        return [Episode.model_validate(r.document) for r in rows]
+        documents = self.session.execute(_PATIENTS_EPISODES, {"patient_id": str(patient_id)}).scalars()
+        return [Episode.model_validate(document) for document in documents]
 
     def save(self, episode: Episode, *, expected_version: int | None = None) -> None:
         """Write the aggregate back; refuses if someone else saved it since it was read (in this unit
@@ -354,9 +353,9 @@ class SqlConsentRepository:
                              .values(document=consent.model_dump(mode="json")))
 
     def photo_consents(self, patient_id: UUID | str, *, lock: bool = False) -> list[PhotoConsent]:
-        query = select(PhotoConsentRow).where(PhotoConsentRow.patient_id == str(patient_id))
-        rows = self.session.execute(query.with_for_update() if lock else query)
-        return [PhotoConsent.model_validate(r.document) for r in rows.scalars()]
+        query = _PHOTO_CONSENTS.with_for_update() if lock else _PHOTO_CONSENTS
+        documents = self.session.execute(query, {"patient_id": str(patient_id)}).scalars()
+        return [PhotoConsent.model_validate(document) for document in documents]
 
 
 class SqlPhotoRepository:
@@ -384,8 +383,7 @@ class SqlPhotoRepository:
 
     def for_episode(self, episode_id: UUID | str, *, without_analysis: bool = False) -> list[PhotoRecord]:
         if without_analysis:  # the columns alone: no ORM object to build per photo
-            listed = self.session.execute(select(*_LISTED_COLUMNS).where(PhotoRow.episode_id == str(episode_id))
-                                          .order_by(PhotoRow.uploaded_at))
+            listed = self.session.execute(_EPISODES_PHOTOS_LISTED, {"episode_id": str(episode_id)})
             return [_photo(r, without_analysis=True) for r in listed]
         rows = self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
                                     .order_by(PhotoRow.uploaded_at)).scalars()
@@ -452,6 +450,12 @@ def _utc(moment: datetime) -> datetime:
 
 
 _LISTED_COLUMNS = [getattr(PhotoRow, name) for name in PhotoRecord.model_fields if name != "analysis"]
+# Statements the pages run on every view, built once (their construction and cache key cost more than the read)
+_EPISODES_PHOTOS_LISTED = (select(*_LISTED_COLUMNS).where(PhotoRow.episode_id == bindparam("episode_id"))
+                           .order_by(PhotoRow.uploaded_at))
+_PHOTO_CONSENTS = select(PhotoConsentRow.document).where(PhotoConsentRow.patient_id == bindparam("patient_id"))
+_PATIENTS_EPISODES = (select(EpisodeRow.document).where(EpisodeRow.patient_id == bindparam("patient_id"))
+                      .order_by(EpisodeRow.opened_at))
 
 
 def _photo(row: PhotoRow | Row[Any], *, without_analysis: bool = False) -> PhotoRecord:
