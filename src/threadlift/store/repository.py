@@ -382,9 +382,10 @@ class SqlPhotoRepository:
         return _photo(row)
 
     def for_episode(self, episode_id: UUID | str, *, without_analysis: bool = False) -> list[PhotoRecord]:
-        if without_analysis:  # the columns alone: no ORM object to build per photo
-            listed = self.session.execute(_EPISODES_PHOTOS_LISTED, {"episode_id": str(episode_id)})
-            return [_photo(r, without_analysis=True) for r in listed]
+        if without_analysis:  # the columns alone, past the ORM: no object or ORM row to build per photo
+            listed = self.session.connection().execute(_EPISODES_PHOTOS_LISTED, {"episode_id": str(episode_id)})
+            columns = list(listed.keys())
+            return [_listed_photo(dict(zip(columns, row, strict=True))) for row in listed]
         rows = self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
                                     .order_by(PhotoRow.uploaded_at)).scalars()
         return [_photo(r) for r in rows]
@@ -458,9 +459,15 @@ _PATIENTS_EPISODES = (select(EpisodeRow.document).where(EpisodeRow.patient_id ==
                       .order_by(EpisodeRow.opened_at))
 
 
-def _photo(row: PhotoRow | Row[Any], *, without_analysis: bool = False) -> PhotoRecord:
-    values = {column: {} if without_analysis and column == "analysis" else getattr(row, column)
-              for column in PhotoRecord.model_fields}
+def _listed_photo(values: dict[str, Any]) -> PhotoRecord:
+    """A photo record from its listed columns (no analysis)."""
+    if values["uploaded_at"].tzinfo is None:  # SQLite keeps no zone; every time is written in UTC
+        values["uploaded_at"] = values["uploaded_at"].replace(tzinfo=UTC)
+    return PhotoRecord.model_validate({**values, "analysis": {}})
+
+
+def _photo(row: PhotoRow | Row[Any]) -> PhotoRecord:
+    values = {column: getattr(row, column) for column in PhotoRecord.model_fields}
     if values["uploaded_at"].tzinfo is None:  # SQLite keeps no zone; every time is written in UTC
         values["uploaded_at"] = values["uploaded_at"].replace(tzinfo=UTC)
     return PhotoRecord.model_validate(values)
