@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher, profiles
 
+from tests.helpers import records
 from tests.helpers.records import Clinic, database_url, open_clinic
 from threadlift.face.analysis import AnalysisSettings, Analyzer
 from threadlift.face.quality import QualitySettings
@@ -19,6 +20,7 @@ def _private_platform_folders(tmp_path_factory: pytest.TempPathFactory) -> Itera
     saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "THREADLIFT_KEY",
                                                      "THREADLIFT_KEY_FILE", "THREADLIFT_DATA_DIR")}
     os.environ.update(XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"))
+    records._SQLITE_AT_HEAD = tmp_path_factory.mktemp("migrated") / "head.db"  # the SQLite clinics' template
     for name in ("THREADLIFT_KEY", "THREADLIFT_KEY_FILE", "THREADLIFT_DATA_DIR"):
         os.environ.pop(name, None)
     yield
