@@ -16,7 +16,7 @@ three slowest requests of a round); the figures are the medians over the rounds,
 with its own baseline.
 
 Usage: python bench/pages.py [--seconds 60] [--rounds 3] [--clients 20] [--databases sqlite postgresql]
-       [--no-uploads]
+       [--no-uploads] [--server-log PREFIX]
 """
 
 from __future__ import annotations
@@ -108,12 +108,15 @@ def build_clinic(url: str, folder: Path) -> tuple[Settings, Targets, dict[str, s
 
 
 @contextmanager
-def served(settings: Settings, port: int):  # type: ignore[no-untyped-def]
-    """``threadlift serve`` on ``settings``, as a clinic runs it: one worker process, on every core."""
+def served(settings: Settings, port: int, log: Path | None = None):  # type: ignore[no-untyped-def]
+    """``threadlift serve`` on ``settings``, as a clinic runs it: one worker process, on every core. With
+    ``log``, its JSON log (a line per request, with its duration) goes to that file."""
     env = {**os.environ, "THREADLIFT_DATA_DIR": str(settings.data_dir),
            "THREADLIFT_DATABASE_URL": settings.database_url, "THREADLIFT_KEY_FILE": str(settings.key_file)}
     command = [str(Path(sys.executable).parent / "threadlift"), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    if log is not None:
+        command += ["--log-level", "info", "--log-format", "json"]
+    server = subprocess.Popen(command, env=env, stderr=log.open("w") if log else subprocess.DEVNULL)
     try:
         for _ in range(240):
             try:
@@ -236,7 +239,7 @@ def run(kind: str, args: argparse.Namespace) -> None:
         port = 19000 + secrets.randbelow(1000)
         rounds: list[dict[str, list[float]]] = []
         upload_times: list[float] = []
-        with served(settings, port):
+        with served(settings, port, args.server_log and Path(f"{args.server_log}.{kind}.jsonl")):
             staff = ["dr.hale", "dr.novak", "nurse.silva"]
             tokens = [sign_in(port, staff[i % len(staff)], accounts[staff[i % len(staff)]])
                       for i in range(args.clients)]
@@ -274,6 +277,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="rounds on the same server; the median is reported")
+    parser.add_argument("--server-log", metavar="PREFIX", help="the server's JSON log (each request and its "
+                        "duration) to PREFIX.<database>.jsonl, to find what a slow request waited for")
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--no-uploads", dest="uploads", action="store_false",
                         help="no photo uploads meanwhile (to tell their effect from the rest)")
