@@ -23,7 +23,7 @@ from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import PhotoRecord
+from threadlift.clinic.photos import PhotoRecord, StagedPhoto
 from threadlift.clinic.registers import (
     FollowUpDue,
     LotStock,
@@ -251,6 +251,14 @@ class FakePhotos:
         found = sorted((p for p in self.db.photos.values() if p.episode_id == UUID(str(episode_id))),
                        key=lambda p: p.uploaded_at)
         return [p.model_copy(update={"analysis": {}}) for p in found] if without_analysis else found
+
+    def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
+        return [StagedPhoto(p.id, p.view, p.stage, p.uploaded_at, p.entered_in_error is not None)
+                for p in self.for_episode(episode_id)]
+
+    def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
+        return sorted((self.get(i).model_copy(update={"analysis": {}}) for i in photo_ids),
+                      key=lambda p: p.uploaded_at)
 
     def count(self) -> int:
         return len(self.db.photos)

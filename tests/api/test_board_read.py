@@ -100,3 +100,38 @@ def test_the_boards_expiring_lots_and_recent_events_are_those_of_the_whole_lists
             for serious in (False, True):
                 expected = [e for e in every if e.onset_on >= since and (e.serious or not serious)]
                 assert uow.registers.adverse_events(RegisterFilter(serious_only=serious, onset_from=since)) == expected
+
+
+def test_an_episodes_staged_photos_and_listed_records_say_what_its_photo_records_say(factory):
+    """The follow-up page pairs photos from a few columns each and reads records only for those it shows."""
+    import hashlib
+
+    from tests.helpers.exports import analysis
+    from threadlift.clinic.corrections import InError
+    from threadlift.clinic.photos import PhotoRecord, StagedPhoto
+
+    episode, lots, person = built_episode(State.FOLLOW_UP)
+    with UnitOfWork(factory) as uow:
+        for lot in lots:
+            uow.lots.add(lot)
+        uow.patients.add(person)
+        uow.episodes.add(episode)
+        taken = episode.opened_at
+        photos = [PhotoRecord(patient_id=person.id, episode_id=episode.id, view=view, stage=stage, stored_name=f"p{n}",
+                              original_sha256=hashlib.sha256(b"%d" % n).hexdigest(), stored_sha256="0" * 64,
+                              content_type="image/jpeg", size_bytes=10, location_removed=False,
+                              uploaded_at=taken + timedelta(days=n), uploaded_by="dr-hale", quality_ok=True,
+                              analysis=analysis())
+                  for n, (view, stage) in enumerate([("frontal", "baseline"), ("frontal", "follow_up"),
+                                                     ("oblique_left", "follow_up"), ("frontal", "follow_up")])]
+        for photo in photos:
+            uow.photos.add(photo)
+        uow.photos.mark_in_error(photos[3].id, InError(at=taken + timedelta(days=5), by="dr-hale",
+                                                       reason="Another patient's photo"))
+        uow.commit()
+    with UnitOfWork(factory, read_only=True) as uow:
+        whole = uow.photos.for_episode(episode.id, without_analysis=True)
+        assert uow.photos.staged(episode.id) == [
+            StagedPhoto(p.id, p.view, p.stage, p.uploaded_at, p.entered_in_error is not None) for p in whole]
+        assert uow.photos.listed([photos[2].id, photos[0].id]) == [whole[0], whole[2]]
+        assert uow.photos.listed([]) == []

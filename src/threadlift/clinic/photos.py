@@ -63,6 +63,18 @@ class FollowUpPair:
         return None if started is None else max((self.follow_up.uploaded_at - started).days, 0)
 
 
+@dataclass(frozen=True)
+class StagedPhoto:
+    """A photo as an episode's listing of pairs needs it: which it is, its view and stage, when it was taken
+    into the record, and whether it was recorded in error."""
+
+    id: UUID
+    view: str
+    stage: str
+    uploaded_at: datetime
+    in_error: bool
+
+
 class Staged(Protocol):
     """A photo as far as pairing needs it: its view and its stage."""
 

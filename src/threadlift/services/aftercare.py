@@ -13,7 +13,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import InvalidInput
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import with_baselines
+from threadlift.clinic.photos import PhotoStage, StagedPhoto, with_baselines
 from threadlift.clinic.registers import FollowUpDue
 from threadlift.clinic.roles import Permission, allowed
 from threadlift.clinic.staff import User
@@ -30,7 +30,7 @@ from threadlift.services.commands import (
     UpdateAdverseEvent,
 )
 from threadlift.services.episodes import change_episode, clinical_episode, read_record
-from threadlift.services.photos import StoredPhoto, stored_photos, usable
+from threadlift.services.photos import StoredPhoto, stored_photos
 from threadlift.services.ports import UnitOfWork
 
 MAX_DUE_WINDOW_DAYS = 366
@@ -149,9 +149,13 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID, *, all_pairs: b
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
-        # the pairs to compare, listed: their analyses are read when a pair is opened
-        listed = uow.photos.for_episode(episode_id, without_analysis=True)
-        photos = usable(stored_photos(uow, svc, actor, episode_id, listed=listed))  # none recorded in error
+        # The pairs are found from a few columns of each photo; records are read for the pairs shown and for
+        # the photos that decide whether an outcome report may be offered (the analyses: when a pair opens).
+        staged = uow.photos.staged(episode_id)
+        pairs = with_baselines(p for p in staged if not p.in_error)
+        chosen = pairs if all_pairs else pairs[-PAIRS_SHOWN:]
+        listed = uow.photos.listed(sorted({p.id for pair in chosen for p in pair} | _offer_deciders(staged)))
+        shown = {p.id: p for p in stored_photos(uow, svc, actor, episode_id, listed=listed)}
         offered = documents.available_from(found.patient, found.episode, listed,
                                            uow.consents.photo_consents(found.patient.id))
         booked: dict[int, DiaryEntry] = {}
@@ -160,10 +164,18 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID, *, all_pairs: b
             booked = {w.position: w.booked for w in windows if w.booked}
             record(uow, svc, actor, "read_status", "episode", episode_id, part="appointments")
         uow.commit()
-    pairs = with_baselines(photos)
-    shown = pairs if all_pairs else pairs[-PAIRS_SHOWN:]
+    comparable = [(shown[baseline.id], shown[follow_up.id]) for baseline, follow_up in chosen]
     events = [view_of_event(svc, e, found.episode) for e in found.episode.adverse_events]
-    return FollowUpView(found.episode, found.patient, events, shown, offered, booked, len(pairs) - len(shown))
+    return FollowUpView(found.episode, found.patient, events, comparable, offered, booked,
+                        len(pairs) - len(chosen))
+
+
+def _offer_deciders(staged: list[StagedPhoto]) -> set[UUID]:
+    """The photos that decide whether an outcome report may be offered: every baseline and each view's newest
+    follow-up photo. A consent covers the photos taken from when it was given, so if any follow-up photo of
+    a view may leave the clinic, its newest may too; the report needs one pair that may."""
+    newest = {p.view: p.id for p in staged if p.stage == PhotoStage.FOLLOW_UP and not p.in_error}
+    return {p.id for p in staged if p.stage == PhotoStage.BASELINE} | set(newest.values())
 
 
 def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7,

@@ -18,7 +18,7 @@ from threadlift.clinic.consent import ConsentDocument, PhotoConsent
 from threadlift.clinic.corrections import InError
 from threadlift.clinic.episode import Episode
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import ListedPhoto, PhotoRecord, VaultPhoto
+from threadlift.clinic.photos import ListedPhoto, PhotoRecord, StagedPhoto, VaultPhoto
 from threadlift.clinic.registers import (
     FollowUpDue,
     LotStock,
@@ -116,6 +116,14 @@ class PhotoRepository(Protocol):
         """The episode's photos by upload time. ``without_analysis``: each record's analysis left empty, for
         listings that show none (a document is some 19 KB of JSON; an episode photographed at every visit
         lists dozens, and parsing them all held the server for half a second)."""
+        ...
+
+    def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
+        """The episode's photos by upload time, as a few columns each (no record built per photo)."""
+        ...
+
+    def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
+        """These photos' records without their analyses, by upload time."""
         ...
 
     def count(self) -> int: ...

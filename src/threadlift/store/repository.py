@@ -19,7 +19,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import STORED, Patient
-from threadlift.clinic.photos import ListedPhoto, PhotoRecord, VaultPhoto
+from threadlift.clinic.photos import ListedPhoto, PhotoRecord, StagedPhoto, VaultPhoto
 from threadlift.clinic.registers import LotStock
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store.tables import (
@@ -390,6 +390,18 @@ class SqlPhotoRepository:
                                     .order_by(PhotoRow.uploaded_at)).scalars()
         return [_photo(r) for r in rows]
 
+    def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
+        rows = self.session.connection().execute(_EPISODES_PHOTOS_STAGED, {"episode_id": str(episode_id)})
+        return [StagedPhoto(UUID(photo), view, stage, _utc(uploaded), in_error)
+                for photo, view, stage, uploaded, in_error in rows]
+
+    def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
+        if not photo_ids:
+            return []
+        listed = self.session.connection().execute(_PHOTOS_LISTED, {"ids": [str(i) for i in photo_ids]})
+        columns = list(listed.keys())
+        return [_listed_photo(dict(zip(columns, row, strict=True))) for row in listed]
+
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(PhotoRow)).scalar_one())
 
@@ -454,6 +466,11 @@ _LISTED_COLUMNS = [getattr(PhotoRow, name) for name in PhotoRecord.model_fields 
 # Statements the pages run on every view, built once (their construction and cache key cost more than the read)
 _EPISODES_PHOTOS_LISTED = (select(*_LISTED_COLUMNS).where(PhotoRow.episode_id == bindparam("episode_id"))
                            .order_by(PhotoRow.uploaded_at))
+_EPISODES_PHOTOS_STAGED = (select(PhotoRow.id, PhotoRow.view, PhotoRow.stage, PhotoRow.uploaded_at,
+                                  PhotoRow.entered_in_error.is_not(None))
+                           .where(PhotoRow.episode_id == bindparam("episode_id")).order_by(PhotoRow.uploaded_at))
+_PHOTOS_LISTED = (select(*_LISTED_COLUMNS).where(PhotoRow.id.in_(bindparam("ids", expanding=True)))
+                  .order_by(PhotoRow.uploaded_at))
 _PHOTO_CONSENTS = select(PhotoConsentRow.document).where(PhotoConsentRow.patient_id == bindparam("patient_id"))
 _PATIENTS_EPISODES = (select(EpisodeRow.document).where(EpisodeRow.patient_id == bindparam("patient_id"))
                       .order_by(EpisodeRow.opened_at))
