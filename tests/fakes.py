@@ -247,10 +247,9 @@ class FakePhotos:
             raise NotFound(f"no photo {photo_id}")
         return found
 
-    def for_episode(self, episode_id: UUID | str, *, without_analysis: bool = False) -> list[PhotoRecord]:
-        found = sorted((p for p in self.db.photos.values() if p.episode_id == UUID(str(episode_id))),
-                       key=lambda p: p.uploaded_at)
-        return [p.model_copy(update={"analysis": {}}) for p in found] if without_analysis else found
+    def for_episode(self, episode_id: UUID | str) -> list[PhotoRecord]:
+        return sorted((p for p in self.db.photos.values() if p.episode_id == UUID(str(episode_id))),
+                      key=lambda p: p.uploaded_at)
 
     def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
         return [StagedPhoto(p.id, p.view, p.stage, p.uploaded_at, p.entered_in_error is not None)

@@ -130,7 +130,7 @@ def test_an_episodes_staged_photos_and_listed_records_say_what_its_photo_records
                                                        reason="Another patient's photo"))
         uow.commit()
     with UnitOfWork(factory, read_only=True) as uow:
-        whole = uow.photos.for_episode(episode.id, without_analysis=True)
+        whole = [p.model_copy(update={"analysis": {}}) for p in uow.photos.for_episode(episode.id)]
         assert uow.photos.staged(episode.id) == [
             StagedPhoto(p.id, p.view, p.stage, p.uploaded_at, p.entered_in_error is not None) for p in whole]
         assert uow.photos.listed([photos[2].id, photos[0].id]) == [whole[0], whole[2]]

@@ -112,10 +112,8 @@ class ConsentRepository(Protocol):
 class PhotoRepository(Protocol):
     def add(self, photo: PhotoRecord) -> None: ...
     def get(self, photo_id: UUID | str) -> PhotoRecord: ...
-    def for_episode(self, episode_id: UUID | str, *, without_analysis: bool = False) -> list[PhotoRecord]:
-        """The episode's photos by upload time. ``without_analysis``: each record's analysis left empty, for
-        listings that show none (a document is some 19 KB of JSON; an episode photographed at every visit
-        lists dozens, and parsing them all held the server for half a second)."""
+    def for_episode(self, episode_id: UUID | str) -> list[PhotoRecord]:
+        """The episode's photos by upload time, with their analyses."""
         ...
 
     def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
@@ -123,7 +121,7 @@ class PhotoRepository(Protocol):
         ...
 
     def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
-        """These photos' records without their analyses, by upload time."""
+        """These photos' records without their analyses (a document is some 19 KB of JSON), by upload time."""
         ...
 
     def count(self) -> int: ...

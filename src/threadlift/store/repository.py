@@ -381,11 +381,7 @@ class SqlPhotoRepository:
             raise NotFound(f"no photo {photo_id}")
         return _photo(row)
 
-    def for_episode(self, episode_id: UUID | str, *, without_analysis: bool = False) -> list[PhotoRecord]:
-        if without_analysis:  # the columns alone, past the ORM: no object or ORM row to build per photo
-            listed = self.session.connection().execute(_EPISODES_PHOTOS_LISTED, {"episode_id": str(episode_id)})
-            columns = list(listed.keys())
-            return [_listed_photo(dict(zip(columns, row, strict=True))) for row in listed]
+    def for_episode(self, episode_id: UUID | str) -> list[PhotoRecord]:
         rows = self.session.execute(select(PhotoRow).where(PhotoRow.episode_id == str(episode_id))
                                     .order_by(PhotoRow.uploaded_at)).scalars()
         return [_photo(r) for r in rows]
@@ -398,6 +394,7 @@ class SqlPhotoRepository:
     def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
         if not photo_ids:
             return []
+        # the columns alone, past the ORM: no object or ORM row to build per photo
         listed = self.session.connection().execute(_PHOTOS_LISTED, {"ids": [str(i) for i in photo_ids]})
         columns = list(listed.keys())
         return [_listed_photo(dict(zip(columns, row, strict=True))) for row in listed]
@@ -464,8 +461,6 @@ def _utc(moment: datetime) -> datetime:
 
 _LISTED_COLUMNS = [getattr(PhotoRow, name) for name in PhotoRecord.model_fields if name != "analysis"]
 # Statements the pages run on every view, built once (their construction and cache key cost more than the read)
-_EPISODES_PHOTOS_LISTED = (select(*_LISTED_COLUMNS).where(PhotoRow.episode_id == bindparam("episode_id"))
-                           .order_by(PhotoRow.uploaded_at))
 _EPISODES_PHOTOS_STAGED = (select(PhotoRow.id, PhotoRow.view, PhotoRow.stage, PhotoRow.uploaded_at,
                                   PhotoRow.entered_in_error.is_not(None))
                            .where(PhotoRow.episode_id == bindparam("episode_id")).order_by(PhotoRow.uploaded_at))
