@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -23,7 +24,7 @@ from threadlift.clinic.episode import Episode, State
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUpStatus
 from threadlift.clinic.patient import Patient
-from threadlift.clinic.photos import PhotoRecord, StagedPhoto
+from threadlift.clinic.photos import PhotoRecord, PhotoStage, StagedPhoto
 from threadlift.clinic.registers import (
     FollowUpDue,
     LotStock,
@@ -251,9 +252,18 @@ class FakePhotos:
         return sorted((p for p in self.db.photos.values() if p.episode_id == UUID(str(episode_id))),
                       key=lambda p: p.uploaded_at)
 
-    def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
+    def staged(self, episode_id: UUID | str, *, stage: str | None = None) -> list[StagedPhoto]:
         return [StagedPhoto(p.id, p.view, p.stage, p.uploaded_at, p.entered_in_error is not None)
-                for p in self.for_episode(episode_id)]
+                for p in self.for_episode(episode_id) if stage is None or p.stage == stage]
+
+    def newest_follow_ups(self, episode_id: UUID | str, views: Collection[str],
+                          limit: int | None) -> tuple[list[StagedPhoto], int]:
+        usable = [p for p in self.staged(episode_id, stage=PhotoStage.FOLLOW_UP) if not p.in_error and p.view in views]
+        return (usable if limit is None else usable[-limit:] if limit else []), len(usable)
+
+    def newest_follow_up_of_each_view(self, episode_id: UUID | str) -> list[StagedPhoto]:
+        newest = {p.view: p for p in self.staged(episode_id, stage=PhotoStage.FOLLOW_UP) if not p.in_error}
+        return sorted(newest.values(), key=lambda p: p.uploaded_at)
 
     def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
         return sorted((self.get(i).model_copy(update={"analysis": {}}) for i in photo_ids),

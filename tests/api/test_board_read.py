@@ -135,3 +135,54 @@ def test_an_episodes_staged_photos_and_listed_records_say_what_its_photo_records
             StagedPhoto(p.id, p.view, p.stage, p.uploaded_at, p.entered_in_error is not None) for p in whole]
         assert uow.photos.listed([photos[2].id, photos[0].id]) == [whole[0], whole[2]]
         assert uow.photos.listed([]) == []
+
+
+def test_an_episodes_newest_follow_ups_are_those_its_whole_listing_pairs(factory):
+    """The follow-up page asks the store for the newest follow-ups that have a baseline of their view, how many
+    there are, and each view's newest: the same photos as pairing the whole listing (clinic.photos.with_baselines)."""
+    import hashlib
+    import random
+
+    from tests.helpers.exports import analysis
+    from threadlift.clinic.corrections import InError
+    from threadlift.clinic.photos import PhotoRecord, PhotoStage, with_baselines
+
+    episode, lots, person = built_episode(State.FOLLOW_UP)
+    rng = random.Random(12)
+    views = ["frontal", "oblique_left", "oblique_right", "profile_left"]
+    stages = [PhotoStage.BASELINE, PhotoStage.FOLLOW_UP, PhotoStage.FOLLOW_UP, PhotoStage.FOLLOW_UP,
+              PhotoStage.CHECK_IN, PhotoStage.PROCEDURE_DAY]
+    with UnitOfWork(factory) as uow:
+        for lot in lots:
+            uow.lots.add(lot)
+        uow.patients.add(person)
+        uow.episodes.add(episode)
+        photos = [PhotoRecord(patient_id=person.id, episode_id=episode.id, view=rng.choice(views),
+                              stage=rng.choice(stages), stored_name=f"p{n}",
+                              original_sha256=hashlib.sha256(b"%d" % n).hexdigest(), stored_sha256="0" * 64,
+                              content_type="image/jpeg", size_bytes=10, location_removed=False,
+                              uploaded_at=episode.opened_at + timedelta(hours=n), uploaded_by="dr-hale",
+                              quality_ok=True, analysis=analysis())
+                  for n in range(60)]
+        for photo in photos:
+            uow.photos.add(photo)
+        for photo in rng.sample(photos, 12):  # some baselines and follow-ups among them
+            uow.photos.mark_in_error(photo.id, InError(at=photo.uploaded_at, by="dr-hale", reason="Wrong patient"))
+        uow.commit()
+    with UnitOfWork(factory, read_only=True) as uow:
+        every = uow.photos.staged(episode.id)
+        usable = [p for p in every if not p.in_error]
+        pairs = with_baselines(usable)
+        assert 10 < len(pairs) < len(usable)
+        baselines = uow.photos.staged(episode.id, stage=PhotoStage.BASELINE)
+        assert baselines == [p for p in every if p.stage == PhotoStage.BASELINE]
+        paired_views = {p.view for p in baselines if not p.in_error}
+        for limit in (None, 0, 1, 5, len(pairs), len(pairs) + 3):
+            follow_ups, in_all = uow.photos.newest_follow_ups(episode.id, paired_views, limit)
+            assert in_all == len(pairs)
+            expected = [follow_up for _, follow_up in pairs]
+            assert follow_ups == (expected if limit is None else expected[-limit:] if limit else [])
+        assert uow.photos.newest_follow_ups(episode.id, set(), 5) == ([], 0)
+        newest = {p.view: p for p in usable if p.stage == PhotoStage.FOLLOW_UP}
+        assert uow.photos.newest_follow_up_of_each_view(episode.id) == sorted(newest.values(),
+                                                                              key=lambda p: p.uploaded_at)

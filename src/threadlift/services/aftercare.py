@@ -149,12 +149,15 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID, *, all_pairs: b
     require(actor, Permission.PHOTO_READ)
     with svc.uow(logs_reads=True) as uow:
         found = read_record(uow, svc, actor, episode_id, "follow_ups")
-        # The pairs are found from a few columns of each photo; records are read for the pairs shown and for
-        # the photos that decide whether an outcome report may be offered (the analyses: when a pair opens).
-        staged = uow.photos.staged(episode_id)
-        pairs = with_baselines(p for p in staged if not p.in_error)
-        chosen = pairs if all_pairs else pairs[-PAIRS_SHOWN:]
-        listed = uow.photos.listed(sorted({p.id for pair in chosen for p in pair} | _offer_deciders(staged)))
+        # Records are read for the pairs shown and for the photos that decide whether an outcome report may be
+        # offered (the analyses: when a pair opens); what the page costs does not grow with the episode's photos.
+        baselines = uow.photos.staged(episode_id, stage=PhotoStage.BASELINE)
+        usable = [p for p in baselines if not p.in_error]
+        follow_ups, pairs_in_all = uow.photos.newest_follow_ups(
+            episode_id, {p.view for p in usable}, None if all_pairs else PAIRS_SHOWN)
+        chosen = with_baselines(sorted([*usable, *follow_ups], key=lambda p: p.uploaded_at))
+        deciders = _offer_deciders(baselines, uow.photos.newest_follow_up_of_each_view(episode_id))
+        listed = uow.photos.listed(sorted({p.id for pair in chosen for p in pair} | deciders))
         shown = {p.id: p for p in stored_photos(uow, svc, actor, episode_id, listed=listed)}
         offered = documents.available_from(found.patient, found.episode, listed,
                                            uow.consents.photo_consents(found.patient.id))
@@ -167,15 +170,14 @@ def follow_up_view(svc: Services, actor: User, episode_id: UUID, *, all_pairs: b
     comparable = [(shown[baseline.id], shown[follow_up.id]) for baseline, follow_up in chosen]
     events = [view_of_event(svc, e, found.episode) for e in found.episode.adverse_events]
     return FollowUpView(found.episode, found.patient, events, comparable, offered, booked,
-                        len(pairs) - len(chosen))
+                        pairs_in_all - len(chosen))
 
 
-def _offer_deciders(staged: list[StagedPhoto]) -> set[UUID]:
+def _offer_deciders(baselines: list[StagedPhoto], newest_follow_ups: list[StagedPhoto]) -> set[UUID]:
     """The photos that decide whether an outcome report may be offered: every baseline and each view's newest
     follow-up photo. A consent covers the photos taken from when it was given, so if any follow-up photo of
     a view may leave the clinic, its newest may too; the report needs one pair that may."""
-    newest = {p.view: p.id for p in staged if p.stage == PhotoStage.FOLLOW_UP and not p.in_error}
-    return {p.id for p in staged if p.stage == PhotoStage.BASELINE} | set(newest.values())
+    return {p.id for p in baselines} | {p.id for p in newest_follow_ups}
 
 
 def follow_ups_due(svc: Services, actor: User, *, on: date | None = None, within_days: int = 7,

@@ -7,6 +7,7 @@ table, a session or SQL.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -116,8 +117,19 @@ class PhotoRepository(Protocol):
         """The episode's photos by upload time, with their analyses."""
         ...
 
-    def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
-        """The episode's photos by upload time, as a few columns each (no record built per photo)."""
+    def staged(self, episode_id: UUID | str, *, stage: str | None = None) -> list[StagedPhoto]:
+        """The episode's photos (of ``stage``, or all) by upload time, as a few columns each (no record built
+        per photo)."""
+        ...
+
+    def newest_follow_ups(self, episode_id: UUID | str, views: Collection[str],
+                          limit: int | None) -> tuple[list[StagedPhoto], int]:
+        """The episode's newest ``limit`` (None: all) follow-up photos of these views that are not recorded in
+        error, by upload time, and how many such photos there are in all."""
+        ...
+
+    def newest_follow_up_of_each_view(self, episode_id: UUID | str) -> list[StagedPhoto]:
+        """Each view's newest follow-up photo of the episode that is not recorded in error, by upload time."""
         ...
 
     def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -19,7 +20,7 @@ from threadlift.clinic.episode import Episode
 from threadlift.clinic.errors import NotFound, RecordLocked
 from threadlift.clinic.followup import FollowUp
 from threadlift.clinic.patient import STORED, Patient
-from threadlift.clinic.photos import ListedPhoto, PhotoRecord, StagedPhoto, VaultPhoto
+from threadlift.clinic.photos import ListedPhoto, PhotoRecord, PhotoStage, StagedPhoto, VaultPhoto
 from threadlift.clinic.registers import LotStock
 from threadlift.clinic.threads import ThreadLot
 from threadlift.store.tables import (
@@ -386,10 +387,33 @@ class SqlPhotoRepository:
                                     .order_by(PhotoRow.uploaded_at)).scalars()
         return [_photo(r) for r in rows]
 
-    def staged(self, episode_id: UUID | str) -> list[StagedPhoto]:
-        rows = self.session.connection().execute(_EPISODES_PHOTOS_STAGED, {"episode_id": str(episode_id)})
+    def staged(self, episode_id: UUID | str, *, stage: str | None = None) -> list[StagedPhoto]:
+        statement, given = ((_EPISODES_PHOTOS_STAGED, {}) if stage is None
+                            else (_EPISODES_PHOTOS_OF_STAGE, {"stage": stage}))
+        rows = self.session.connection().execute(statement, {"episode_id": str(episode_id), **given})
         return [StagedPhoto(UUID(photo), view, stage, _utc(uploaded), in_error)
                 for photo, view, stage, uploaded, in_error in rows]
+
+    def newest_follow_ups(self, episode_id: UUID | str, views: Collection[str],
+                          limit: int | None) -> tuple[list[StagedPhoto], int]:
+        # the count comes with the rows (a window over every row the filter keeps, before the limit)
+        given: dict[str, Any] = {"episode_id": str(episode_id), "views": sorted(views)}
+        rows = self.session.connection().execute(
+            _EVERY_FOLLOW_UP if limit is None else _NEWEST_FOLLOW_UPS, given if limit is None else
+            {**given, "limit": limit}).all()
+        found = [StagedPhoto(UUID(photo), view, stage, _utc(uploaded), False)
+                 for photo, view, stage, uploaded, _ in reversed(rows)]
+        return found, rows[0][4] if rows else self._count_follow_ups(episode_id, views)
+
+    def _count_follow_ups(self, episode_id: UUID | str, views: Collection[str]) -> int:
+        """With no row back (a limit of 0 or none to find), the window's count came with none."""
+        return int(self.session.connection().execute(
+            _COUNT_FOLLOW_UPS, {"episode_id": str(episode_id), "views": sorted(views)}).scalar_one())
+
+    def newest_follow_up_of_each_view(self, episode_id: UUID | str) -> list[StagedPhoto]:
+        rows = self.session.connection().execute(_NEWEST_OF_EACH_VIEW, {"episode_id": str(episode_id)})
+        return [StagedPhoto(UUID(photo), view, stage, _utc(uploaded), False)
+                for photo, view, stage, uploaded in rows]
 
     def listed(self, photo_ids: list[UUID]) -> list[PhotoRecord]:
         if not photo_ids:
@@ -461,9 +485,23 @@ def _utc(moment: datetime) -> datetime:
 
 _LISTED_COLUMNS = [getattr(PhotoRow, name) for name in PhotoRecord.model_fields if name != "analysis"]
 # Statements the pages run on every view, built once (their construction and cache key cost more than the read)
-_EPISODES_PHOTOS_STAGED = (select(PhotoRow.id, PhotoRow.view, PhotoRow.stage, PhotoRow.uploaded_at,
-                                  PhotoRow.entered_in_error.is_not(None))
-                           .where(PhotoRow.episode_id == bindparam("episode_id")).order_by(PhotoRow.uploaded_at))
+_STAGED_COLUMNS = (PhotoRow.id, PhotoRow.view, PhotoRow.stage, PhotoRow.uploaded_at)
+_OF_EPISODE = PhotoRow.episode_id == bindparam("episode_id")
+_EPISODES_PHOTOS_STAGED = (select(*_STAGED_COLUMNS, PhotoRow.entered_in_error.is_not(None)).where(_OF_EPISODE)
+                           .order_by(PhotoRow.uploaded_at))
+_EPISODES_PHOTOS_OF_STAGE = _EPISODES_PHOTOS_STAGED.where(PhotoRow.stage == bindparam("stage"))
+_USABLE_FOLLOW_UP = and_(_OF_EPISODE, PhotoRow.stage == PhotoStage.FOLLOW_UP.value, PhotoRow.entered_in_error.is_(None))
+_OF_VIEWS = PhotoRow.view.in_(bindparam("views", expanding=True))
+_EVERY_FOLLOW_UP = (select(*_STAGED_COLUMNS, func.count().over()).where(_USABLE_FOLLOW_UP, _OF_VIEWS)
+                    .order_by(PhotoRow.uploaded_at.desc(), PhotoRow.id.desc()))
+_NEWEST_FOLLOW_UPS = _EVERY_FOLLOW_UP.limit(bindparam("limit"))
+_COUNT_FOLLOW_UPS = select(func.count()).select_from(PhotoRow).where(_USABLE_FOLLOW_UP, _OF_VIEWS)
+_RANKED_IN_VIEW = select(*_STAGED_COLUMNS, func.row_number().over(
+    partition_by=PhotoRow.view, order_by=(PhotoRow.uploaded_at.desc(), PhotoRow.id.desc())).label("rank")
+).where(_USABLE_FOLLOW_UP).subquery()
+_NEWEST_OF_EACH_VIEW = (select(_RANKED_IN_VIEW.c.id, _RANKED_IN_VIEW.c.view, _RANKED_IN_VIEW.c.stage,
+                               _RANKED_IN_VIEW.c.uploaded_at)
+                        .where(_RANKED_IN_VIEW.c.rank == 1).order_by(_RANKED_IN_VIEW.c.uploaded_at))
 _PHOTOS_LISTED = (select(*_LISTED_COLUMNS).where(PhotoRow.id.in_(bindparam("ids", expanding=True)))
                   .order_by(PhotoRow.uploaded_at))
 _PHOTO_CONSENTS = select(PhotoConsentRow.document).where(PhotoConsentRow.patient_id == bindparam("patient_id"))
