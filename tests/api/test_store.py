@@ -21,7 +21,7 @@ from threadlift.clinic.errors import RecordLocked
 from threadlift.services.audit import verify_audit
 from threadlift.store import audit, migrate
 from threadlift.store.db import make_engine, session_factory
-from threadlift.store.tables import AuditRow, Base
+from threadlift.store.tables import AuditRow, Base, EpisodeRow
 from threadlift.store.unit_of_work import SqlUnitOfWork as UnitOfWork
 from threadlift.store.vault import PhotoVault, VaultError
 
@@ -83,6 +83,34 @@ def test_follow_ups_recorded_before_0003_get_their_completion_time(database):
     done = [f.completed_at for f in ep.follow_ups]
     assert [t is not None for _, t in times] == [d is not None for d in done] == [True, True] + [False] * 4
     assert str(times[1][1])[:16].replace("T", " ") == str(done[1])[:16].replace("T", " ")
+    factory.kw["bind"].dispose()
+
+
+def test_episodes_recorded_before_0015_get_their_procedure_times_from_their_documents(database):
+    """The day's board reads the procedure's start and end from the episode's row: episodes stored before
+    the columns existed get them from their documents, locked records included."""
+    migrate.upgrade(database, "0014")
+    done, stock, person = built_episode(State.DISCHARGED)
+    consulted = built_episode(State.CONSULTATION)[0].model_copy(update={"patient_id": person.id})
+    episodes = [done, consulted]
+    factory = session_factory(make_engine(database))
+    with UnitOfWork(factory) as uow:
+        for lot in stock:
+            uow.lots.add(lot)
+        uow.patients.add(person)
+        for ep in episodes:
+            uow.session.execute(text("INSERT INTO episodes (id, patient_id, state, opened_at, updated_at, version, "
+                                     "document) VALUES (:id, :patient, :state, :at, :at, 1, :doc)"),
+                                {"id": str(ep.id), "patient": str(person.id), "state": ep.state.value,
+                                 "at": ep.opened_at, "doc": ep.model_dump_json()})
+        uow.session.commit()
+    migrate.upgrade(database)
+    with UnitOfWork(factory) as uow:
+        stored = {row.id: (row.procedure_started_at, row.procedure_ended_at) for row in uow.session.execute(
+            select(EpisodeRow.id, EpisodeRow.procedure_started_at, EpisodeRow.procedure_ended_at))}
+    assert done.procedure is not None and done.procedure.ended_at is not None
+    assert stored == {str(done.id): (done.procedure.started_at, done.procedure.ended_at),
+                      str(consulted.id): (None, None)}
     factory.kw["bind"].dispose()
 
 

@@ -48,12 +48,11 @@ _ACTIVE = (State.PROCEDURE.value, State.OBSERVATION.value)
 
 # The day's board runs these on every view: built once (with bind parameters), a statement's construction
 # and cache key cost SQLAlchemy more than SQLite takes to answer it.
-_PROCEDURE = EpisodeRow.document["procedure"]
 _THREADS_PLACED = (select(func.count(ThreadUseRow.id)).where(ThreadUseRow.episode_id == EpisodeRow.id)
                    .correlate(EpisodeRow).scalar_subquery())
 _IN_CLINIC = (
-    select(EpisodeRow.id, EpisodeRow.patient_id, EpisodeRow.state, _PROCEDURE["started_at"].as_string(),
-           _PROCEDURE["ended_at"].as_string(), _THREADS_PLACED, PatientRow.given_name, PatientRow.family_name)
+    select(EpisodeRow.id, EpisodeRow.patient_id, EpisodeRow.state, EpisodeRow.procedure_started_at,
+           EpisodeRow.procedure_ended_at, _THREADS_PLACED, PatientRow.given_name, PatientRow.family_name)
     .join(PatientRow, PatientRow.id == EpisodeRow.patient_id)
     .where(or_(EpisodeRow.state.in_(_ACTIVE),
                (EpisodeRow.state == State.DISCHARGED.value) & (EpisodeRow.updated_at >= bindparam("since"))))
@@ -74,8 +73,8 @@ class SqlRegisters:
 
     def in_clinic(self, since: datetime, limit: int) -> list[NamedEpisode]:
         rows = self.session.execute(_IN_CLINIC, {"since": since, "limit": limit}).all()
-        return [NamedEpisode(UUID(episode), UUID(patient), f"{given} {family}", State(state), _moment(started),
-                             _moment(ended), threads)
+        return [NamedEpisode(UUID(episode), UUID(patient), f"{given} {family}", State(state), started, ended,
+                             threads)
                 for episode, patient, state, started, ended, threads, given, family in rows]
 
     def planned(self) -> list[PlannedEpisode]:
@@ -226,11 +225,6 @@ def _event_queries(by_type: bool, by_area: bool, serious_only: bool,
              .join(ThreadLotRow, ThreadLotRow.id == AdverseEventLotRow.lot_id)
              .where(AdverseEventLotRow.event_id.in_(select(selected))))
     return events, links
-
-
-def _moment(text: str | None) -> datetime | None:
-    """A time as the episode's document keeps it (ISO 8601, UTC)."""
-    return _aware(datetime.fromisoformat(text)) if text else None
 
 
 def _aware(moment: datetime | None) -> datetime:

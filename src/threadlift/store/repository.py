@@ -194,7 +194,7 @@ class SqlEpisodeRepository:
     def add(self, episode: Episode) -> None:
         row = EpisodeRow(id=str(episode.id), patient_id=str(episode.patient_id), state=episode.state.value,
                          opened_at=episode.opened_at, updated_at=_now(), version=1,
-                         document=episode.model_dump(mode="json"))
+                         document=episode.model_dump(mode="json"), **_procedure_times(episode))
         self.session.add(row)
         self._versions[row.id] = 1
         self.session.flush()
@@ -225,7 +225,7 @@ class SqlEpisodeRepository:
         result = self.session.execute(
             update(EpisodeRow).where(EpisodeRow.id == key, EpisodeRow.version == version)
             .values(state=episode.state.value, updated_at=_now(), version=version + 1,
-                    document=episode.model_dump(mode="json")))
+                    document=episode.model_dump(mode="json"), **_procedure_times(episode)))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise RecordLocked("this episode was changed by someone else meanwhile; reload it and try again",
                                rule="concurrent_change")
@@ -260,6 +260,12 @@ class SqlEpisodeRepository:
             self.session.flush()
             self.session.add_all([AdverseEventLotRow(event_id=str(event.id), lot_id=str(lot)) for lot in event.lot_ids])
         self.session.flush()
+
+
+def _procedure_times(episode: Episode) -> dict[str, datetime | None]:
+    procedure = episode.procedure
+    return {"procedure_started_at": procedure.started_at if procedure else None,
+            "procedure_ended_at": procedure.ended_at if procedure else None}
 
 
 def _follow_up_row(episode_id: str, patient_id: str, position: int, f: FollowUp) -> FollowUpRow:

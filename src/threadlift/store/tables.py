@@ -132,6 +132,9 @@ class EpisodeRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking: no lost updates
     document: Mapped[dict[str, object]] = mapped_column(JSON)
+    # The document's procedure times, written with it: the day's board reads them without parsing documents
+    procedure_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    procedure_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ConsentDocumentRow(Base):
