@@ -243,6 +243,44 @@ def test_rows_hashed_by_the_database_verify_in_python(database):
         assert len(uow.session.execute(select(AuditRow)).all()) == 6
 
 
+def test_the_reads_of_a_unit_append_in_order_and_chain_whoever_else_appends_meanwhile(database):
+    """A unit that logs reads appends its rows at commit (on PostgreSQL in one statement that hashes them in
+    SQL, one after another): with eight threads committing such units and single changes at once, every row
+    lands once, each unit's rows in their order, and the chain verifies."""
+    from concurrent.futures import ThreadPoolExecutor
+    from zoneinfo import ZoneInfo
+
+    migrate.upgrade(database)
+    factory = session_factory(make_engine(database))
+    details = [{}, {"note": "Żółć ✓", "ids": [1, 2]}, {"z": {"b": 1, "a": None}, "n": 1.5}]
+
+    def reads(unit: int) -> None:
+        for round_ in range(5):
+            with UnitOfWork(factory, logs_reads=True) as uow:
+                for i, detail in enumerate(details):
+                    uow.log(at=datetime(2026, 11, 2, 23, 30, i, 120, tzinfo=ZoneInfo("Pacific/Kiritimati")),
+                            user_id=None if i == 1 else f"u{unit}", action="read", entity_type="patient",
+                            entity_id=f"p{unit}-{round_}-{i}", detail=detail)
+                uow.commit()
+            with UnitOfWork(factory) as uow:
+                uow.log(at=AT, user_id=f"u{unit}", action="change", entity_type="patient", entity_id=None, detail={})
+                uow.commit()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(reads, range(8)))
+    with UnitOfWork(factory, read_only=True) as uow:
+        assert audit.verify(uow.session) is None
+        rows = [(row.id, row.entity_id) for row in uow.session.execute(select(AuditRow).order_by(AuditRow.id))
+                .scalars()]
+    assert [row_id for row_id, _ in rows] == list(range(1, 8 * 5 * 4 + 1))
+    placed = {entity: row_id for row_id, entity in rows if entity}
+    for unit in range(8):
+        for round_ in range(5):
+            first = placed[f"p{unit}-{round_}-0"]
+            assert [placed[f"p{unit}-{round_}-{i}"] for i in range(3)] == [first, first + 1, first + 2]
+    factory.kw["bind"].dispose()
+
+
 def test_the_audit_verifies_whatever_the_time_zone_of_the_session_or_of_the_instant(clinic: Clinic):
     """Each row's hash holds its time in UTC: rows appended with an instant in another offset, and read back
     by a PostgreSQL session whose TimeZone is not UTC, still verify."""

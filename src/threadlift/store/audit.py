@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -73,6 +73,52 @@ _APPEND_IN_POSTGRESQL = text(_POSTGRESQL_APPEND.format(commit="")).bindparams(*_
 # too. At worst a crash loses the last fraction of a second of read records; never a change.
 _APPEND_READ_IN_POSTGRESQL = text(_POSTGRESQL_APPEND.format(
     commit=", (SELECT set_config('synchronous_commit', 'off', true)) AS flush_later")).bindparams(*_TYPES)
+
+
+# Several rows of reads in one statement (a page that shows an episode logs reads of the episode, the patient,
+# its photos...): the chain is hashed row by row in a recursive query, each row after the one before, from
+# the locked head; the head moves to the last. Committed like a single read's row, without the disk flush.
+_APPEND_READS_IN_POSTGRESQL = text("""
+WITH RECURSIVE head AS (SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE),
+given AS (SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS r(
+    n integer, at timestamptz, user_id text, action text, entity_type text, entity_id text, detail json,
+    after_id text)),
+chain AS (
+    SELECT 0 AS n, last_id AS id, CAST(last_hash AS text) AS hash, CAST(NULL AS text) AS prev_hash FROM head
+    UNION ALL
+    SELECT chain.n + 1, chain.id + 1,
+        encode(sha256(convert_to(chain.hash || '[' || (chain.id + 1)::text || ',' || given.after_id, 'UTF8')), 'hex'),
+        chain.hash
+    FROM chain JOIN given ON given.n = chain.n + 1),
+newest AS (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1),
+moved AS (UPDATE audit_head SET last_id = newest.id, last_hash = newest.hash FROM newest WHERE audit_head.id = 1
+          RETURNING audit_head.last_id)
+INSERT INTO audit_log (id, at, user_id, action, entity_type, entity_id, detail, prev_hash, hash)
+SELECT chain.id, given.at, given.user_id, given.action, given.entity_type, given.entity_id, given.detail,
+    chain.prev_hash, chain.hash
+FROM chain JOIN given ON given.n = chain.n CROSS JOIN moved,
+    (SELECT set_config('synchronous_commit', 'off', true)) AS flush_later
+RETURNING hash
+""")
+
+
+def append_reads(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rows that record reads (each the keyword arguments of :func:`append`), in order. On PostgreSQL, a
+    session in autocommit: one statement appends and commits them all (like ``of_a_read``); elsewhere, in
+    the caller's transaction, one after another."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or len(rows) < 2:
+        for row in rows:
+            append(session, **row, of_a_read=connection.dialect.name == "postgresql")
+        return
+    given = [{"n": n, "at": canonical_time(row["at"]), "user_id": row["user_id"], "action": row["action"],
+              "entity_type": row["entity_type"], "entity_id": row.get("entity_id"), "detail": row.get("detail") or {},
+              "after_id": _after_id(row["at"], row["user_id"], row["action"], row["entity_type"],
+                                    row.get("entity_id"), row.get("detail") or {})}
+             for n, row in enumerate(rows, start=1)]
+    appended = connection.execute(_APPEND_READS_IN_POSTGRESQL, {"rows": json.dumps(given, default=str)}).all()
+    if len(appended) != len(rows):
+        raise RuntimeError("the audit trail has no head row: run `threadlift db upgrade`")
 
 
 def append(session: Session, *, at: datetime, user_id: str | None, action: str, entity_type: str,

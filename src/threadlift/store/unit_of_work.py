@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -79,7 +77,7 @@ class SqlUnitOfWork:
         self._factory = factory
         self._read_only = read_only or logs_reads
         self._logs_reads = logs_reads
-        self._pending_audit: list[Callable[..., object]] = []
+        self._pending_audit: list[dict[str, Any]] = []
         self._holds_writer = False
 
     def __enter__(self) -> Self:
@@ -122,12 +120,12 @@ class SqlUnitOfWork:
             detail: dict[str, object]) -> None:
         """Append to the audit trail: now, in this unit's transaction; or, for a unit that logs
         reads, at commit."""
-        append = partial(audit.append, at=at, user_id=user_id, action=action, entity_type=entity_type,
-                         entity_id=entity_id, detail=detail)
+        row: dict[str, Any] = {"at": at, "user_id": user_id, "action": action, "entity_type": entity_type,
+                               "entity_id": entity_id, "detail": detail}
         if self._logs_reads:
-            self._pending_audit.append(append)
+            self._pending_audit.append(row)
         else:
-            append(self.session)
+            audit.append(self.session, **row)
 
     def commit(self) -> None:
         if not self._logs_reads:
@@ -137,17 +135,15 @@ class SqlUnitOfWork:
                 raise conflict(error) from error
             return
         if self._dialect == "postgresql":
-            # The session is in autocommit: each row locks the audit head, appends and commits in
-            # one statement, so the head is held for no round trip at all.
-            for append in self._pending_audit:
-                append(self.session, of_a_read=True)
+            # The session is in autocommit: one statement locks the audit head, appends the rows and
+            # commits, so the head is held for no round trip at all.
+            audit.append_reads(self.session, self._pending_audit)
         elif self._pending_audit:
             # SQLite: the reads' snapshot cannot become a write once another writer has committed:
             # end it, and append in a transaction that starts with the write lock.
             self.session.rollback()
             self._take_writer()
-            for append in self._pending_audit:
-                append(self.session)
+            audit.append_reads(self.session, self._pending_audit)
             self.session.commit()
             self._release_writer()
         self._pending_audit.clear()
