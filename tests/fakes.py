@@ -94,6 +94,9 @@ class FakePatients:
     def ids(self) -> list[str]:
         return sorted(str(patient_id) for patient_id in self.db.patients)
 
+    def display_names(self, patient_ids: Collection[UUID]) -> dict[UUID, str]:
+        return {i: self.get(i).display_name for i in patient_ids}
+
     def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
         words = folded(text).split()
 

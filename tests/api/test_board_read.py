@@ -186,3 +186,17 @@ def test_an_episodes_newest_follow_ups_are_those_its_whole_listing_pairs(factory
         newest = {p.view: p for p in usable if p.stage == PhotoStage.FOLLOW_UP}
         assert uow.photos.newest_follow_up_of_each_view(episode.id) == sorted(newest.values(),
                                                                               key=lambda p: p.uploaded_at)
+
+
+def test_patients_names_come_as_their_records_show_them(factory):
+    """The day's diary names each appointment's patient from two columns, not from the patient's record."""
+    from tests.helpers.clinic import patient
+
+    people = [patient(given_name=given, family_name="Okafor-Lind") for given in ("Ada", "Zoë")]
+    with UnitOfWork(factory) as uow:
+        for person in people:
+            uow.patients.add(person)
+        uow.commit()
+    with UnitOfWork(factory, read_only=True) as uow:
+        assert uow.patients.display_names({p.id for p in people}) == {p.id: p.display_name for p in people}
+        assert uow.patients.display_names(set()) == {}

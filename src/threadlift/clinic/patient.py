@@ -116,7 +116,11 @@ class Patient(PatientDetails):
 
     @property
     def display_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return self.name_shown(self.given_name, self.family_name)
+
+    @staticmethod
+    def name_shown(given_name: str, family_name: str) -> str:
+        return f"{given_name} {family_name}"
 
     @property
     def bmi(self) -> float | None:

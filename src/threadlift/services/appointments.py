@@ -98,8 +98,9 @@ def _hours(svc: Services) -> ClinicHours:
 
 def episode_appointments(uow: UnitOfWork, episode: Episode, patient: Patient) -> list[DiaryEntry]:
     """The episode's appointments, in the caller's unit of work (which records the reading)."""
-    names = _staff_names(uow)
-    return [_entry(a, patient, names) for a in uow.appointments.for_episode(episode.id)]
+    found = uow.appointments.for_episode(episode.id)
+    names = _staff_names(uow) if found else {}
+    return [_entry(a, patient.display_name, names) for a in found]
 
 
 def follow_up_windows(episode: Episode, appointments: list[DiaryEntry]) -> tuple[FollowUpWindow, ...]:
@@ -115,8 +116,8 @@ def _staff_names(uow: UnitOfWork) -> dict[str, str]:
     return {u.id: u.display_name for u in uow.users.all()}
 
 
-def _entry(appointment: Appointment, patient: Patient, names: dict[str, str]) -> DiaryEntry:
-    return DiaryEntry(appointment.id, appointment.patient_id, patient.display_name, appointment.episode_id,
+def _entry(appointment: Appointment, patient_name: str, names: dict[str, str]) -> DiaryEntry:
+    return DiaryEntry(appointment.id, appointment.patient_id, patient_name, appointment.episode_id,
                       appointment.follow_up, appointment.follow_up_name, appointment.starts_at, appointment.ends_at,
                       appointment.duration_minutes, appointment.clinician_id,
                       names.get(appointment.clinician_id, "a former member of staff"), appointment.room,
@@ -176,7 +177,7 @@ def book_appointment(svc: Services, actor: User, command: BookAppointment) -> Di
         uow.appointments.add(appointment)
         record(uow, svc, actor, "create", "appointment", appointment.id, episode=str(episode.id),
                follow_up=booking.follow_up)
-        entry = _entry(appointment, uow.patients.get(episode.patient_id), _staff_names(uow))
+        entry = _entry(appointment, uow.patients.get(episode.patient_id).display_name, _staff_names(uow))
         uow.commit()
     return entry
 
@@ -204,7 +205,7 @@ def _change(svc: Services, actor: User, appointment_id: UUID, action: str,
         change(uow, appointment)
         uow.appointments.save(appointment)
         record(uow, svc, actor, action, "appointment", appointment.id, status=appointment.status.value, **detail)
-        entry = _entry(appointment, uow.patients.get(appointment.patient_id), _staff_names(uow))
+        entry = _entry(appointment, uow.patients.get(appointment.patient_id).display_name, _staff_names(uow))
         uow.commit()
     return entry
 
@@ -284,8 +285,8 @@ def diary(svc: Services, actor: User, first_day: date, days: int = 1) -> list[Di
 def diary_of(uow: UnitOfWork, svc: Services, first_day: date, days: int) -> list[DiaryEntry]:
     """Inside a use case's unit of work (which records the reading): the diary of ``days`` days."""
     found = uow.appointments.between(svc.start_of(first_day), svc.start_of(first_day + timedelta(days=days)))
-    patients = {p: uow.patients.get(p) for p in {a.patient_id for a in found}}
-    names = _staff_names(uow)
+    patients = uow.patients.display_names({a.patient_id for a in found})
+    names = _staff_names(uow) if found else {}
     return [_entry(a, patients[a.patient_id], names) for a in found]
 
 

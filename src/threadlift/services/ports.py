@@ -50,6 +50,10 @@ class PatientRepository(Protocol):
         """Every patient's id, in a stable order (the bulk export walks them)."""
         ...
 
+    def display_names(self, patient_ids: Collection[UUID]) -> dict[UUID, str]:
+        """These patients' names as pages show them (no record read per patient)."""
+        ...
+
     def search(self, text: str, *, limit: int = 50, offset: int = 0) -> tuple[list[Patient], int]:
         """Patients whose names start with each word of ``text`` (or born on a YYYY-MM-DD word), in
         name order, with the number of matches."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from threadlift.clinic.episode import State
 from threadlift.clinic.followup import FollowUpStatus
+from threadlift.clinic.patient import Patient
 from threadlift.clinic.registers import (
     FollowUpDue,
     NamedEpisode,
@@ -73,18 +74,18 @@ class SqlRegisters:
 
     def in_clinic(self, since: datetime, limit: int) -> list[NamedEpisode]:
         rows = self.session.execute(_IN_CLINIC, {"since": since, "limit": limit}).all()
-        return [NamedEpisode(UUID(episode), UUID(patient), f"{given} {family}", State(state), started, ended,
-                             threads)
+        return [NamedEpisode(UUID(episode), UUID(patient), Patient.name_shown(given, family), State(state), started,
+                             ended, threads)
                 for episode, patient, state, started, ended, threads, given, family in rows]
 
     def planned(self) -> list[PlannedEpisode]:
         rows = self.session.execute(_PLANNED).all()
-        return [PlannedEpisode(UUID(e), UUID(p), f"{given} {family}") for e, p, given, family in rows]
+        return [PlannedEpisode(UUID(e), UUID(p), Patient.name_shown(given, family)) for e, p, given, family in rows]
 
     def follow_ups_due(self, today: date, until: date) -> list[FollowUpDue]:
         rows = self.session.execute(_FOLLOW_UPS_DUE, {"until": until}).all()
-        return [FollowUpDue(UUID(r.episode_id), r.position, UUID(r.patient_id), f"{given} {family}", r.name, r.kind,
-                            r.due_on, r.due_on < today) for r, given, family in rows]
+        return [FollowUpDue(UUID(r.episode_id), r.position, UUID(r.patient_id), Patient.name_shown(given, family),
+                            r.name, r.kind, r.due_on, r.due_on < today) for r, given, family in rows]
 
     def lot_recipients(self, lot_number: str) -> list[Recipient]:
         """Every placement of threads from lots numbered ``lot_number`` (recall): one indexed query."""
@@ -93,8 +94,8 @@ class SqlRegisters:
             .join(ThreadLotRow, ThreadLotRow.id == ThreadUseRow.lot_id)
             .join(PatientRow, PatientRow.id == ThreadUseRow.patient_id)
             .where(func.lower(ThreadLotRow.lot) == lot_number.lower()).order_by(ThreadUseRow.placed_at)).all()
-        return [Recipient(UUID(use.patient_id), f"{given} {family}", born, UUID(use.episode_id), use.area, use.side,
-                          use.vector, _aware(use.placed_at)) for use, given, family, born in rows]
+        return [Recipient(UUID(use.patient_id), Patient.name_shown(given, family), born, UUID(use.episode_id), use.area,
+                          use.side, use.vector, _aware(use.placed_at)) for use, given, family, born in rows]
 
     def adverse_events(self, scope: RegisterFilter) -> list[RegisterEntry]:
         events_query, links_query = _event_queries(bool(scope.event_type), bool(scope.area), scope.serious_only,

@@ -68,6 +68,13 @@ class SqlPatientRepository:
     def ids(self) -> list[str]:
         return list(self.session.execute(select(PatientRow.id).order_by(PatientRow.id)).scalars())
 
+    def display_names(self, patient_ids: Collection[UUID]) -> dict[UUID, str]:
+        if not patient_ids:
+            return {}
+        rows = self.session.execute(select(PatientRow.id, PatientRow.given_name, PatientRow.family_name)
+                                    .where(PatientRow.id.in_([str(i) for i in patient_ids])))
+        return {UUID(i): Patient.name_shown(given, family) for i, given, family in rows}
+
     def update(self, patient: Patient) -> None:
         values = {f: _plain(getattr(patient, f)) for f in _PATIENT_FIELDS}
         self.session.execute(update(PatientRow).where(PatientRow.id == str(patient.id))
