@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/threadlift demo
 
+# Two workers (CI's machine has two cores), a module's tests on one worker (they share its fixtures); the
+# tests that time requests against each other run afterwards, alone.
 test: $(STAMP) lint types browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m "not alone"
+	$(BIN)/python -m pytest -m alone
 
 # The browser tests drive Debian's chromium through Playwright (no browser download).
 browser:

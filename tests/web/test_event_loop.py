@@ -18,7 +18,7 @@ from tests.helpers.server import served
 from tests.helpers.web import page_csrf
 from tests.web.test_pages import registered
 
-pytestmark = pytest.mark.mediapipe
+pytestmark = [pytest.mark.mediapipe, pytest.mark.alone]
 TWELVE_MEGAPIXELS = 12_000_000
 
 
