@@ -13,10 +13,12 @@ time the hypervisor took (steal). Target: every page's p99 under 150 ms and with
 
 Each database is measured in ``--rounds`` rounds on the same server (a p99 of a page rests on its two or
 three slowest requests of a round); the figures are the medians over the rounds, each round's p99 compared
-with its own baseline.
+with its own baseline. Before them, a warm-up round (``--warm-up`` seconds, printed, not counted): a server
+just started opens its database connections as the load grows, and PostgreSQL's new backends answer their
+first statements on each table slowly (the first of three rounds was the worst in every run before).
 
-Usage: python bench/pages.py [--seconds 60] [--rounds 3] [--clients 20] [--databases sqlite postgresql]
-       [--no-uploads] [--server-log PREFIX]
+Usage: python bench/pages.py [--seconds 60] [--rounds 3] [--warm-up 20] [--clients 20]
+       [--databases sqlite postgresql] [--no-uploads] [--server-log PREFIX]
 """
 
 from __future__ import annotations
@@ -213,16 +215,16 @@ def upload_loop(port: int, token: str, episode: str, until: float, results: mult
     results.put(times)
 
 
-def one_round(port: int, tokens: list[str], uploader: str, targets: Targets,
-              args: argparse.Namespace) -> tuple[dict[str, list[float]], list[float], str]:
-    """Clients walk the pages for ``args.seconds`` while (unless ``--no-uploads``) one more uploads photos."""
+def one_round(port: int, tokens: list[str], uploader: str, targets: Targets, args: argparse.Namespace,
+              seconds: float) -> tuple[dict[str, list[float]], list[float], str]:
+    """Clients walk the pages for ``seconds`` while (unless ``--no-uploads``) one more uploads photos."""
     results = multiprocessing.Queue()  # type: ignore[var-annotated]
-    until = time.time() + WARM_UP_S + args.seconds
+    until = time.time() + WARM_UP_S + seconds
     uploads = multiprocessing.Process(target=upload_loop, args=(port, uploader, targets.upload_to, until, results))
     before = cpu_times()
     if args.uploads:
         uploads.start()
-    timings = asyncio.run(walk(port, tokens, targets, args.seconds))
+    timings = asyncio.run(walk(port, tokens, targets, seconds))
     upload_times = results.get(timeout=300) if args.uploads else []
     if args.uploads:
         uploads.join(timeout=60)
@@ -244,15 +246,14 @@ def run(kind: str, args: argparse.Namespace) -> None:
             tokens = [sign_in(port, staff[i % len(staff)], accounts[staff[i % len(staff)]])
                       for i in range(args.clients)]
             uploader = sign_in(port, "nurse.silva", accounts["nurse.silva"])
+            if args.warm_up > 0:
+                timings, _, steal = one_round(port, tokens, uploader, targets, args, args.warm_up)
+                print(f"{kind:10} warm-up ({args.warm_up:g} s, not counted): {_round_line(timings)}; steal {steal}")
             for number in range(1, args.rounds + 1):
-                timings, uploaded, steal = one_round(port, tokens, uploader, targets, args)
+                timings, uploaded, steal = one_round(port, tokens, uploader, targets, args, args.seconds)
                 rounds.append(timings)
                 upload_times += uploaded
-                baseline = percentile(timings["auth/me"], 0.99)
-                print(f"{kind:10} round {number}: p99 ms " + ", ".join(
-                    f"{page} {percentile(timings[page], 0.99):.0f}" for page in PAGES) +
-                      f" (worst {max(percentile(timings[p], 0.99) / baseline for p in PAGES):.1f}x the baseline); "
-                      f"steal {steal}")
+                print(f"{kind:10} round {number}: {_round_line(timings)}; steal {steal}")
             load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         # Each round's p99 rests on its slowest two or three requests of a page; the median over rounds is
         # the figure, each round's compared with its own baseline.
@@ -275,11 +276,18 @@ def run(kind: str, args: argparse.Namespace) -> None:
               f"queueing for them too); baseline p99 (median of rounds) {baseline:.1f} ms")
 
 
+def _round_line(timings: dict[str, list[float]]) -> str:
+    baseline = percentile(timings["auth/me"], 0.99)
+    return ("p99 ms " + ", ".join(f"{page} {percentile(timings[page], 0.99):.0f}" for page in PAGES) +
+            f" (worst {max(percentile(timings[p], 0.99) / baseline for p in PAGES):.1f}x the baseline)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="rounds on the same server; the median is reported")
+    parser.add_argument("--warm-up", type=float, default=20.0, help="seconds of load before the rounds, not counted")
     parser.add_argument("--server-log", metavar="PREFIX", help="the server's JSON log (each request and its "
                         "duration) to PREFIX.<database>.jsonl, to find what a slow request waited for")
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
@@ -288,7 +296,7 @@ def main() -> None:
     args = parser.parse_args()
     uploads = "one more client storing 12-megapixel photos back to back" if args.uploads else "no photo uploads"
     print(f"{args.clients} clients, a page every {THINK_S:g} s each on average, {args.rounds} rounds of "
-          f"{args.seconds:g} s; {uploads}; server: threadlift serve, one worker")
+          f"{args.seconds:g} s after {args.warm_up:g} s of warm-up; {uploads}; server: threadlift serve, one worker")
     print(f"{'database':10} {'page':10} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>7}  (medians of the "
           "rounds' figures)")
     for kind in args.databases:
