@@ -111,11 +111,10 @@ def append_reads(session: Session, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             append(session, **row, of_a_read=connection.dialect.name == "postgresql")
         return
-    given = [{"n": n, "at": canonical_time(row["at"]), "user_id": row["user_id"], "action": row["action"],
-              "entity_type": row["entity_type"], "entity_id": row.get("entity_id"), "detail": row.get("detail") or {},
-              "after_id": _after_id(row["at"], row["user_id"], row["action"], row["entity_type"],
-                                    row.get("entity_id"), row.get("detail") or {})}
-             for n, row in enumerate(rows, start=1)]
+    given = []
+    for n, row in enumerate(rows, start=1):
+        fields = {**row, "entity_id": row.get("entity_id"), "detail": row.get("detail") or {}}
+        given.append({**fields, "n": n, "at": canonical_time(row["at"]), "after_id": _after_id(**fields)})
     appended = connection.execute(_APPEND_READS_IN_POSTGRESQL, {"rows": json.dumps(given, default=str)}).all()
     if len(appended) != len(rows):
         raise RuntimeError("the audit trail has no head row: run `threadlift db upgrade`")
